@@ -1,0 +1,42 @@
+"""ClusterClient: the CLI's connection to a running JobManager's Dispatcher.
+
+ZeroMQ connects lazily and would wait forever for an absent server, so the client first
+checks that the JobManager's port accepts connections; an absent cluster is reported at
+once with the address tried and what to do.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pyflink_cli.frontend import CliFrontend, fail
+from runtime.configuration import options as opts
+from runtime.dispatcher.dispatcher_gateway import DispatcherGateway
+from runtime.rpc.client import tcp_reachable
+from runtime.rpc.errors import RpcError, RpcTimeout
+
+
+class ClusterClient(DispatcherGateway):
+    def __init__(self, frontend: CliFrontend) -> None:
+        self.frontend = frontend
+        host, port = frontend.jobmanager_host, frontend.jobmanager_port
+        if not tcp_reachable("127.0.0.1" if host == "localhost" else host, port, timeout=1.0):
+            fail(f"no JobManager is reachable at {host}:{port} (jobmanager.rpc.address/port); "
+                 "start one with `pyflink cluster start`")
+        super().__init__(f"tcp://{host}:{port}", frontend.config.get(opts.CLIENT_TIMEOUT) / 1000.0)
+
+    def _call(self, method: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        try:
+            return super()._call(method, *args, timeout=timeout, **kwargs)
+        except RpcTimeout:
+            fail(f"the JobManager at {self.frontend.jobmanager_address} did not answer {method} in time; "
+                 "check its log or restart it with `pyflink cluster stop` and `pyflink cluster start`")
+        except RpcError as exc:
+            fail(str(exc))
+
+
+def try_client(frontend: CliFrontend) -> DispatcherGateway | None:
+    """A gateway if a JobManager answers at the configured address, else None (no error)."""
+    host, port = frontend.jobmanager_host, frontend.jobmanager_port
+    if not tcp_reachable("127.0.0.1" if host == "localhost" else host, port, timeout=0.5):
+        return None
+    return DispatcherGateway(f"tcp://{host}:{port}", 2.0)

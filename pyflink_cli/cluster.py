@@ -1,0 +1,252 @@
+"""Starting and stopping the standalone cluster's processes (``pyflink cluster|jobmanager|
+taskmanager``), the way Flink's start-cluster.sh / stop-cluster.sh do, with pid files in
+``env.pid.dir`` and ``*.log``/``*.out`` files in ``env.log.dir``.
+
+Only processes recorded in our pid files *and* whose command line is one of ours are ever
+signalled, so a stale pid file can never kill an unrelated process.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from pyflink_cli.frontend import CliFrontend, fail
+from runtime.configuration import options as opts
+from runtime.entrypoint.cluster_entrypoint import JOBMANAGER_PID_FILE
+from runtime.entrypoint.process_utils import is_our_process, read_pid_file
+
+
+@dataclass
+class PidEntry:
+    path: Path
+    pid: int
+    info: dict
+
+
+def jobmanager_pid(frontend: CliFrontend) -> PidEntry | None:
+    path = frontend.pid_dir / JOBMANAGER_PID_FILE
+    info = read_pid_file(path)
+    if info is None:
+        return None
+    return PidEntry(path, info["pid"], info)
+
+
+def taskmanager_pids(frontend: CliFrontend) -> list[PidEntry]:
+    out = []
+    if not frontend.pid_dir.is_dir():
+        return out
+    for path in sorted(frontend.pid_dir.glob("pyflink-taskmanager-*.pid"), key=lambda p: p.stat().st_mtime):
+        info = read_pid_file(path)
+        if info is not None:
+            out.append(PidEntry(path, info["pid"], info))
+    return out
+
+
+def _port_free(host: str, port: int) -> bool:
+    if port == 0:
+        return True
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1" if host in ("localhost", "") else host, port))
+            return True
+        except OSError:
+            return False
+
+
+def spawn(frontend: CliFrontend, module: str, name: str, extra: list[str]) -> tuple[subprocess.Popen, Path, Path]:
+    log_dir = frontend.log_dir
+    log_dir.mkdir(parents=True, exist_ok=True)
+    base = log_dir / f"pyflink-{name}-{socket.gethostname()}"
+    log_file, out_file = base.with_suffix(".log"), base.with_suffix(".out")
+    args = [sys.executable, "-m", module, "--log-file", str(log_file)] + frontend.process_args() + extra
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    with open(out_file, "ab") as out:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True, close_fds=True)
+    return proc, log_file, out_file
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        text = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    errors = [l for l in text if l.startswith("error:")]
+    return errors[-1][len("error:"):].strip() if errors else " | ".join(text[-lines:])
+
+
+def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, timeout: float = 30.0) -> dict:
+    existing = jobmanager_pid(frontend)
+    if existing is not None and is_our_process(existing.pid):
+        fail(f"a cluster is already running with this pid dir (JobManager pid {existing.pid}, {existing.path}); "
+             "stop it with `pyflink cluster stop`")
+    host, port = frontend.jobmanager_host, frontend.jobmanager_port
+    if not _port_free(host, port):
+        fail(f"port {port} (jobmanager.rpc.port) on {host} is already in use: another cluster may be running; "
+             "stop it with `pyflink cluster stop` or pick another port with -D jobmanager.rpc.port=...")
+    rest_port = frontend.config.get(opts.REST_PORT)
+    rest_host = frontend.config.get(opts.REST_BIND_ADDRESS) or frontend.config.get(opts.REST_ADDRESS)
+    if not _port_free(rest_host, rest_port):
+        fail(f"port {rest_port} (rest.port) on {rest_host} is already in use; pick another with -D rest.port=...")
+    extra = [] if with_taskmanagers else ["-D", "taskmanager.count=0"]
+    proc, log_file, out_file = spawn(frontend, "runtime.entrypoint.cluster_entrypoint", "jobmanager", extra)
+    count = frontend.config.get(opts.TASKMANAGER_COUNT) if with_taskmanagers else 0
+    from runtime.dispatcher.dispatcher_gateway import DispatcherGateway
+    from runtime.rpc.client import tcp_reachable
+    from runtime.rpc.errors import RpcError
+    deadline = time.monotonic() + timeout
+    gateway = None
+    try:
+        while time.monotonic() < deadline:
+            code = proc.poll()
+            if code is not None:
+                fail(f"the JobManager exited with code {code} during start: {_tail(out_file) or _tail(log_file)} "
+                     f"(log: {log_file})")
+            if gateway is None:
+                if jobmanager_pid(frontend) is not None and tcp_reachable(
+                        "127.0.0.1" if host == "localhost" else host, port, 0.2):
+                    gateway = DispatcherGateway(f"tcp://{host}:{port}", 2.0)
+            if gateway is not None:
+                try:
+                    overview = gateway.cluster_overview(timeout=2.0)
+                except RpcError:
+                    overview = None
+                if overview is not None and overview["taskmanagers"] >= count:
+                    tms = gateway.list_task_managers(timeout=2.0)
+                    info = read_pid_file(frontend.pid_dir / JOBMANAGER_PID_FILE) or {}
+                    return {"pid": proc.pid, "overview": overview, "taskmanagers": tms, "log_file": log_file,
+                            "rest_port": info.get("rest_port")}
+            time.sleep(0.01)
+    finally:
+        if gateway is not None:
+            gateway.close()
+    _terminate([proc.pid])
+    fail(f"the cluster did not come up within {timeout:.0f} s; see {log_file}")
+
+
+def _terminate(pids: list[int], grace: float = 3.0) -> list[int]:
+    """SIGTERM, wait, SIGKILL what is left. Returns the pids that were ours and alive."""
+    procs = []
+    for pid in pids:
+        if is_our_process(pid):
+            try:
+                procs.append(psutil.Process(pid))
+            except psutil.NoSuchProcess:
+                pass
+    for p in procs:
+        try:
+            p.send_signal(signal.SIGTERM)
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=2.0)
+    return [p.pid for p in procs]
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    try:
+        proc = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return True
+    try:
+        proc.wait(timeout)
+        return True
+    except psutil.TimeoutExpired:
+        return not is_our_process(pid)
+
+
+def stop_cluster(frontend: CliFrontend) -> dict:
+    """Graceful shutdown through the Dispatcher (cancels jobs, stops TaskManagers), then
+    signals whatever the pid files still name: the JobManager if it is hung or dead, and
+    every TaskManager recorded in the pid dir."""
+    from runtime.dispatcher.dispatcher_gateway import DispatcherGateway
+    from runtime.rpc.client import tcp_reachable
+    stopped_jm = None
+    cancelled: list[str] = []
+    jm = jobmanager_pid(frontend)
+    if jm is not None and is_our_process(jm.pid):
+        address = jm.info.get("address") or f"tcp://{frontend.jobmanager_address}"
+        host, _, port = address.replace("tcp://", "").rpartition(":")
+        if tcp_reachable("127.0.0.1" if host == "localhost" else host, int(port), 0.5):
+            gateway = DispatcherGateway(address, 5.0)
+            try:
+                cancelled = gateway.shutdown_cluster(timeout=8.0).get("cancelled", [])
+            except Exception:
+                pass
+            finally:
+                gateway.close()
+        if not wait_gone(jm.pid, 12.0):
+            _terminate([jm.pid])
+        stopped_jm = jm.pid
+    if jm is not None:
+        jm.path.unlink(missing_ok=True)
+    stopped_tms = []
+    tms = taskmanager_pids(frontend)
+    alive = [t for t in tms if is_our_process(t.pid)]
+    deadline = time.monotonic() + 3.0
+    while alive and time.monotonic() < deadline:  # give exiting TaskManagers a moment
+        alive = [t for t in alive if is_our_process(t.pid)]
+        if alive:
+            time.sleep(0.02)
+    stopped_tms = [t.pid for t in tms]
+    _terminate([t.pid for t in alive])
+    for t in tms:
+        t.path.unlink(missing_ok=True)
+    return {"jobmanager": stopped_jm, "taskmanagers": stopped_tms, "cancelled": cancelled}
+
+
+def stop_jobmanager(frontend: CliFrontend) -> int | None:
+    jm = jobmanager_pid(frontend)
+    if jm is None or not is_our_process(jm.pid):
+        if jm is not None:
+            jm.path.unlink(missing_ok=True)
+        return None
+    _terminate([jm.pid], grace=10.0)
+    jm.path.unlink(missing_ok=True)
+    return jm.pid
+
+
+def start_taskmanager(frontend: CliFrontend, jobmanager: str | None, timeout: float = 10.0) -> dict:
+    target = jobmanager or frontend.jobmanager_address
+    n = len(taskmanager_pids(frontend)) + 1
+    before = {t.pid for t in taskmanager_pids(frontend)}
+    proc, log_file, _ = spawn(frontend, "runtime.taskexecutor.task_manager_runner",
+                              f"taskmanager-manual-{int(time.time() * 1000) % 100000}-{n}", ["--jobmanager", target])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        code = proc.poll()
+        if code is not None:
+            fail(f"the TaskManager exited with code {code} during start (log: {log_file})")
+        if any(t.pid == proc.pid for t in taskmanager_pids(frontend) if t.pid not in before):
+            break
+        time.sleep(0.01)
+    return {"pid": proc.pid, "jobmanager": target, "log_file": log_file}
+
+
+def stop_taskmanager(frontend: CliFrontend, stop_all: bool = False) -> list[int]:
+    tms = [t for t in taskmanager_pids(frontend) if is_our_process(t.pid)]
+    for t in taskmanager_pids(frontend):
+        if not is_our_process(t.pid):
+            t.path.unlink(missing_ok=True)
+    if not tms:
+        return []
+    manual = [t for t in tms if not t.info.get("forked_by")]
+    chosen = tms if stop_all else [(manual or tms)[-1]]
+    pids = _terminate([t.pid for t in chosen])
+    for t in chosen:
+        t.path.unlink(missing_ok=True)
+    return pids

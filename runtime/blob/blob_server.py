@@ -1,0 +1,36 @@
+"""BlobServer: job program archives, stored under the HA storage dir so a recovered job can
+be shipped again; TaskManagers fetch them once per job through ``get_job_archive``."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from runtime.highavailability.job_stores import atomic_write
+from runtime.rpc.endpoint import RpcEndpoint, rpc
+from runtime.rpc.service import RpcService
+
+NAME = "blobserver"
+
+
+class BlobServer(RpcEndpoint):
+    def __init__(self, rpc_service: RpcService, storage_dir: Path) -> None:
+        super().__init__(rpc_service, NAME)
+        self.dir = Path(storage_dir) / "blobs"
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def put(self, job_id: str, data: bytes) -> None:
+        atomic_write(self.dir / f"{job_id}.zip", data)
+
+    def remove(self, job_id: str) -> None:
+        try:
+            (self.dir / f"{job_id}.zip").unlink()
+        except FileNotFoundError:
+            pass
+
+    @rpc
+    async def get_job_archive(self, job_id: str) -> bytes | None:
+        path = self.dir / f"{job_id}.zip"
+        try:
+            return await asyncio.get_running_loop().run_in_executor(None, path.read_bytes)
+        except FileNotFoundError:
+            return None

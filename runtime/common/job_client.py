@@ -1,0 +1,63 @@
+"""JobClient (PyFlink's ``pyflink.common.job_client.JobClient``) over a DispatcherGateway.
+
+``get_job_execution_result`` waits for the job with a long poll and, for an attached run,
+writes what the job printed on the TaskManagers to this process's stdout as it arrives.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+from runtime.common.job import JobExecutionResult, JobID, JobStatus
+
+
+class JobExecutionException(Exception):
+    """The job ended FAILED (or CANCELED while a result was awaited); carries the cause."""
+
+    def __init__(self, job_id: str, state: str, cause: str | None) -> None:
+        head = f"Job {job_id} {'failed' if state == 'FAILED' else 'ended ' + state}"
+        super().__init__(f"{head}: {cause}" if cause else head)
+        self.job_id = job_id
+        self.state = state
+        self.cause = cause
+
+
+class JobClient:
+    def __init__(self, gateway: Any, job_id: str, echo_output: TextIO | None = None) -> None:
+        self._gateway = gateway
+        self._job_id = job_id
+        self._echo = echo_output
+        self._offset = 0
+        self.final: dict[str, Any] | None = None
+
+    def get_job_id(self) -> JobID:
+        return JobID.from_hex(self._job_id)
+
+    def get_job_status(self) -> JobStatus:
+        return JobStatus[self._gateway.request_job(self._job_id)["state"]]
+
+    def cancel(self) -> None:
+        self._gateway.cancel_job(self._job_id)
+
+    def poll(self, collect_offset: int = 0, wait: float = 1.0, ack: int | None = None) -> dict[str, Any]:
+        reply = self._gateway.poll_job(self._job_id, self._offset, collect_offset, wait, ack)
+        text = reply.get("output") or ""
+        if text:
+            out = self._echo or sys.stdout
+            out.write(text)
+            out.flush()
+        self._offset = reply.get("offset", self._offset)
+        if reply.get("result"):
+            self.final = reply["result"]
+        return reply
+
+    def wait(self) -> dict[str, Any]:
+        while self.final is None:
+            self.poll()
+        return self.final
+
+    def get_job_execution_result(self) -> JobExecutionResult:
+        result = self.wait()
+        if result["state"] != JobStatus.FINISHED.name:
+            raise JobExecutionException(self._job_id, result["state"], result.get("failure"))
+        return JobExecutionResult(self.get_job_id(), int(result.get("duration") or 0))

@@ -1,0 +1,381 @@
+"""Every configuration option pyflink understands.
+
+Keys and defaults follow Apache Flink's names wherever Flink has the same
+concept, so a Flink user's muscle memory (and their existing ``-D`` flags)
+carry over. Options marked "project-specific" have no Flink equivalent; they
+follow Flink's naming style.
+
+Each option is a module-level constant (import it where the value is read, so
+a renamed key is a NameError rather than a silent default) and is listed in
+:data:`ALL_OPTIONS`, which the loader uses to tell known keys from typos and
+the renderer uses to document them all.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from runtime.configuration.config_option import ConfigOption
+
+# --------------------------------------------------------------------------
+# helpers for computed defaults and validation
+# --------------------------------------------------------------------------
+
+
+def _user_name() -> str:
+    """The current user's name, falling back to the uid.
+
+    getpass.getuser() raises when no login name is known (containers running
+    as an arbitrary uid, daemons without LOGNAME/USER); the uid still gives
+    each user a private directory.
+    """
+    try:
+        name = getpass.getuser()
+        if name:
+            return name
+    except Exception:  # noqa: BLE001 - getpass raises KeyError/OSError variously
+        pass
+    getuid = getattr(os, "getuid", None)
+    return str(getuid()) if getuid is not None else "user"
+
+
+def pyflink_tmp_dir() -> Path:
+    """``<tmp>/pyflink-<user>``: the per-user root of the default directories.
+
+    Per user so that two users on one host never share pid files or logs.
+    """
+    return Path(tempfile.gettempdir()) / f"pyflink-{_user_name()}"
+
+
+def _tmp_subdir(name: str) -> Callable[[], str]:
+    def compute() -> str:
+        return str(pyflink_tmp_dir() / name)
+
+    compute.__name__ = f"default_{name}_dir"
+    return compute
+
+
+def _cpu_count() -> int:
+    # One TaskManager (one process) per core: the GIL makes processes the unit
+    # of CPU parallelism (DESIGN §3).
+    return os.cpu_count() or 1
+
+
+def _at_least(minimum: int) -> Callable[[int], int]:
+    def check(value: int) -> int:
+        if value < minimum:
+            raise ValueError(f"an integer >= {minimum}")
+        return value
+
+    return check
+
+
+def _port(value: int) -> int:
+    if not 0 <= value <= 65535:
+        raise ValueError("a port number between 0 and 65535")
+    return value
+
+
+def _range(low: int, high: int) -> Callable[[int], int]:
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"an integer between {low} and {high}")
+        return value
+
+    return check
+
+
+def _one_of(*choices: str) -> Callable[[str], str]:
+    lowered = {c.lower(): c for c in choices}
+
+    def check(value: str) -> str:
+        canonical = lowered.get(value.strip().lower())
+        if canonical is None:
+            raise ValueError("one of " + ", ".join(choices))
+        return canonical
+
+    return check
+
+
+def _ha_type(value: str) -> str:
+    """Only standalone (non-failover) HA exists; 'standalone' is an alias of NONE.
+
+    Normalised to ``"NONE"`` so the engine has a single value to compare with.
+    """
+    if value.strip().lower() in ("none", "standalone"):
+        return "NONE"
+    raise ValueError("NONE (only NONE, i.e. standalone, high availability is supported)")
+
+
+_LOG_LEVELS = {
+    "TRACE": "DEBUG",  # log4j spelling accepted for Flink users; Python has no TRACE
+    "DEBUG": "DEBUG",
+    "INFO": "INFO",
+    "WARN": "WARNING",
+    "WARNING": "WARNING",
+    "ERROR": "ERROR",
+    "CRITICAL": "CRITICAL",
+    "FATAL": "CRITICAL",
+}
+
+
+def _log_level(value: str) -> str:
+    """Map Flink/log4j and Python level names onto Python's logging names."""
+    level = _LOG_LEVELS.get(value.strip().upper())
+    if level is None:
+        raise ValueError("one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    return level
+
+
+# --------------------------------------------------------------------------
+# jobmanager
+# --------------------------------------------------------------------------
+
+JOBMANAGER_RPC_ADDRESS = ConfigOption(
+    "jobmanager.rpc.address", "str", "localhost",
+    "address clients and TaskManagers use to reach the JobManager",
+)
+JOBMANAGER_RPC_PORT = ConfigOption(
+    "jobmanager.rpc.port", "int", 6123,
+    "port of the JobManager's RPC socket", validator=_port,
+)
+JOBMANAGER_BIND_HOST = ConfigOption(
+    "jobmanager.bind-host", "str", "",
+    "local address the JobManager's RPC socket binds to (empty: jobmanager.rpc.address)",
+)
+
+# --------------------------------------------------------------------------
+# rest
+# --------------------------------------------------------------------------
+
+REST_ADDRESS = ConfigOption(
+    "rest.address", "str", "localhost",
+    "address clients use to reach the REST endpoint and web dashboard",
+)
+REST_BIND_ADDRESS = ConfigOption(
+    "rest.bind-address", "str", "",
+    "local address the REST endpoint binds to (empty: rest.address)",
+)
+REST_PORT = ConfigOption(
+    "rest.port", "int", 8081,
+    "port of the REST endpoint and web dashboard (0: pick a free port)",
+    deprecated_keys=("web.port",), validator=_port,
+)
+
+# --------------------------------------------------------------------------
+# taskmanager
+# --------------------------------------------------------------------------
+
+TASKMANAGER_COUNT = ConfigOption(
+    "taskmanager.count", "int", _cpu_count,
+    "project-specific: TaskManagers the JobManager forks on this host",
+    default_doc="number of CPU cores", example=4, validator=_at_least(0),
+)
+TASKMANAGER_NUM_TASK_SLOTS = ConfigOption(
+    "taskmanager.numberOfTaskSlots", "int", 1,
+    "task slots per TaskManager (one process per core scales better than more slots)",
+    validator=_at_least(1),
+)
+TASKMANAGER_HOST = ConfigOption(
+    "taskmanager.host", "str", "localhost",
+    "address other TaskManagers use to reach this one's data port",
+)
+TASKMANAGER_DATA_PORT = ConfigOption(
+    "taskmanager.data.port", "int", 0,
+    "port of the TaskManager's data (shuffle) socket (0: pick a free port)",
+    validator=_port,
+)
+TASKMANAGER_RESOURCE_ID = ConfigOption(
+    "taskmanager.resource-id", "str", "",
+    "identity the TaskManager registers with (empty: generated)",
+)
+TASKMANAGER_NETWORK_BUFFERS_PER_CHANNEL = ConfigOption(
+    "taskmanager.network.memory.buffers-per-channel", "int", 4,
+    "buffers (batches) in flight per input channel; credits granted to a remote producer",
+    validator=_at_least(1),
+)
+
+# --------------------------------------------------------------------------
+# parallelism / pipeline
+# --------------------------------------------------------------------------
+
+PARALLELISM_DEFAULT = ConfigOption(
+    "parallelism.default", "int", 1,
+    "parallelism of operators and jobs that do not set one",
+    validator=_at_least(1),
+)
+PIPELINE_MAX_PARALLELISM = ConfigOption(
+    "pipeline.max-parallelism", "int", 128,
+    "number of key groups: upper bound for rescaling keyed state",
+    validator=_range(1, 32768),
+)
+PIPELINE_NAME = ConfigOption(
+    "pipeline.name", "str", "",
+    "job name used when execute() is called without one (empty: a generated name)",
+)
+
+# --------------------------------------------------------------------------
+# execution
+# --------------------------------------------------------------------------
+
+EXECUTION_BUFFER_TIMEOUT = ConfigOption(
+    "execution.buffer-timeout", "duration", 100,
+    "longest a partly filled network buffer waits before it is flushed",
+)
+EXECUTION_BATCH_SIZE = ConfigOption(
+    "execution.batch-size", "int", 1000,
+    "project-specific: records per network buffer / per operator batch",
+    validator=_at_least(1),
+)
+EXECUTION_ATTACHED = ConfigOption(
+    "execution.attached", "bool", True,
+    "whether the client waits for the job's result (false: detached, like run -d)",
+)
+EXECUTION_TARGET = ConfigOption(
+    "execution.target", "str", "remote",
+    "where jobs run: remote (the configured cluster) or local (an embedded mini cluster)",
+    validator=_one_of("remote", "local"),
+)
+
+# --------------------------------------------------------------------------
+# heartbeat / slot / cluster / rpc / client
+# --------------------------------------------------------------------------
+
+HEARTBEAT_INTERVAL = ConfigOption(
+    "heartbeat.interval", "duration", 10_000,
+    "time between heartbeat requests from a sender to its targets",
+)
+HEARTBEAT_TIMEOUT = ConfigOption(
+    "heartbeat.timeout", "duration", 50_000,
+    "silence after which a heartbeat target is considered dead",
+)
+SLOT_REQUEST_TIMEOUT = ConfigOption(
+    "slot.request.timeout", "duration", 300_000,
+    "how long a job waits for slots before it fails",
+)
+CLUSTER_REGISTRATION_INITIAL_TIMEOUT = ConfigOption(
+    "cluster.registration.initial-timeout", "duration", 100,
+    "first registration attempt's timeout; doubled on each retry",
+)
+CLUSTER_REGISTRATION_MAX_TIMEOUT = ConfigOption(
+    "cluster.registration.max-timeout", "duration", 30_000,
+    "upper bound of the registration attempt timeout",
+)
+RPC_ASK_TIMEOUT = ConfigOption(
+    "rpc.ask-timeout", "duration", 10_000,
+    "project-specific: timeout of one RPC call",
+)
+CLIENT_TIMEOUT = ConfigOption(
+    "client.timeout", "duration", 60_000,
+    "timeout of client operations (submit, list, cancel, ...)",
+)
+
+# --------------------------------------------------------------------------
+# env
+# --------------------------------------------------------------------------
+
+ENV_LOG_DIR = ConfigOption(
+    "env.log.dir", "str", _tmp_subdir("log"),
+    "directory of the JobManager's and TaskManagers' log files",
+    default_doc="<temp dir>/pyflink-<user>/log", example="/var/log/pyflink",
+)
+ENV_PID_DIR = ConfigOption(
+    "env.pid.dir", "str", _tmp_subdir("pid"),
+    "directory of the pid files that cluster stop uses to find running processes",
+    default_doc="<temp dir>/pyflink-<user>/pid", example="/var/run/pyflink",
+)
+ENV_LOG_LEVEL = ConfigOption(
+    "env.log.level", "str", "INFO",
+    "log level of cluster processes: DEBUG, INFO, WARNING, ERROR or CRITICAL",
+    validator=_log_level,
+)
+
+# --------------------------------------------------------------------------
+# high-availability / jobstore
+# --------------------------------------------------------------------------
+
+HIGH_AVAILABILITY_TYPE = ConfigOption(
+    "high-availability.type", "str", "NONE",
+    "high-availability mode; only NONE (standalone) is supported",
+    deprecated_keys=("high-availability",), validator=_ha_type,
+)
+HIGH_AVAILABILITY_STORAGE_DIR = ConfigOption(
+    "high-availability.storageDir", "str", _tmp_subdir("ha"),
+    "directory of submitted job graphs and blobs, read back when the JobManager restarts",
+    default_doc="<temp dir>/pyflink-<user>/ha", example="/var/lib/pyflink/ha",
+)
+JOBSTORE_MAX_CAPACITY = ConfigOption(
+    "jobstore.max-capacity", "int", 1000,
+    "finished jobs the Dispatcher keeps for list -a",
+    validator=_at_least(0),
+)
+
+#: Every option by key, in documentation order.
+ALL_OPTIONS: dict[str, ConfigOption] = {
+    opt.key: opt
+    for opt in (
+        JOBMANAGER_RPC_ADDRESS,
+        JOBMANAGER_RPC_PORT,
+        JOBMANAGER_BIND_HOST,
+        REST_ADDRESS,
+        REST_BIND_ADDRESS,
+        REST_PORT,
+        TASKMANAGER_COUNT,
+        TASKMANAGER_NUM_TASK_SLOTS,
+        TASKMANAGER_HOST,
+        TASKMANAGER_DATA_PORT,
+        TASKMANAGER_RESOURCE_ID,
+        TASKMANAGER_NETWORK_BUFFERS_PER_CHANNEL,
+        PARALLELISM_DEFAULT,
+        PIPELINE_MAX_PARALLELISM,
+        PIPELINE_NAME,
+        EXECUTION_BUFFER_TIMEOUT,
+        EXECUTION_BATCH_SIZE,
+        EXECUTION_ATTACHED,
+        EXECUTION_TARGET,
+        HEARTBEAT_INTERVAL,
+        HEARTBEAT_TIMEOUT,
+        SLOT_REQUEST_TIMEOUT,
+        CLUSTER_REGISTRATION_INITIAL_TIMEOUT,
+        CLUSTER_REGISTRATION_MAX_TIMEOUT,
+        RPC_ASK_TIMEOUT,
+        CLIENT_TIMEOUT,
+        ENV_LOG_DIR,
+        ENV_PID_DIR,
+        ENV_LOG_LEVEL,
+        HIGH_AVAILABILITY_TYPE,
+        HIGH_AVAILABILITY_STORAGE_DIR,
+        JOBSTORE_MAX_CAPACITY,
+    )
+}
+
+
+def register_option(option: ConfigOption) -> ConfigOption:
+    """Add an option defined by another package to :data:`ALL_OPTIONS`.
+
+    Lets subsystems (checkpointing, restart strategies, ...) keep their option
+    next to the code that reads it while the loader still recognises the key.
+    The defining module must be imported before configuration is loaded for
+    the key to count as known. Re-registering an identical option is a no-op;
+    a different option under an existing key is a programming error.
+    """
+    existing = ALL_OPTIONS.get(option.key)
+    if existing is not None and existing != option:
+        raise ValueError(f"configuration option {option.key!r} is already defined differently")
+    ALL_OPTIONS[option.key] = option
+    return option
+
+
+def option_for_key(key: str) -> ConfigOption | None:
+    """Look up an option by its key or one of its deprecated keys."""
+    option = ALL_OPTIONS.get(key)
+    if option is not None:
+        return option
+    for candidate in ALL_OPTIONS.values():
+        if key in candidate.deprecated_keys:
+            return candidate
+    return None

@@ -1,0 +1,3 @@
+from runtime.datastream.connectors.number_seq import NumberSequenceSource, Source
+
+__all__ = ["NumberSequenceSource", "Source"]

@@ -1,0 +1,197 @@
+"""User function interfaces, named as PyFlink's ``pyflink.datastream.functions``.
+
+Every API accepts either one of these classes or a plain callable; the graph layer resolves
+them to a bound method once, so the hot path calls the user's function directly.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Iterable
+
+
+class RuntimeContext:
+    """What a function learns about the parallel instance it runs in (``open(runtime_context)``)."""
+
+    def __init__(self, task_name: str, subtask_index: int, parallelism: int, attempt_number: int = 0,
+                 max_parallelism: int = 128, job_id: str = "", job_parameters: dict | None = None) -> None:
+        self._task_name = task_name
+        self._subtask_index = subtask_index
+        self._parallelism = parallelism
+        self._attempt_number = attempt_number
+        self._max_parallelism = max_parallelism
+        self._job_id = job_id
+        self._job_parameters = dict(job_parameters or {})
+        self._state_backend: Any = None  # attached by keyed operators
+
+    def get_task_name(self) -> str:
+        return self._task_name
+
+    def get_number_of_parallel_subtasks(self) -> int:
+        return self._parallelism
+
+    def get_max_number_of_parallel_subtasks(self) -> int:
+        return self._max_parallelism
+
+    def get_index_of_this_subtask(self) -> int:
+        return self._subtask_index
+
+    def get_attempt_number(self) -> int:
+        return self._attempt_number
+
+    def get_task_name_with_subtasks(self) -> str:
+        return f"{self._task_name} ({self._subtask_index + 1}/{self._parallelism})"
+
+    def get_job_parameter(self, key: str, default_value: str) -> str:
+        return self._job_parameters.get(key, default_value)
+
+    def get_metrics_group(self) -> Any:
+        return None
+
+    # keyed state accessors (state backend attached by keyed operators)
+    def _backend(self) -> Any:
+        if self._state_backend is None:
+            raise RuntimeError("keyed state is only available on a KeyedStream (after key_by)")
+        return self._state_backend
+
+    def get_state(self, state_descriptor):
+        return self._backend().get_state(state_descriptor)
+
+    def get_list_state(self, state_descriptor):
+        return self._backend().get_list_state(state_descriptor)
+
+    def get_map_state(self, state_descriptor):
+        return self._backend().get_map_state(state_descriptor)
+
+    def get_reducing_state(self, state_descriptor):
+        return self._backend().get_reducing_state(state_descriptor)
+
+    def get_aggregating_state(self, state_descriptor):
+        return self._backend().get_aggregating_state(state_descriptor)
+
+
+class Function(ABC):  # noqa: B024 - marker base, like PyFlink's
+    def open(self, runtime_context: RuntimeContext) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class MapFunction(Function):
+    @abstractmethod
+    def map(self, value: Any) -> Any: ...
+
+
+class FlatMapFunction(Function):
+    @abstractmethod
+    def flat_map(self, value: Any) -> Iterable[Any]: ...
+
+
+class FilterFunction(Function):
+    @abstractmethod
+    def filter(self, value: Any) -> bool: ...
+
+
+class ReduceFunction(Function):
+    @abstractmethod
+    def reduce(self, value1: Any, value2: Any) -> Any: ...
+
+
+class KeySelector(Function):
+    @abstractmethod
+    def get_key(self, value: Any) -> Any: ...
+
+
+class Partitioner(Function):
+    @abstractmethod
+    def partition(self, key: Any, num_partitions: int) -> int: ...
+
+
+class SinkFunction(Function):
+    """A Python sink: ``invoke(value, context)`` per record.
+
+    Sinks written for speed may also define ``invoke_batch(values)``; the engine prefers it.
+    """
+
+    def invoke(self, value: Any, context: Any) -> None:
+        pass
+
+
+class SourceContext:
+    """Handed to ``SourceFunction.run``; ``collect`` buffers records into batches."""
+
+    def collect(self, element: Any) -> None:
+        raise NotImplementedError
+
+    def collect_with_timestamp(self, element: Any, timestamp: int) -> None:
+        raise NotImplementedError
+
+    def emit_watermark(self, watermark: Any) -> None:
+        raise NotImplementedError
+
+    def mark_as_temporarily_idle(self) -> None:
+        pass
+
+
+class SourceFunction(Function):
+    """A Python source: ``run(ctx)`` emits with ``ctx.collect``; ``cancel()`` asks it to stop.
+
+    A source runs with parallelism 1 unless it subclasses ``ParallelSourceFunction``.
+    """
+
+    @abstractmethod
+    def run(self, ctx: SourceContext) -> None: ...
+
+    def cancel(self) -> None:
+        pass
+
+
+class ParallelSourceFunction(SourceFunction):
+    pass
+
+
+class ProcessFunction(Function):
+    """``process_element(value, ctx)`` may ``yield`` outputs (and ``yield tag, value`` for side outputs)."""
+
+    class Context(ABC):
+        @abstractmethod
+        def timer_service(self): ...
+
+        @abstractmethod
+        def timestamp(self) -> int | None: ...
+
+    @abstractmethod
+    def process_element(self, value: Any, ctx: "ProcessFunction.Context"): ...
+
+
+class KeyedProcessFunction(Function):
+    class Context(ABC):
+        @abstractmethod
+        def get_current_key(self): ...
+
+        @abstractmethod
+        def timer_service(self): ...
+
+        @abstractmethod
+        def timestamp(self) -> int | None: ...
+
+    class OnTimerContext(Context):
+        @abstractmethod
+        def time_domain(self): ...
+
+    @abstractmethod
+    def process_element(self, value: Any, ctx: "KeyedProcessFunction.Context"): ...
+
+    def on_timer(self, timestamp: int, ctx: "KeyedProcessFunction.OnTimerContext"):
+        pass
+
+
+def resolve(fn: Any, method: str, kind: str) -> Any:
+    """Return the callable the hot path should invoke: ``fn.<method>`` for a Function object,
+    ``fn`` itself for a plain callable. Anything else is a user error named precisely."""
+    bound = getattr(fn, method, None)
+    if isinstance(fn, Function) and bound is not None:
+        return bound
+    if callable(fn):
+        return fn
+    raise TypeError(f"{kind} must be a callable or a {kind} object, got {type(fn).__name__}")

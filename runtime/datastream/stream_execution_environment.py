@@ -1,0 +1,201 @@
+"""StreamExecutionEnvironment: entry point of a job program, named as PyFlink's.
+
+``get_execution_environment()`` returns the context environment when the program runs
+under ``pyflink run`` (the CLI installs a factory that submits to the configured cluster),
+and otherwise a local environment that runs jobs on the embedded mini cluster.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from runtime.common.configuration import Configuration
+from runtime.common.job import JobExecutionResult, JobID
+from runtime.configuration import options as opts
+from runtime.datastream.data_stream import DataStream
+from runtime.datastream.functions import ParallelSourceFunction, SourceFunction
+from runtime.graph.job_graph import build_job_graph, execution_plan
+from runtime.graph.stream_graph import GraphError, build_stream_graph
+from runtime.graph.transformation import Transformation
+from runtime.streaming.sources import CollectionSourceOperator, SourceFunctionOperator
+
+#: Installed by the CLI's PackagedProgram: () -> executor for the configured target.
+_context_executor_factory: Callable[[], Any] | None = None
+_context_configuration: Configuration | None = None
+
+
+class StreamExecutionEnvironment:
+    def __init__(self, configuration: Configuration | None = None, executor_factory: Callable[[], Any] | None = None) -> None:
+        self._config = Configuration(configuration) if configuration is not None else Configuration()
+        self._transformations: list[Transformation] = []
+        self._parallelism = self._config.get(opts.PARALLELISM_DEFAULT)
+        self._max_parallelism = self._config.get(opts.PIPELINE_MAX_PARALLELISM)
+        self._buffer_timeout = self._config.get(opts.EXECUTION_BUFFER_TIMEOUT)
+        self._chaining = True
+        self._executor_factory = executor_factory
+        self._runtime_mode: Any = None
+        self.last_job_id: str | None = None
+
+    @staticmethod
+    def get_execution_environment(configuration: Configuration | None = None) -> "StreamExecutionEnvironment":
+        if _context_executor_factory is not None:
+            conf = Configuration(_context_configuration) if _context_configuration is not None else Configuration()
+            if configuration is not None:
+                conf.add_all(configuration)
+            return StreamExecutionEnvironment(conf, _context_executor_factory)
+        return StreamExecutionEnvironment(configuration)
+
+    # ------------------------------------------------------------------ settings
+    def set_parallelism(self, parallelism: int) -> "StreamExecutionEnvironment":
+        if parallelism < 1:
+            raise ValueError(f"parallelism must be at least 1, not {parallelism}")
+        self._parallelism = parallelism
+        return self
+
+    def get_parallelism(self) -> int:
+        return self._parallelism
+
+    def set_max_parallelism(self, max_parallelism: int) -> "StreamExecutionEnvironment":
+        if not 1 <= max_parallelism <= 32768:
+            raise ValueError(f"max parallelism must be in 1..32768, not {max_parallelism}")
+        self._max_parallelism = max_parallelism
+        return self
+
+    def get_max_parallelism(self) -> int:
+        return self._max_parallelism
+
+    def set_buffer_timeout(self, timeout_millis: int) -> "StreamExecutionEnvironment":
+        self._buffer_timeout = max(0, int(timeout_millis))
+        return self
+
+    def get_buffer_timeout(self) -> int:
+        return self._buffer_timeout
+
+    def disable_operator_chaining(self) -> "StreamExecutionEnvironment":
+        self._chaining = False
+        return self
+
+    def is_chaining_enabled(self) -> bool:
+        return self._chaining
+
+    def configure(self, configuration: Configuration) -> "StreamExecutionEnvironment":
+        self._config.add_all(configuration)
+        if configuration.contains_key(opts.PARALLELISM_DEFAULT.key):
+            self._parallelism = self._config.get(opts.PARALLELISM_DEFAULT)
+        if configuration.contains_key(opts.EXECUTION_BUFFER_TIMEOUT.key):
+            self._buffer_timeout = self._config.get(opts.EXECUTION_BUFFER_TIMEOUT)
+        if configuration.contains_key(opts.PIPELINE_MAX_PARALLELISM.key):
+            self._max_parallelism = self._config.get(opts.PIPELINE_MAX_PARALLELISM)
+        return self
+
+    def get_config(self) -> Configuration:
+        return self._config
+
+    def set_runtime_mode(self, execution_mode: Any) -> "StreamExecutionEnvironment":
+        self._runtime_mode = execution_mode
+        return self
+
+    # ------------------------------------------------------------------ sources
+    def _add_transformation(self, t: Transformation) -> None:
+        self._transformations.append(t)
+
+    def from_collection(self, collection: Iterable[Any], type_info: Any = None) -> DataStream:
+        values = list(collection)
+        if type_info is not None and hasattr(type_info, "check"):
+            for v in values:
+                reason = type_info.check(v)
+                if reason:
+                    raise TypeError(f"from_collection: element {v!r} does not match type {type_info}: {reason}")
+        op = CollectionSourceOperator("Source: Collection Source", values, type_info)
+        t = Transformation("Source: Collection Source", op, [], output_type=type_info, kind="source", non_parallel=True)
+        self._add_transformation(t)
+        return DataStream(self, t)
+
+    def from_source(self, source: Any, watermark_strategy: Any, source_name: str, type_info: Any = None) -> DataStream:
+        name = f"Source: {source_name}"
+        op = source.create_operator(name)
+        op.output_type = type_info
+        t = Transformation(name, op, [], output_type=type_info, kind="source", bounded=getattr(source, "bounded", True))
+        self._add_transformation(t)
+        return DataStream(self, t)
+
+    def add_source(self, source_func: SourceFunction, source_name: str = "Custom Source", type_info: Any = None) -> DataStream:
+        if not isinstance(source_func, SourceFunction):
+            raise TypeError(f"add_source() takes a SourceFunction, got {type(source_func).__name__}")
+        name = f"Source: {source_name}"
+        op = SourceFunctionOperator(name, source_func, type_info, bounded=getattr(source_func, "bounded", False))
+        t = Transformation(name, op, [], output_type=type_info, kind="source",
+                           non_parallel=not isinstance(source_func, ParallelSourceFunction),
+                           bounded=getattr(source_func, "bounded", False))
+        self._add_transformation(t)
+        return DataStream(self, t)
+
+    # ------------------------------------------------------------------ graphs
+    def _job_name(self, job_name: str | None) -> str:
+        return job_name or self._config.get(opts.PIPELINE_NAME) or "Flink Streaming Job"
+
+    def _stream_graph(self, job_name: str | None):
+        if not self._transformations:
+            raise GraphError("no operators defined in the streaming topology; cannot execute")
+        return build_stream_graph(self._transformations, self._job_name(job_name), self._parallelism,
+                                  self._max_parallelism, self._chaining)
+
+    def _job_config(self) -> dict[str, Any]:
+        return {
+            "execution.batch-size": self._config.get(opts.EXECUTION_BATCH_SIZE),
+            "execution.buffer-timeout": self._buffer_timeout,
+        }
+
+    def get_execution_plan(self) -> str:
+        import json
+        graph = self._stream_graph(None)
+        job = build_job_graph(graph, "0" * 32, serialize=False)
+        return json.dumps(job["plan"], indent=2)
+
+    def get_job_graph(self, job_name: str | None = None) -> dict[str, Any]:
+        graph = self._stream_graph(job_name)
+        return build_job_graph(graph, JobID.generate().to_hex_string(), self._job_config())
+
+    # ------------------------------------------------------------------ execution
+    def _executor(self):
+        if self._executor_factory is not None:
+            return self._executor_factory()
+        from runtime.minicluster.mini_cluster import MiniClusterExecutor
+        return MiniClusterExecutor(self._config)
+
+    def execute_async(self, job_name: str | None = None):
+        job_graph = self.get_job_graph(job_name)
+        self._transformations = []
+        client = self._executor().submit(job_graph, detached=True)
+        self.last_job_id = client.get_job_id().to_hex_string()
+        return client
+
+    def execute(self, job_name: str | None = None) -> JobExecutionResult:
+        job_graph = self.get_job_graph(job_name)
+        self._transformations = []
+        executor = self._executor()
+        client = executor.submit(job_graph, detached=not executor.attached)
+        self.last_job_id = client.get_job_id().to_hex_string()
+        if not executor.attached:
+            return JobExecutionResult(client.get_job_id(), 0)
+        return client.get_job_execution_result()
+
+    def _execute_and_collect(self, stream: DataStream, job_name: str | None, limit: int | None):
+        from runtime.datastream.collect import CollectSinkOperator, CollectResultIterator
+        op = CollectSinkOperator("Collect Sink")
+        stream._add("Collect Sink", op, kind="sink")
+        job_graph = self.get_job_graph(job_name or "Collect Job")
+        self._transformations = []
+        client = self._executor().submit(job_graph, detached=True)
+        self.last_job_id = client.get_job_id().to_hex_string()
+        it = CollectResultIterator(client)
+        if limit is None:
+            return it
+        out = []
+        try:
+            for v in it:
+                out.append(v)
+                if len(out) >= limit:
+                    break
+        finally:
+            it.close()
+        return out

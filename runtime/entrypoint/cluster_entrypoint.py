@@ -1,0 +1,128 @@
+"""JobManager process main (Flink's StandaloneSessionClusterEntrypoint).
+
+Loads the configuration, initialises the cluster services — the RPC service on one ROUTER
+socket, HA services, blob server, job stores — then the components (REST, ResourceManager
+service, Dispatcher runner), and forks ``taskmanager.count`` TaskManagers. SIGTERM/SIGINT
+or a ``shutdown_cluster`` call stop everything in reverse order. A failure part-way closes
+what was already started and exits 1 with the cause on stderr and in the log.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from runtime.configuration import options as opts
+from runtime.configuration.errors import ConfigurationError
+from runtime.configuration.loader import find_conf_dir, load_configuration
+from runtime.entrypoint.component_factory import create_components
+from runtime.entrypoint.process_utils import common_args, read_pid_file, remove_pid_file, setup_logging, write_pid_file, is_our_process
+from runtime.resourcemanager.task_manager_launcher import TaskManagerLauncher
+from runtime.rpc.service import RpcService
+
+log = logging.getLogger("runtime.entrypoint")
+
+JOBMANAGER_PID_FILE = "pyflink-jobmanager.pid"
+
+
+class StartupError(Exception):
+    pass
+
+
+async def run_cluster(config, conf_dir: str | None, dynamic: list[str], pid_file: Path) -> int:
+    host = config.get(opts.JOBMANAGER_RPC_ADDRESS)
+    port = config.get(opts.JOBMANAGER_RPC_PORT)
+    bind_host = config.get(opts.JOBMANAGER_BIND_HOST) or host
+    rpc = RpcService(config.get(opts.RPC_ASK_TIMEOUT) / 1000.0)
+    stop = asyncio.Event()
+    whole_cluster = {"stop": False}
+
+    def shutdown_cluster() -> None:
+        whole_cluster["stop"] = True
+        stop.set()
+    components = None
+    try:
+        try:
+            bound = rpc.bind(f"tcp://{_resolve(bind_host)}:{port}")
+        except Exception as exc:
+            raise StartupError(f"cannot bind the JobManager RPC port {bind_host}:{port} (jobmanager.rpc.port): {exc}. "
+                               "Is another cluster running? Stop it with `pyflink cluster stop` or choose another "
+                               "port with -D jobmanager.rpc.port=...") from None
+        address = f"tcp://{host}:{bound.rsplit(':', 1)[1]}"
+        log.info("JobManager RPC endpoint bound at %s", bound)
+        log_dir = Path(config.get(opts.ENV_LOG_DIR)).expanduser()
+
+        def launcher_factory(on_exit):
+            return TaskManagerLauncher(f"{host}:{bound.rsplit(':', 1)[1]}", conf_dir, dynamic, log_dir, on_exit)
+
+        try:
+            components = await create_components(rpc, config, address, launcher_factory, on_shutdown=shutdown_cluster)
+        except OSError as exc:
+            raise StartupError(str(exc)) from None
+        rest_port = components.rest.port if components.rest is not None else None
+        write_pid_file(pid_file, {"address": address, "rpc_port": int(bound.rsplit(":", 1)[1]),
+                                  "rest_port": rest_port, "log_dir": str(log_dir)})
+        count = config.get(opts.TASKMANAGER_COUNT)
+        if count and components.launcher is not None:
+            await components.launcher.launch(count)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        log.info("cluster started: %s, REST on port %s, %d local TaskManager(s)", address, rest_port, count)
+        await stop.wait()
+        log.info("shutting down")
+        return 0
+    finally:
+        if components is not None:
+            rm = components.resource_manager
+            if rm is not None:
+                try:
+                    await asyncio.wait_for(rm.shutdown_task_managers(only_forked=not whole_cluster["stop"]), 10)
+                except Exception:
+                    log.exception("stopping TaskManagers failed")
+            await components.close()
+        await rpc.close()
+        remove_pid_file(pid_file)
+
+
+def _resolve(host: str) -> str:
+    if host in ("localhost", ""):
+        return "127.0.0.1"
+    if host in ("0.0.0.0", "*"):
+        return "*"
+    return host
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = common_args("pyflink JobManager").parse_args(argv)
+    try:
+        config = load_configuration(find_conf_dir(args.conf_dir), args.dynamic,
+                                    warn=lambda m: print(f"warning: {m}", file=sys.stderr))
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    setup_logging(args.log_file, config.get(opts.ENV_LOG_LEVEL))
+    pid_file = Path(config.get(opts.ENV_PID_DIR)).expanduser() / JOBMANAGER_PID_FILE
+    existing = read_pid_file(pid_file)
+    if existing and existing["pid"] != os.getpid() and is_our_process(existing["pid"]):
+        msg = f"a JobManager is already running (pid {existing['pid']}, pid file {pid_file})"
+        log.error(msg)
+        print(f"error: {msg}", file=sys.stderr)
+        return 1
+    try:
+        return asyncio.run(run_cluster(config, args.conf_dir, args.dynamic, pid_file))
+    except StartupError as exc:
+        log.error("JobManager failed to start: %s", exc)
+        print(f"error: JobManager failed to start: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        log.exception("JobManager failed")
+        print(f"error: JobManager failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

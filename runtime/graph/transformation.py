@@ -1,0 +1,39 @@
+"""Transformations: what ``env.from_collection(...).map(...)...`` records, before any graph.
+
+Partitioning calls (``key_by``, ``rebalance``, ...) and ``union`` are *virtual*: they carry
+no operator and are resolved into edge properties when the StreamGraph is built.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+_ids = itertools.count(1)
+
+CHAIN_ALWAYS = "ALWAYS"
+CHAIN_HEAD = "HEAD"
+CHAIN_NEVER = "NEVER"
+
+
+@dataclass(eq=False)
+class Transformation:
+    name: str
+    operator: Any = None                  # StreamOperator (None for virtual transformations)
+    inputs: list["Transformation"] = field(default_factory=list)
+    parallelism: int | None = None        # None: the environment's default
+    max_parallelism: int | None = None
+    output_type: Any = None
+    uid: str | None = None
+    kind: str = "operator"                # operator | source | partition | union | sink
+    partitioner: Any = None               # for kind == "partition"
+    chaining: str = CHAIN_ALWAYS
+    slot_sharing_group: str = "default"
+    non_parallel: bool = False            # sources such as from_collection run with parallelism 1
+    bounded: bool = True
+    input_index: int = 0                  # for the second input of two-input operators
+    id: int = field(default_factory=lambda: next(_ids))
+
+    @property
+    def is_virtual(self) -> bool:
+        return self.kind in ("partition", "union")

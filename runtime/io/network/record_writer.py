@@ -1,0 +1,170 @@
+"""RecordWriter: splits an operator's output batches over the subpartitions of one job edge.
+
+Routing is done a batch at a time with C-speed primitives where the partitioner allows it
+(slices for round robin, one list for forward/broadcast); a key-group partitioner computes
+each record's key once, memoises key → channel, and ships the keys with the records so the
+keyed consumer does not recompute them. Batches accumulate per channel and go out when
+full, on flush (buffer timeout or idle input) and before any in-band event.
+"""
+from __future__ import annotations
+
+import random
+from typing import Any, Callable
+
+from runtime.io.network.partition import ResultSubpartition
+from runtime.state.key_groups import KeyChannelCache
+from runtime.streaming.elements import DATA, END_OF_PARTITION, WATERMARK
+from runtime.streaming.output import Output
+
+
+class RecordWriter(Output):
+    def __init__(self, partitioner: Any, subpartitions: list[ResultSubpartition], batch_size: int,
+                 is_cancelled: Callable[[], bool], subtask_index: int = 0) -> None:
+        self.partitioner = partitioner
+        self.subpartitions = subpartitions
+        self.n = n = len(subpartitions)
+        self.batch_size = max(1, batch_size)
+        self.is_cancelled = is_cancelled
+        self.pv: list[list] = [[] for _ in range(n)]
+        self.pt: list[list | None] = [None] * n
+        self.pk: list[list | None] = [None] * n
+        self.rr = subtask_index % n if n else 0
+        kind = partitioner.kind
+        self.keyed = kind == "HASH"
+        if kind == "HASH":
+            self.key_fn = partitioner.key_fn
+            self.channels = KeyChannelCache(partitioner.max_parallelism, n)
+            self.emit = self._emit_hash
+        elif n == 1:
+            self.emit = self._emit_single
+        elif kind in ("REBALANCE", "RESCALE"):
+            self.emit = self._emit_round_robin
+        elif kind == "BROADCAST":
+            self.emit = self._emit_broadcast
+        elif kind == "SHUFFLE":
+            self.emit = self._emit_shuffle
+        elif kind == "CUSTOM":
+            self.key_fn = partitioner.key_fn
+            self.partition_fn = partitioner.partition_fn
+            self.emit = self._emit_custom
+        elif kind == "FORWARD":
+            raise ValueError("a forward edge must connect exactly one consumer per producer")
+        else:
+            raise ValueError(f"unknown partitioner {kind}")
+
+    # ------------------------------------------------------------------ routing
+    def _append(self, c: int, values: list, ts: list | None, keys: list | None) -> None:
+        pv = self.pv[c]
+        if ts is not None or self.pt[c] is not None:
+            pt = self.pt[c]
+            if pt is None:
+                pt = self.pt[c] = [None] * len(pv)
+            pt.extend(ts if ts is not None else [None] * len(values))
+        if keys is not None:
+            pk = self.pk[c]
+            if pk is None:
+                pk = self.pk[c] = []
+            pk.extend(keys)
+        pv.extend(values)
+        if len(pv) >= self.batch_size:
+            self._send(c)
+
+    def _emit_single(self, values, ts=None, keys=None):
+        if not self.pv[0] and len(values) >= self.batch_size and self.pt[0] is None and self.pk[0] is None:
+            self.subpartitions[0].add((DATA, values, ts, None), self.is_cancelled)
+            return
+        self._append(0, values, ts, None)
+
+    def _emit_round_robin(self, values, ts=None, keys=None):
+        n = self.n
+        start = self.rr
+        for c in range(n):
+            off = (c - start) % n
+            part = values[off::n]
+            if part:
+                self._append(c, part, None if ts is None else ts[off::n], None)
+        self.rr = (start + len(values)) % n
+
+    def _emit_broadcast(self, values, ts=None, keys=None):
+        for c in range(self.n):
+            self._append(c, values, ts, None)
+
+    def _emit_hash(self, values, ts=None, keys=None):
+        kf = self.key_fn
+        keys = [kf(v) for v in values]
+        ch = self.channels
+        chans = [ch[k] for k in keys]
+        self._scatter(chans, values, ts, keys)
+
+    def _emit_shuffle(self, values, ts=None, keys=None):
+        chans = random.choices(range(self.n), k=len(values))
+        self._scatter(chans, values, ts, None)
+
+    def _emit_custom(self, values, ts=None, keys=None):
+        kf, pf, n = self.key_fn, self.partition_fn, self.n
+        chans = [pf(kf(v), n) for v in values]
+        for c in chans:
+            if not (isinstance(c, int) and 0 <= c < n):
+                raise ValueError(f"custom partitioner returned {c!r}; expected an int in [0, {n})")
+        self._scatter(chans, values, ts, None)
+
+    def _scatter(self, chans: list[int], values: list, ts: list | None, keys: list | None) -> None:
+        n = self.n
+        if n == 1:
+            self._append(0, values, ts, keys)
+            return
+        vs: list[list] = [[] for _ in range(n)]
+        va = [v.append for v in vs]
+        if keys is None and ts is None:
+            for c, v in zip(chans, values):
+                va[c](v)
+            for c in range(n):
+                if vs[c]:
+                    self._append(c, vs[c], None, None)
+            return
+        ks: list[list] = [[] for _ in range(n)]
+        ka = [k.append for k in ks]
+        if keys is None:
+            keys = [None] * len(values)
+        if ts is None:
+            for c, v, k in zip(chans, values, keys):
+                va[c](v)
+                ka[c](k)
+            tss: list = [None] * n
+        else:
+            tss = [[] for _ in range(n)]
+            ta = [t.append for t in tss]
+            for c, v, k, t in zip(chans, values, keys, ts):
+                va[c](v)
+                ka[c](k)
+                ta[c](t)
+        for c in range(n):
+            if vs[c]:
+                self._append(c, vs[c], tss[c], ks[c] if self.keyed else None)
+
+    # ------------------------------------------------------------------ sending
+    def _send(self, c: int) -> None:
+        pv = self.pv[c]
+        if not pv:
+            return
+        item = (DATA, pv, self.pt[c], self.pk[c])
+        self.pv[c] = []
+        self.pt[c] = None
+        self.pk[c] = None
+        self.subpartitions[c].add(item, self.is_cancelled)
+
+    def flush(self) -> None:
+        for c in range(self.n):
+            if self.pv[c]:
+                self._send(c)
+
+    def emit_watermark(self, watermark: int) -> None:
+        self.broadcast_event((WATERMARK, watermark))
+
+    def broadcast_event(self, event: tuple) -> None:
+        self.flush()
+        for sp in self.subpartitions:
+            sp.add(event, self.is_cancelled)
+
+    def end(self) -> None:
+        self.broadcast_event((END_OF_PARTITION,))

@@ -1,0 +1,43 @@
+"""SlotPool: the slots a JobMaster holds, offered by TaskManagers after the ResourceManager
+matched the JobMaster's declared requirement."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class AllocatedSlot:
+    allocation_id: str
+    resource_id: str
+    index: int
+    peer: bytes | None
+    data_address: str
+
+
+class SlotPool:
+    def __init__(self, needed: int) -> None:
+        self.needed = needed
+        self.slots: dict[str, AllocatedSlot] = {}
+
+    def offer(self, slot: AllocatedSlot) -> bool:
+        if slot.allocation_id in self.slots:
+            return True
+        if len(self.slots) >= self.needed:
+            return False
+        self.slots[slot.allocation_id] = slot
+        return True
+
+    def complete(self) -> bool:
+        return len(self.slots) >= self.needed
+
+    def ordered(self) -> list[AllocatedSlot]:
+        return sorted(self.slots.values(), key=lambda s: (s.resource_id, s.index))
+
+    def remove_task_manager(self, resource_id: str) -> list[AllocatedSlot]:
+        gone = [s for s in self.slots.values() if s.resource_id == resource_id]
+        for s in gone:
+            del self.slots[s.allocation_id]
+        return gone
+
+    def task_managers(self) -> dict[str, AllocatedSlot]:
+        return {s.resource_id: s for s in self.slots.values()}

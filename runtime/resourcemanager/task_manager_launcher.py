@@ -1,0 +1,106 @@
+"""Forks local TaskManager processes and notices at once when one exits.
+
+Flink's standalone scripts start TaskManagers next to the JobManager; here the
+ResourceManager does it itself so that a dead child is seen through its exit status at
+once, not only after a heartbeat timeout.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LaunchedTaskManager:
+    number: int
+    process: asyncio.subprocess.Process
+    log_file: Path
+    out_file: Path
+
+
+class TaskManagerLauncher:
+    def __init__(self, jobmanager_address: str, conf_dir: str | None, dynamic: list[str], log_dir: Path,
+                 on_exit: Callable[[int, int], Awaitable[None] | None]) -> None:
+        self.jobmanager_address = jobmanager_address
+        self.conf_dir = conf_dir
+        self.dynamic = dynamic
+        self.log_dir = log_dir
+        self.on_exit = on_exit
+        self.children: dict[int, LaunchedTaskManager] = {}
+        self._watchers: set[asyncio.Task] = set()
+        self._counter = 0
+        self.stopping = False
+
+    async def launch(self, count: int) -> list[int]:
+        procs = await asyncio.gather(*(self._launch_one() for _ in range(count)))
+        return [p.process.pid for p in procs]
+
+    async def _launch_one(self) -> LaunchedTaskManager:
+        self._counter += 1
+        n = self._counter
+        host = socket.gethostname()
+        base = self.log_dir / f"pyflink-taskmanager-{n}-{host}"
+        log_file, out_file = base.with_suffix(".log"), base.with_suffix(".out")
+        args = [sys.executable, "-m", "runtime.taskexecutor.task_manager_runner",
+                "--jobmanager", self.jobmanager_address, "--log-file", str(log_file)]
+        if self.conf_dir:
+            args += ["--conf-dir", self.conf_dir]
+        for d in self.dynamic:
+            args += ["-D", d]
+        env = dict(os.environ, PYTHONHASHSEED="0", PYFLINK_FORKED_BY=str(os.getpid()))
+        out = open(out_file, "ab")
+        try:
+            proc = await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.DEVNULL, stdout=out,
+                                                        stderr=asyncio.subprocess.STDOUT, env=env,
+                                                        start_new_session=True)
+        finally:
+            out.close()
+        tm = LaunchedTaskManager(n, proc, log_file, out_file)
+        self.children[proc.pid] = tm
+        task = asyncio.get_running_loop().create_task(self._watch(tm))
+        self._watchers.add(task)
+        task.add_done_callback(self._watchers.discard)
+        log.info("started TaskManager %d (pid %d), logs in %s", n, proc.pid, log_file)
+        return tm
+
+    async def _watch(self, tm: LaunchedTaskManager) -> None:
+        code = await tm.process.wait()
+        self.children.pop(tm.process.pid, None)
+        if not self.stopping:
+            log.warning("TaskManager %d (pid %d) exited with code %s", tm.number, tm.process.pid, code)
+        result = self.on_exit(tm.process.pid, code)
+        if asyncio.iscoroutine(result):
+            await result
+
+    async def stop_all(self, timeout: float = 3.0) -> None:
+        """Wait for the children to exit after their shutdown RPC; escalate by pid if not."""
+        self.stopping = True
+        if not self.children:
+            return
+        procs = [tm.process for tm in self.children.values()]
+        try:
+            await asyncio.wait_for(asyncio.gather(*(p.wait() for p in procs)), timeout)
+            return
+        except asyncio.TimeoutError:
+            pass
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for p in procs:
+                if p.returncode is None:
+                    try:
+                        os.kill(p.pid, sig)
+                    except ProcessLookupError:
+                        pass
+            try:
+                await asyncio.wait_for(asyncio.gather(*(p.wait() for p in procs)), 2.0)
+                return
+            except asyncio.TimeoutError:
+                continue

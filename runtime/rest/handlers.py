@@ -1,0 +1,397 @@
+"""Routing and handlers of the JobManager's REST API (Flink-compatible paths and fields).
+
+Kept apart from the HTTP plumbing in :mod:`runtime.rest.web_monitor_endpoint` so the
+REST semantics (which path answers what, which error maps to which status) can be read
+and tested without sockets. Handlers run on the JobManager's event loop and call the
+Dispatcher directly: it lives on the same loop, so no RPC hop or locking is needed.
+
+Flink's clients and tools parse these responses, so paths and JSON field names follow
+Flink's REST API (``/overview``, ``/jobs/overview``, ``/jobs/<jid>``, ``jobs-running``,
+``slots-total`` ...). Errors use Flink's ``{"errors": [...]}`` shape.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Mapping
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "Request",
+    "Response",
+    "RestError",
+    "RestContext",
+    "Router",
+    "build_router",
+    "json_response",
+    "error_response",
+    "DEFAULT_FLINK_VERSION",
+]
+
+#: Reported by ``/config`` while no Dispatcher can tell us its version.
+DEFAULT_FLINK_VERSION = "pyflink-0.1"
+
+#: Job states after which nothing can be cancelled any more (Flink's globally terminal
+#: states, plus CANCELLING which is already on its way).
+_NOT_CANCELLABLE = frozenset({"FINISHED", "CANCELED", "FAILED"})
+
+#: Substrings of configuration keys whose values ``/jobmanager/config`` must not reveal:
+#: the endpoint may be reachable by anyone who can reach the port, while credentials
+#: (CURVE secret keys, passwords, tokens) are for the processes only. Mirrors the idea of
+#: Flink's sensitive-key masking.
+_SENSITIVE_KEY_PARTS = (
+    "password", "secret", "token", "apikey", "api-key", "private", "credential",
+    "auth-params", "jaas.config", "service-key",
+)
+_MASK = "******"
+
+_DASHBOARD_FILE = Path(__file__).with_name("dashboard.html")
+
+
+# ----------------------------------------------------------------------------- messages
+
+@dataclass(frozen=True)
+class Request:
+    """A parsed HTTP request, as much of it as the REST API needs.
+
+    ``segments`` holds the percent-decoded, non-empty path segments so that routing
+    ignores trailing slashes and a job id can never smuggle a ``/``.
+    """
+
+    method: str
+    path: str
+    segments: tuple[str, ...]
+    query: Mapping[str, list[str]] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def query_param(self, name: str) -> str | None:
+        """Return the last value of query parameter ``name`` (last wins, as in Flink)."""
+        values = self.query.get(name)
+        return values[-1] if values else None
+
+
+@dataclass
+class Response:
+    """An HTTP response before serialization; headers exclude the framing ones."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class RestError(Exception):
+    """Raised by handlers to answer with an error status and a Flink-style error body."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def _json_default(value: Any) -> Any:
+    """Make engine objects that slip into a result JSON-safe instead of failing the request."""
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def json_response(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """Serialize ``payload`` as compact JSON (Flink's responses are compact too)."""
+    body = json.dumps(payload, default=_json_default, separators=(",", ":")).encode("utf-8")
+    return Response(status, body, "application/json", dict(headers or {}))
+
+
+def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    """Answer with Flink's error shape, ``{"errors": [message]}``."""
+    return json_response({"errors": [message]}, status, headers)
+
+
+async def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    """Call a Dispatcher method that may be sync or async (RPC methods are either)."""
+    result = fn(*args)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+# ----------------------------------------------------------------------------- context
+
+class RestContext:
+    """What handlers need from the JobManager: its configuration and its Dispatcher.
+
+    The Dispatcher is fetched per request through a getter because it comes and goes
+    with leadership (and does not exist yet while the JobManager starts); the REST
+    endpoint itself lives for the whole process.
+    """
+
+    def __init__(self, config: Any, dispatcher_getter: Callable[[], Any | None]) -> None:
+        self.config = config
+        self._dispatcher_getter = dispatcher_getter
+
+    def dispatcher(self) -> Any:
+        """Return the current Dispatcher or raise 503 while there is none.
+
+        The getter may itself fail while the JobManager's components are still being
+        assembled (it can refer to an object not yet created); that is the same
+        situation as "no dispatcher yet", not a server error.
+        """
+        try:
+            d = self._dispatcher_getter()
+        except Exception:
+            d = None
+        if d is None:
+            raise RestError(503, "service temporarily unavailable")
+        return d
+
+    def dispatcher_or_none(self) -> Any | None:
+        """Like :meth:`dispatcher` but for endpoints that work without one."""
+        try:
+            return self._dispatcher_getter()
+        except Exception:
+            return None
+
+
+Handler = Callable[[RestContext, Request, dict[str, str]], Awaitable[Response]]
+
+
+# ----------------------------------------------------------------------------- router
+
+class Router:
+    """Maps path templates (``/jobs/:jobid``) and methods to handlers.
+
+    A path that matches no template is a 404 whatever the method; a known path with an
+    unsupported method is a 405 listing the allowed ones, as HTTP asks. HEAD is served
+    by the GET handler (the endpoint drops the body).
+    """
+
+    def __init__(self, context: RestContext) -> None:
+        self.context = context
+        self._routes: list[tuple[tuple[str, ...], dict[str, Handler]]] = []
+
+    def add(self, method: str, template: str, handler: Handler) -> None:
+        """Register ``handler`` for ``method`` on ``template`` (``:name`` segments capture)."""
+        segments = tuple(s for s in template.split("/") if s)
+        for existing, methods in self._routes:
+            if existing == segments:
+                methods[method] = handler
+                return
+        self._routes.append((segments, {method: handler}))
+
+    def _match(self, segments: tuple[str, ...]) -> tuple[dict[str, Handler], dict[str, str]] | None:
+        for template, methods in self._routes:
+            if len(template) != len(segments):
+                continue
+            params: dict[str, str] = {}
+            for pattern, actual in zip(template, segments):
+                if pattern.startswith(":"):
+                    params[pattern[1:]] = actual
+                elif pattern != actual:
+                    break
+            else:
+                return methods, params
+        return None
+
+    async def handle(self, request: Request) -> Response:
+        """Route ``request``; raises :class:`RestError` for 404/405 and handler errors."""
+        segments = request.segments
+        if segments and segments[0] == "v1":  # Flink serves its API under /v1 as well
+            segments = segments[1:]
+        match = self._match(segments)
+        if match is None:
+            raise RestError(404, f"Not found: {request.path}")
+        methods, params = match
+        method = "GET" if request.method == "HEAD" else request.method
+        handler = methods.get(method)
+        if handler is None:
+            allowed = set(methods)
+            if "GET" in allowed:
+                allowed.add("HEAD")
+            raise RestError(405, f"Method {request.method} not allowed for {request.path}",
+                            {"Allow": ", ".join(sorted(allowed))})
+        return await handler(self.context, request, params)
+
+
+# ----------------------------------------------------------------------------- handlers
+
+async def _overview(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+    """``GET /overview``: cluster counters, Flink's ``ClusterOverviewWithVersion``."""
+    overview = dict(await _call(ctx.dispatcher().cluster_overview))
+    overview.setdefault("flink-commit", "")
+    return json_response(overview)
+
+
+async def _jobs_overview(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+    """``GET /jobs/overview``: one summary per job, with Flink's extra fields filled in."""
+    jobs = []
+    for job in await _call(ctx.dispatcher().list_jobs):
+        job = dict(job)
+        end_time = job.get("end-time")
+        last = end_time if isinstance(end_time, int) and end_time > 0 else job.get("start-time")
+        job.setdefault("last-modification", last)
+        job.setdefault("tasks", {})
+        jobs.append(job)
+    return json_response({"jobs": jobs})
+
+
+async def _jobs(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+    """``GET /jobs``: Flink's terse ``JobIdsWithStatusOverview``."""
+    jobs = await _call(ctx.dispatcher().list_jobs)
+    return json_response({"jobs": [{"id": j.get("jid"), "status": j.get("state")} for j in jobs]})
+
+
+async def _job_details(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+    """``GET /jobs/<jid>``: the Dispatcher's details plus Flink's ``now`` timestamp."""
+    details = dict(await _call(ctx.dispatcher().request_job, params["jobid"]))
+    details["now"] = _now_ms()
+    details.setdefault("vertices", [])
+    return json_response(details)
+
+
+async def _job_plan(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+    """``GET /jobs/<jid>/plan``: the dataflow plan, if the job graph carries one."""
+    details = await _call(ctx.dispatcher().request_job, params["jobid"])
+    return json_response({"plan": details.get("plan") or {}})
+
+
+async def _cancel(ctx: RestContext, job_id: str) -> Response:
+    """Cancel a job; 404 for unknown ids, 409 when it is not running (anymore)."""
+    try:
+        await _call(ctx.dispatcher().cancel_job, job_id)
+    except ValueError as exc:  # not running: a conflict with the job's state, not a bad request
+        raise RestError(409, str(exc)) from exc
+    return json_response({}, 202)
+
+
+async def _job_patch(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+    """``PATCH /jobs/<jid>[?mode=cancel]``: Flink's job termination request."""
+    mode = request.query_param("mode")
+    if mode not in (None, "", "cancel"):
+        raise RestError(400, f"unsupported termination mode {mode!r}: only mode=cancel is supported "
+                             "(use 'pyflink stop' to stop with a savepoint)")
+    return await _cancel(ctx, params["jobid"])
+
+
+async def _yarn_cancel(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+    """``GET /jobs/<jid>/yarn-cancel``: Flink's legacy cancel for clients that cannot PATCH."""
+    return await _cancel(ctx, params["jobid"])
+
+
+async def _taskmanagers(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+    """``GET /taskmanagers``: registered TaskManagers as the ResourceManager reports them."""
+    return json_response({"taskmanagers": list(await _call(ctx.dispatcher().list_task_managers))})
+
+
+async def _taskmanager(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+    """``GET /taskmanagers/<id>``: one TaskManager, 404 if it is not registered."""
+    wanted = params["taskmanagerid"]
+    for tm in await _call(ctx.dispatcher().list_task_managers):
+        if str(tm.get("id")) == wanted:
+            return json_response(tm)
+    raise RestError(404, f"Could not find TaskManager {wanted}")
+
+
+async def _dashboard_config(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+    """``GET /config``: the dashboard configuration Flink's web UI reads first.
+
+    Answered without a Dispatcher when need be, so the dashboard can load while the
+    JobManager is still electing one.
+    """
+    version = DEFAULT_FLINK_VERSION
+    d = ctx.dispatcher_or_none()
+    if d is not None:
+        try:
+            version = str((await _call(d.cluster_overview)).get("flink-version") or version)
+        except Exception:  # the version is cosmetic: never fail /config for it
+            log.debug("could not read the version from the dispatcher", exc_info=True)
+    return json_response({
+        "refresh-interval": 3000,
+        "timezone-name": "UTC",
+        "timezone-offset": 0,
+        "flink-version": version,
+        "flink-revision": "",
+        "features": {"web-submit": False, "web-cancel": True, "web-rescale": False,
+                     "web-history": False},
+    })
+
+
+def _is_sensitive(key: str) -> bool:
+    lowered = key.lower()
+    return any(part in lowered for part in _SENSITIVE_KEY_PARTS)
+
+
+async def _jobmanager_config(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+    """``GET /jobmanager/config``: the effective configuration, secrets masked."""
+    entries = [{"key": k, "value": _MASK if _is_sensitive(k) else str(v)}
+               for k, v in sorted(ctx.config.to_dict().items())]
+    return json_response(entries)
+
+
+_FALLBACK_DASHBOARD = (
+    "<!doctype html><meta charset=utf-8><title>PyFlink</title>"
+    "<p>The dashboard page is not installed. JSON: <a href=/overview>/overview</a>, "
+    "<a href=/jobs/overview>/jobs/overview</a>, <a href=/taskmanagers>/taskmanagers</a>."
+)
+
+#: Inline script and style only, no network access beyond this origin, no framing
+#: (clickjacking a Cancel button), no forms.
+_DASHBOARD_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                  "connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                  "base-uri 'none'; form-action 'none'")
+
+
+def _load_dashboard() -> bytes:
+    """Read the dashboard page once; a missing file degrades to a page of links."""
+    try:
+        return _DASHBOARD_FILE.read_bytes()
+    except OSError:
+        log.warning("dashboard page %s is missing; serving a minimal page", _DASHBOARD_FILE)
+        return _FALLBACK_DASHBOARD.encode("utf-8")
+
+
+def _dashboard_handler() -> Handler:
+    page = _load_dashboard()
+
+    async def dashboard(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+        """``GET /``: the self-contained web dashboard."""
+        return Response(200, page, "text/html; charset=utf-8",
+                        {"Content-Security-Policy": _DASHBOARD_CSP, "X-Frame-Options": "DENY"})
+
+    return dashboard
+
+
+def build_router(context: RestContext) -> Router:
+    """Create the router with every REST path the JobManager serves."""
+    router = Router(context)
+    dashboard = _dashboard_handler()
+    router.add("GET", "/", dashboard)
+    router.add("GET", "/index.html", dashboard)
+    router.add("GET", "/config", _dashboard_config)
+    router.add("GET", "/overview", _overview)
+    router.add("GET", "/jobs", _jobs)
+    router.add("GET", "/jobs/overview", _jobs_overview)
+    router.add("GET", "/jobs/:jobid", _job_details)
+    router.add("PATCH", "/jobs/:jobid", _job_patch)
+    router.add("GET", "/jobs/:jobid/plan", _job_plan)
+    router.add("GET", "/jobs/:jobid/yarn-cancel", _yarn_cancel)
+    router.add("GET", "/taskmanagers", _taskmanagers)
+    router.add("GET", "/taskmanagers/:taskmanagerid", _taskmanager)
+    router.add("GET", "/jobmanager/config", _jobmanager_config)
+    return router

@@ -1,0 +1,73 @@
+"""Synchronous RPC caller for the CLI and for job programs talking to a Dispatcher."""
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import time
+from typing import Any
+
+import zmq
+
+from runtime.rpc import codec
+from runtime.rpc.errors import RpcError, RpcTimeout
+from runtime.rpc.service import _remote_error
+
+
+class SyncRpcClient:
+    def __init__(self, address: str, timeout: float = 10.0, context: zmq.Context | None = None) -> None:
+        self.address = address
+        self.timeout = timeout
+        self.ctx = context or zmq.Context.instance()
+        self.sock = self.ctx.socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.setsockopt(zmq.IDENTITY, b"client-" + os.urandom(6).hex().encode())
+        self.sock.connect(address)
+        self._ids = itertools.count(1)
+
+    def call(self, target: str, method: str, *args: Any, token: str | None = None,
+             timeout: float | None = None, **kwargs: Any) -> Any:
+        timeout = self.timeout if timeout is None else timeout
+        cid = next(self._ids)
+        self.sock.send(codec.call_message(cid, target, method, args, kwargs, token))
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self.sock.poll(int(remaining * 1000) + 1):
+                if time.monotonic() >= deadline:
+                    raise RpcTimeout(f"{target}.{method} at {self.address} did not answer within {timeout:.1f}s")
+                continue
+            try:
+                msg = codec.decode(self.sock.recv())
+            except codec.MalformedMessage:
+                continue
+            if msg.get("id") != cid:
+                continue  # a late reply to an earlier, timed-out call
+            if msg["k"] == codec.OK:
+                return msg.get("r")
+            raise _remote_error(msg)
+
+    def close(self) -> None:
+        self.sock.close(0)
+
+    def __enter__(self) -> "SyncRpcClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def tcp_reachable(host: str, port: int, timeout: float = 1.0) -> bool:
+    """Whether something accepts TCP connections at host:port.
+
+    ZeroMQ connects lazily and retries forever, so a missing JobManager would only show up as
+    a call timeout; a plain connect answers "refused" at once on a local machine.
+    """
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+__all__ = ["SyncRpcClient", "RpcError", "RpcTimeout", "tcp_reachable"]

@@ -1,0 +1,50 @@
+"""Key groups: the unit in which keyed state is partitioned and redistributed.
+
+A key maps to one of ``max_parallelism`` key groups; key groups map to subtasks in
+contiguous ranges, so changing parallelism moves whole key groups, never single keys.
+Python's ``hash`` of str/bytes is salted per process, so every TaskManager runs with
+``PYTHONHASHSEED=0``: producers on different machines must route a key identically.
+"""
+from __future__ import annotations
+
+#: Fibonacci-hashing multiplier: spreads keys that share low bits (multiples of 128 ...).
+MIX = 0x9E3779B1
+MASK32 = 0xFFFFFFFF
+
+
+def assign_to_key_group(key: object, max_parallelism: int) -> int:
+    return (((hash(key) * MIX) & MASK32) * max_parallelism) >> 32
+
+
+def operator_index_for_key_group(max_parallelism: int, parallelism: int, key_group: int) -> int:
+    return key_group * parallelism // max_parallelism
+
+
+def key_group_range(max_parallelism: int, parallelism: int, operator_index: int) -> range:
+    start = (operator_index * max_parallelism + parallelism - 1) // parallelism
+    end = ((operator_index + 1) * max_parallelism + parallelism - 1) // parallelism
+    return range(start, end)
+
+
+def channel_table(max_parallelism: int, parallelism: int) -> list[int]:
+    """key group → consumer subtask, precomputed so routing a record is one list lookup."""
+    return [operator_index_for_key_group(max_parallelism, parallelism, kg) for kg in range(max_parallelism)]
+
+
+class KeyChannelCache(dict):
+    """key → consumer channel, memoised: routing a seen key costs one dict lookup instead of
+    hashing and mixing it again. Cleared when it grows past ``limit`` keys so memory stays
+    bounded for high-cardinality keys."""
+
+    def __init__(self, max_parallelism: int, parallelism: int, limit: int = 65536) -> None:
+        super().__init__()
+        self.max_parallelism = max_parallelism
+        self.table = channel_table(max_parallelism, parallelism)
+        self.limit = limit
+
+    def __missing__(self, key: object) -> int:
+        if len(self) >= self.limit:
+            self.clear()
+        channel = self.table[(((hash(key) * MIX) & MASK32) * self.max_parallelism) >> 32]
+        self[key] = channel
+        return channel

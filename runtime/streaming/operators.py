@@ -1,0 +1,277 @@
+"""Stream operators: the per-task objects that run user functions over whole batches.
+
+Each operator is built on the client (holding the user's function), cloudpickled as part of
+its vertex's chain, and instantiated inside a task. ``process_batch`` is the hot path: it runs
+the user function over a list with a comprehension and hands the resulting list to the
+output in one call. There is no per-record lock, log call, pickling or socket call here.
+"""
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from runtime.streaming.output import Output
+
+if TYPE_CHECKING:
+    from runtime.streaming.stream_task import TaskContext
+
+
+class UserFunctionError(Exception):
+    """Raised with the operator's name when a user function misbehaves in a way we detect."""
+
+
+class StreamOperator:
+    #: operator name as it appears in plans and errors, e.g. "Map" or "Keyed Reduce"
+    name: str = "Operator"
+    #: declared output TypeInformation (None: pickled Python objects)
+    output_type: Any = None
+    #: user function objects that get open()/close()
+    functions: tuple = ()
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.output: Output | None = None
+        self.ctx: TaskContext | None = None
+        self._opened: list[Any] = []
+        self._check_type = False
+
+    def setup(self, ctx: "TaskContext", output: Output) -> None:
+        self.ctx = ctx
+        self.output = output
+        self.emit = output.emit
+        self._check_type = self.output_type is not None
+
+    def open(self) -> None:
+        for fn in self.functions:
+            opener = getattr(fn, "open", None)
+            if opener is not None and not isinstance(fn, type):
+                opener(self.ctx.runtime_context)
+                self._opened.append(fn)
+
+    def close(self) -> None:
+        """Close every function that was opened, even if one close fails (first error wins)."""
+        error: BaseException | None = None
+        while self._opened:
+            fn = self._opened.pop()
+            try:
+                fn.close()
+            except BaseException as exc:  # noqa: BLE001 - keep closing the others
+                error = error or exc
+        if error is not None:
+            raise error
+
+    def process_batch(self, values: list, timestamps: list | None = None, keys: list | None = None) -> None:
+        raise NotImplementedError
+
+    def process_watermark(self, watermark: int) -> None:
+        self.output.emit_watermark(watermark)
+
+    def end_input(self) -> None:
+        """All input has been seen (bounded input, or the job is finishing)."""
+
+    def check_output(self, values: list) -> None:
+        """Reject the first records that do not fit the declared output type, naming the operator."""
+        self._check_type = False
+        for v in values[:16]:
+            reason = self.output_type.check(v) if hasattr(self.output_type, "check") else None
+            if reason:
+                raise UserFunctionError(
+                    f"operator '{self.name}' produced {v!r}, which does not match its declared output type "
+                    f"{self.output_type}: {reason}")
+
+
+class MapOperator(StreamOperator):
+    def __init__(self, name: str, fn: Callable[[Any], Any], function_obj: Any, output_type: Any = None) -> None:
+        super().__init__(name)
+        self.fn = fn
+        self.functions = (function_obj,)
+        self.output_type = output_type
+
+    def process_batch(self, values, timestamps=None, keys=None):
+        f = self.fn
+        out = [f(v) for v in values]
+        if self._check_type:
+            self.check_output(out)
+        self.emit(out, timestamps, None)
+
+
+class FlatMapOperator(StreamOperator):
+    def __init__(self, name: str, fn: Callable[[Any], Iterable[Any]], function_obj: Any, output_type: Any = None) -> None:
+        super().__init__(name)
+        self.fn = fn
+        self.functions = (function_obj,)
+        self.output_type = output_type
+
+    def process_batch(self, values, timestamps=None, keys=None):
+        f = self.fn
+        if timestamps is None:
+            out = [o for v in values for o in (f(v) or ())]
+            ts = None
+        else:
+            out, ts = [], []
+            append, tappend = out.append, ts.append
+            for v, t in zip(values, timestamps):
+                for o in f(v) or ():
+                    append(o)
+                    tappend(t)
+        if out:
+            if self._check_type:
+                self.check_output(out)
+            self.emit(out, ts, None)
+
+
+class FilterOperator(StreamOperator):
+    def __init__(self, name: str, fn: Callable[[Any], bool], function_obj: Any) -> None:
+        super().__init__(name)
+        self.fn = fn
+        self.functions = (function_obj,)
+
+    def process_batch(self, values, timestamps=None, keys=None):
+        f = self.fn
+        if timestamps is None:
+            out = [v for v in values if f(v)]
+            if out:
+                self.emit(out, None, None)
+            return
+        pairs = [(v, t) for v, t in zip(values, timestamps) if f(v)]
+        if pairs:
+            self.emit([p[0] for p in pairs], [p[1] for p in pairs], None)
+
+
+class KeyedReduceOperator(StreamOperator):
+    """Rolling reduce per key: emits the new aggregate for every input record, as Flink does.
+
+    The aggregate per key lives in the task's keyed state backend (a dict per state name), so
+    it is snapshotted with the rest of the keyed state.
+    """
+
+    def __init__(self, name: str, fn: Callable[[Any, Any], Any], function_obj: Any, output_type: Any = None) -> None:
+        super().__init__(name)
+        self.fn = fn
+        self.functions = (function_obj,)
+        self.output_type = output_type
+        self.state: dict = {}
+
+    def open(self) -> None:
+        backend = getattr(self.ctx, "keyed_state_backend", None)
+        if backend is not None:
+            self.state = backend.raw_table(f"{self.name}#reduce")
+        super().open()
+
+    def process_batch(self, values, timestamps=None, keys=None):
+        f = self.fn
+        state = self.state
+        get = state.get
+        out = []
+        append = out.append
+        missing = _MISSING
+        for k, v in zip(keys, values):
+            acc = get(k, missing)
+            if acc is not missing:
+                v = f(acc, v)
+            state[k] = v
+            append(v)
+        if self._check_type:
+            self.check_output(out)
+        self.emit(out, timestamps, None)
+
+
+_MISSING = object()
+
+
+class ProcessOperator(StreamOperator):
+    """``ProcessFunction``: the function yields zero or more outputs per element."""
+
+    def __init__(self, name: str, function_obj: Any, output_type: Any = None) -> None:
+        super().__init__(name)
+        self.fn = function_obj.process_element
+        self.functions = (function_obj,)
+        self.output_type = output_type
+        self._context = _ProcessContext()
+
+    def process_batch(self, values, timestamps=None, keys=None):
+        f = self.fn
+        ctx = self._context
+        out: list = []
+        ts_out: list | None = None if timestamps is None else []
+        for i, v in enumerate(values):
+            ctx._timestamp = None if timestamps is None else timestamps[i]
+            result = f(v, ctx)
+            if result is None:
+                continue
+            for o in result:
+                out.append(o)
+                if ts_out is not None:
+                    ts_out.append(ctx._timestamp)
+        if out:
+            if self._check_type:
+                self.check_output(out)
+            self.emit(out, ts_out, None)
+
+
+class _ProcessContext:
+    __slots__ = ("_timestamp",)
+
+    def __init__(self) -> None:
+        self._timestamp = None
+
+    def timestamp(self):
+        return self._timestamp
+
+    def timer_service(self):
+        raise UserFunctionError("timers need a KeyedStream: use key_by(...).process(KeyedProcessFunction)")
+
+
+class SinkOperator(StreamOperator):
+    """Runs a ``SinkFunction``; ``invoke_batch`` is used when the sink defines it."""
+
+    def __init__(self, name: str, function_obj: Any) -> None:
+        super().__init__(name)
+        self.sink = function_obj
+        self.functions = (function_obj,)
+
+    def process_batch(self, values, timestamps=None, keys=None):
+        batch = getattr(self.sink, "invoke_batch", None)
+        if batch is not None:
+            batch(values)
+            return
+        invoke = self.sink.invoke
+        for v in values:
+            invoke(v, None)
+
+    def process_watermark(self, watermark: int) -> None:
+        pass
+
+
+class PrintSinkOperator(StreamOperator):
+    """``DataStream.print``: formats records as PyFlink prints them, one write per batch."""
+
+    def __init__(self, name: str, type_info: Any, sink_identifier: str | None, to_stderr: bool = False) -> None:
+        super().__init__(name)
+        self.type_info = type_info
+        self.sink_identifier = sink_identifier
+        self.to_stderr = to_stderr
+
+    def open(self) -> None:
+        from runtime.common.formatting import make_formatter, print_prefix
+        rc = self.ctx.runtime_context
+        self.prefix = print_prefix(self.sink_identifier, rc.get_index_of_this_subtask(),
+                                   rc.get_number_of_parallel_subtasks())
+        self.fmt = make_formatter(self.type_info)
+        super().open()
+
+    def process_batch(self, values, timestamps=None, keys=None):
+        fmt = self.fmt
+        prefix = self.prefix
+        if prefix:
+            text = "".join([prefix + fmt(v) + "\n" for v in values])
+        else:
+            text = "\n".join(map(fmt, values)) + "\n"
+        stream = sys.stderr if self.to_stderr else sys.stdout
+        stream.write(text)
+
+    def end_input(self) -> None:
+        (sys.stderr if self.to_stderr else sys.stdout).flush()
+
+    def process_watermark(self, watermark: int) -> None:
+        pass

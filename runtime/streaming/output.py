@@ -1,0 +1,65 @@
+"""Outputs connect an operator to what follows it: a chained operator, several, or the network.
+
+``emit(values, timestamps, keys)`` hands a whole batch on; for a chained operator it *is*
+that operator's ``process_batch`` (no extra call layer on the hot path).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+
+class Output:
+    emit: Callable[[list, list | None, list | None], None]
+
+    def emit_watermark(self, watermark: int) -> None:
+        raise NotImplementedError
+
+    def flush(self) -> None:
+        pass
+
+    def end(self) -> None:
+        """Input is exhausted: send end-of-partition downstream."""
+
+
+class ChainingOutput(Output):
+    def __init__(self, operator: Any) -> None:
+        self.operator = operator
+        self.emit = operator.process_batch
+
+    def emit_watermark(self, watermark: int) -> None:
+        self.operator.process_watermark(watermark)
+
+
+class BroadcastingOutput(Output):
+    """An operator feeding several chained operators and/or network edges."""
+
+    def __init__(self, outputs: list[Output]) -> None:
+        self.outputs = outputs
+        emits = [o.emit for o in outputs]
+
+        def emit(values: list, timestamps: list | None = None, keys: list | None = None) -> None:
+            for e in emits:
+                e(values, timestamps, keys)
+        self.emit = emit
+
+    def emit_watermark(self, watermark: int) -> None:
+        for o in self.outputs:
+            o.emit_watermark(watermark)
+
+    def flush(self) -> None:
+        for o in self.outputs:
+            o.flush()
+
+    def end(self) -> None:
+        for o in self.outputs:
+            o.end()
+
+
+class DiscardingOutput(Output):
+    """Output of a sink: nothing follows."""
+
+    def __init__(self) -> None:
+        self.emit = lambda values, timestamps=None, keys=None: None
+
+    def emit_watermark(self, watermark: int) -> None:
+        pass

@@ -1,0 +1,293 @@
+"""StreamTask: one parallel subtask of one JobVertex, running its operator chain in a thread.
+
+Life cycle (reported to the JobMaster as ExecutionState): INITIALIZING while the chain is
+unpickled and wired to its result partitions and input gate, RUNNING while batches flow,
+then FINISHED (input exhausted, end-of-partition sent), CANCELED or FAILED (with the user's
+traceback). Operators are opened tail first and closed head first; every function that was
+opened is closed, whatever happened.
+"""
+from __future__ import annotations
+
+import logging
+import pickle
+import queue
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from runtime.common.job import ExecutionState
+from runtime.datastream.functions import RuntimeContext
+from runtime.io.network.input_gate import InputChannel, InputGate
+from runtime.io.network.network_environment import NetworkEnvironment
+from runtime.io.network.partition import ResultPartition, TaskCancelled
+from runtime.io.network.record_writer import RecordWriter
+from runtime.streaming.elements import DATA, END_OF_PARTITION, IDLE, MAX_WATERMARK, MIN_WATERMARK, WATERMARK
+from runtime.streaming.output import BroadcastingOutput, ChainingOutput, DiscardingOutput, Output
+from runtime.streaming.sources import SourceOperator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TaskContext:
+    job_id: str
+    task_name: str
+    subtask_index: int
+    parallelism: int
+    max_parallelism: int
+    attempt: int
+    runtime_context: RuntimeContext
+    config: dict = field(default_factory=dict)
+    keyed_state_backend: Any = None
+    #: ships job data (collected results) to the JobMaster: publish(kind, payload)
+    publish: Callable[[str, Any], None] = lambda kind, payload: None
+
+
+class StreamTask:
+    def __init__(self, tdd: dict, network: NetworkEnvironment, resource_id: str,
+                 on_state: Callable[[str, ExecutionState, str | None], None],
+                 load_chain: Callable[[bytes], Any], credits: int = 4,
+                 publish: Callable[[str, Any], None] | None = None) -> None:
+        self.tdd = tdd
+        self.execution_id: str = tdd["execution_id"]
+        self.network = network
+        self.resource_id = resource_id
+        self.on_state = on_state
+        self.load_chain = load_chain
+        self.credits = credits
+        self.publish = publish or (lambda kind, payload: None)
+        self.cancelled = False
+        self.state = ExecutionState.DEPLOYING
+        self.thread = threading.Thread(target=self._run, name=f"task {tdd['task_name']}", daemon=True)
+        self.writers: list[RecordWriter] = []
+        self.operators: list[Any] = []
+        self.source: SourceOperator | None = None
+        self._remote_receivers: list[tuple[str, bytes]] = []
+        cfg = tdd.get("config") or {}
+        self.batch_size = int(cfg.get("execution.batch-size", 1000))
+        self.buffer_timeout = float(cfg.get("execution.buffer-timeout", 100)) / 1000.0
+        self.thread_hook: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def is_cancelled(self) -> bool:
+        return self.cancelled
+
+    def cancel(self) -> None:
+        if self.state.is_terminal():
+            return
+        self.cancelled = True
+        if self.source is not None:
+            try:
+                self.source.cancel()
+            except Exception:  # noqa: BLE001 - a failing cancel() must not stop the cancellation
+                log.warning("cancel() of source in %s failed", self.tdd["task_name"], exc_info=True)
+
+    def _set_state(self, state: ExecutionState, error: str | None = None) -> None:
+        self.state = state
+        self.on_state(self.execution_id, state, error)
+
+    # ------------------------------------------------------------------ thread body
+    def _run(self) -> None:
+        if self.thread_hook is not None:
+            self.thread_hook()
+        error: str | None = None
+        final = ExecutionState.FINISHED
+        opened = False
+        try:
+            self._set_state(ExecutionState.INITIALIZING)
+            gate = self._build()
+            for op in reversed(self.operators):
+                op.open()
+            opened = True
+            if self.cancelled:
+                raise TaskCancelled()
+            self._set_state(ExecutionState.RUNNING)
+            if self.source is not None:
+                self._run_source()
+            else:
+                self._run_input(gate)
+            if self.cancelled:
+                raise TaskCancelled()
+            self._end_of_input()
+        except TaskCancelled:
+            final = ExecutionState.CANCELED
+        except BaseException as exc:  # noqa: BLE001 - everything a user function raises fails the task
+            if self.cancelled:
+                final = ExecutionState.CANCELED
+            else:
+                final = ExecutionState.FAILED
+                error = _describe(exc, self.tdd["task_name"])
+        finally:
+            close_error = self._close_operators() if opened or self.operators else None
+            if close_error and final == ExecutionState.FINISHED:
+                final, error = ExecutionState.FAILED, close_error
+            if final != ExecutionState.FINISHED and self._remote_receivers:
+                self.network.cancel_receivers(self._remote_receivers)
+            self._set_state(final, error)
+
+    def _close_operators(self) -> str | None:
+        error = None
+        for op in self.operators:
+            try:
+                op.close()
+            except BaseException as exc:  # noqa: BLE001
+                error = error or _describe(exc, self.tdd["task_name"])
+        return error
+
+    # ------------------------------------------------------------------ wiring
+    def _build(self) -> InputGate | None:
+        tdd = self.tdd
+        chain = self.load_chain(tdd["chain"])
+        rc = RuntimeContext(tdd["task_name"], tdd["subtask_index"], tdd["parallelism"], tdd.get("attempt", 0),
+                            tdd.get("max_parallelism", 128), tdd["job_id"], tdd.get("job_parameters"))
+        ctx = TaskContext(tdd["job_id"], tdd["task_name"], tdd["subtask_index"], tdd["parallelism"],
+                          tdd.get("max_parallelism", 128), tdd.get("attempt", 0), rc, tdd.get("config") or {},
+                          publish=self.publish)
+        self.ctx = ctx
+        writers: dict[int, RecordWriter] = {}
+        for out in tdd["outputs"]:
+            partition = ResultPartition(out["partition_id"], out["num_subpartitions"], self.credits)
+            self.network.register_partition(partition)
+            writers[out["edge"]] = RecordWriter(chain.partitioners[out["edge"]], partition.subpartitions,
+                                                self.batch_size, self.is_cancelled, tdd["subtask_index"])
+        self.writers = list(writers.values())
+        nodes = chain.nodes
+        ops = [node.operator for node in nodes]
+        for i in range(len(nodes) - 1, -1, -1):
+            node = nodes[i]
+            outs: list[Output] = [ChainingOutput(ops[j]) for j in node.chained]
+            outs += [writers[e] for e in node.edges]
+            output = outs[0] if len(outs) == 1 else BroadcastingOutput(outs) if outs else DiscardingOutput()
+            ops[i].setup(ctx, output)
+        self.operators = ops
+        self.head = ops[0]
+        if isinstance(self.head, SourceOperator):
+            self.source = self.head
+            return None
+        channels: list[InputChannel] = []
+        for inp in tdd["inputs"]:
+            for ch in inp["channels"]:
+                channels.append(InputChannel(len(channels), inp.get("input_index", 0), ch["partition_id"],
+                                             ch["subpartition"]))
+        gate = InputGate(channels)
+        i = 0
+        for inp in tdd["inputs"]:
+            for ch in inp["channels"]:
+                self._connect(gate, channels[i], ch)
+                i += 1
+        return gate
+
+    def _connect(self, gate: InputGate, channel: InputChannel, desc: dict) -> None:
+        if desc["location"] == self.resource_id:
+            def attach(partition: ResultPartition, channel=channel) -> None:
+                sp = partition.subpartitions[channel.subpartition]
+                channel.release = sp.release_one
+                sp.attach_local(gate, channel.index)
+            self.network.partition_manager.when_available(channel.partition_id, attach)
+        else:
+            address = desc["address"]
+            receiver = f"{self.execution_id}:{channel.index}".encode()
+            network = self.network
+            channel.release = lambda: network.add_credit(address, receiver)
+            self._remote_receivers.append((address, receiver))
+            network.request_remote(address, receiver, channel.partition_id, channel.subpartition,
+                                   self.credits, gate, channel.index)
+
+    # ------------------------------------------------------------------ running
+    def flush_outputs(self) -> None:
+        for w in self.writers:
+            w.flush()
+
+    def _run_source(self) -> None:
+        head = self.head
+        emit = head.emit
+        timeout = self.buffer_timeout
+        state = {"last": time.monotonic()}
+        flush = self.flush_outputs
+
+        def emit_batch(values: list, timestamps: list | None) -> None:
+            if self.cancelled:
+                raise TaskCancelled()
+            emit(values, timestamps, None)
+            now = time.monotonic()
+            if now - state["last"] >= timeout:
+                flush()
+                state["last"] = now
+
+        self.source.run(emit_batch, self.batch_size)
+
+    def _run_input(self, gate: InputGate) -> None:
+        head = self.head
+        process = head.process_batch
+        channels = gate.channels
+        q = gate.queue
+        get_nowait, get = q.get_nowait, q.get
+        loads = pickle.loads
+        open_channels = len(channels)
+        timeout = self.buffer_timeout
+        last_flush = time.monotonic()
+        current_wm = MIN_WATERMARK
+        while open_channels:
+            try:
+                ch, item = get_nowait()
+            except queue.Empty:
+                self.flush_outputs()
+                last_flush = time.monotonic()
+                while True:
+                    try:
+                        ch, item = get(timeout=0.1)
+                        break
+                    except queue.Empty:
+                        if self.cancelled:
+                            raise TaskCancelled() from None
+            channel = channels[ch]
+            channel.release()
+            if type(item) is not tuple:
+                item = loads(item)
+            kind = item[0]
+            if kind == DATA:
+                process(item[1], item[2], item[3])
+                now = time.monotonic()
+                if now - last_flush >= timeout:
+                    self.flush_outputs()
+                    last_flush = now
+            elif kind == WATERMARK:
+                channel.watermark = item[1]
+                channel.idle = False
+                current_wm = self._advance_watermark(channels, current_wm)
+            elif kind == IDLE:
+                channel.idle = True
+                current_wm = self._advance_watermark(channels, current_wm)
+            elif kind == END_OF_PARTITION:
+                channel.finished = True
+                open_channels -= 1
+                if open_channels:
+                    current_wm = self._advance_watermark(channels, current_wm)
+            if self.cancelled:
+                raise TaskCancelled()
+
+    def _advance_watermark(self, channels: list[InputChannel], current: int) -> int:
+        live = [c.watermark for c in channels if not c.finished and not c.idle]
+        if not live:
+            return current
+        wm = min(live)
+        if wm > current:
+            self.head.process_watermark(wm)
+            return wm
+        return current
+
+    def _end_of_input(self) -> None:
+        for op in self.operators:
+            op.end_input()
+        self.head.process_watermark(MAX_WATERMARK)
+        for w in self.writers:
+            w.end()
+
+
+def _describe(exc: BaseException, task_name: str) -> str:
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return f"{type(exc).__name__}: {exc}\n(in task '{task_name}')\n{tb}"

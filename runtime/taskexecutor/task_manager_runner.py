@@ -1,0 +1,95 @@
+"""TaskManager process main (Flink's TaskManagerRunner).
+
+Starts the network environment (data port), connects the RPC service to the JobManager,
+and runs the TaskExecutor until told to shut down or signalled. Every TaskManager runs with
+``PYTHONHASHSEED=0`` so that key routing is identical on all of them (re-exec if needed).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+from runtime.configuration import options as opts
+from runtime.configuration.errors import ConfigurationError
+from runtime.configuration.loader import find_conf_dir, load_configuration
+from runtime.entrypoint.process_utils import common_args, remove_pid_file, setup_logging, write_pid_file
+
+log = logging.getLogger("runtime.taskexecutor")
+
+
+async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
+    from runtime.io.network.network_environment import NetworkEnvironment
+    from runtime.rpc.service import RpcService
+    from runtime.taskexecutor.output_capture import CapturingStream
+    from runtime.taskexecutor.task_executor import TaskExecutor
+
+    resource_id = config.get(opts.TASKMANAGER_RESOURCE_ID) or f"tm-{socket.gethostname()}-{os.getpid()}"
+    host = config.get(opts.TASKMANAGER_HOST)
+    bind = "127.0.0.1" if host == "localhost" else host
+    network = NetworkEnvironment(resource_id, bind, config.get(opts.TASKMANAGER_DATA_PORT), advertised_host=host)
+    network.start()
+    capture = CapturingStream(sys.stdout, lambda: None)
+    sys.stdout = capture
+    rpc = RpcService(config.get(opts.RPC_ASK_TIMEOUT) / 1000.0)
+    jm_host, _, jm_port = jobmanager.rpartition(":")
+    rpc.connect(f"tcp://{jm_host}:{jm_port}", resource_id.encode())
+    work_dir = Path(tempfile.mkdtemp(prefix=f"pyflink-{resource_id}-"))
+    te = TaskExecutor(rpc, resource_id, config.get(opts.TASKMANAGER_NUM_TASK_SLOTS), network,
+                      config.get(opts.HEARTBEAT_TIMEOUT) / 1000.0,
+                      config.get(opts.CLUSTER_REGISTRATION_INITIAL_TIMEOUT) / 1000.0,
+                      config.get(opts.CLUSTER_REGISTRATION_MAX_TIMEOUT) / 1000.0, work_dir, capture,
+                      config.get(opts.TASKMANAGER_NETWORK_BUFFERS_PER_CHANNEL))
+    pid_file = pid_dir / f"pyflink-taskmanager-{resource_id}.pid"
+    write_pid_file(pid_file, {"resource_id": resource_id, "jobmanager": jobmanager,
+                              "forked_by": os.environ.get("PYFLINK_FORKED_BY")})
+    try:
+        await te.start()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda: te.terminated.done() or te.terminated.set_result("signal"))
+        log.info("TaskManager %s started (pid %d, data %s, JobManager %s)", resource_id, os.getpid(),
+                 network.address, jobmanager)
+        reason = await te.terminated
+        log.info("TaskManager %s stopping (%s)", resource_id, reason)
+        return 0
+    finally:
+        await te.stop()
+        await rpc.close()
+        network.stop()
+        te.blob_cache.close()
+        remove_pid_file(pid_file)
+        sys.stdout = capture.underlying
+
+
+def main(argv: list[str] | None = None) -> int:
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.execve(sys.executable, [sys.executable, "-m", "runtime.taskexecutor.task_manager_runner"]
+                  + (sys.argv[1:] if argv is None else argv), dict(os.environ, PYTHONHASHSEED="0"))
+    parser = common_args("pyflink TaskManager")
+    parser.add_argument("--jobmanager", default=None, help="HOST:PORT of the JobManager")
+    args = parser.parse_args(argv)
+    try:
+        config = load_configuration(find_conf_dir(args.conf_dir), args.dynamic,
+                                    warn=lambda m: print(f"warning: {m}", file=sys.stderr))
+    except ConfigurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    setup_logging(args.log_file, config.get(opts.ENV_LOG_LEVEL))
+    jobmanager = args.jobmanager or f"{config.get(opts.JOBMANAGER_RPC_ADDRESS)}:{config.get(opts.JOBMANAGER_RPC_PORT)}"
+    pid_dir = Path(config.get(opts.ENV_PID_DIR)).expanduser()
+    try:
+        return asyncio.run(run_task_manager(config, jobmanager, pid_dir))
+    except Exception as exc:
+        log.exception("TaskManager failed")
+        print(f"error: TaskManager failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
