@@ -177,6 +177,7 @@ def stop_cluster(frontend: CliFrontend) -> dict:
     from runtime.rpc.client import tcp_reachable
     stopped_jm = None
     cancelled: list[str] = []
+    live_before = [t.pid for t in taskmanager_pids(frontend) if is_our_process(t.pid)]
     jm = jobmanager_pid(frontend)
     if jm is not None and is_our_process(jm.pid):
         address = jm.info.get("address") or f"tcp://{frontend.jobmanager_address}"
@@ -194,7 +195,6 @@ def stop_cluster(frontend: CliFrontend) -> dict:
         stopped_jm = jm.pid
     if jm is not None:
         jm.path.unlink(missing_ok=True)
-    stopped_tms = []
     tms = taskmanager_pids(frontend)
     alive = [t for t in tms if is_our_process(t.pid)]
     deadline = time.monotonic() + 3.0
@@ -202,7 +202,7 @@ def stop_cluster(frontend: CliFrontend) -> dict:
         alive = [t for t in alive if is_our_process(t.pid)]
         if alive:
             time.sleep(0.02)
-    stopped_tms = [t.pid for t in tms]
+    stopped_tms = sorted(set(live_before) | {t.pid for t in alive})
     _terminate([t.pid for t in alive])
     for t in tms:
         t.path.unlink(missing_ok=True)

@@ -1,0 +1,3 @@
+from pyflink_cli.cli import main
+
+main()
