@@ -257,6 +257,12 @@ def taskmanager_stop(all_tms: Annotated[bool, typer.Option("--all", help="stop e
     print("No TaskManager running." if not pids else f"Stopped TaskManager(s): pid {', '.join(map(str, pids))}.")
 
 
+def _quiet_stdout() -> None:
+    """The reader of our stdout went away (``| head``): stop writing, as Unix tools do."""
+    import os
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main() -> None:
     verbose = "--verbose" in sys.argv or "-v" in sys.argv
     try:
@@ -266,6 +272,9 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(0)
     except Exception as exc:  # an unexpected failure: one line unless --verbose
         if verbose:
             raise

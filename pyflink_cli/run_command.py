@@ -99,6 +99,8 @@ def run_program(frontend: CliFrontend, job_file: str, args: list[str], pyfiles: 
     except SystemExit as exc:
         if exc.code not in (0, None):
             return exc.code if isinstance(exc.code, int) else 1
+    except BrokenPipeError:
+        raise  # handled by the CLI's main: stdout's reader went away
     except KeyboardInterrupt:
         ids = ", ".join(s["jid"] for s in submitted)
         print(f"\ninterrupted; submitted jobs keep running ({ids or 'none'}); cancel with `pyflink cancel ID`",

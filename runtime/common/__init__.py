@@ -4,63 +4,85 @@ A PyFlink job switches ``from pyflink.common import X`` to ``from runtime.common
 X``; every name exported here keeps PyFlink's spelling and signature.
 """
 
-from runtime.common.configuration import Configuration
-from runtime.common.job import (
-    ExecutionState,
-    JobExecutionResult,
-    JobID,
-    JobStatus,
-    RuntimeExecutionMode,
-)
-from runtime.common.row import Row, RowKind
-from runtime.common.time import Duration, Instant, Time
-from runtime.common.typeinfo import (
-    BasicArrayTypeInfo,
-    BasicType,
-    BasicTypeInfo,
-    DateTypeInfo,
-    InstantTypeInfo,
-    ListTypeInfo,
-    MapTypeInfo,
-    ObjectArrayTypeInfo,
-    PickledBytesTypeInfo,
-    PrimitiveArrayTypeInfo,
-    RowTypeInfo,
-    SqlTimeTypeInfo,
-    TimestampTypeInfo,
-    TimeTypeInfo,
-    TupleTypeInfo,
-    TypeInformation,
-    Types,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "Configuration",
-    "ExecutionState",
-    "JobExecutionResult",
-    "JobID",
-    "JobStatus",
-    "RuntimeExecutionMode",
-    "Row",
-    "RowKind",
-    "Duration",
-    "Instant",
-    "Time",
-    "BasicArrayTypeInfo",
-    "BasicType",
-    "BasicTypeInfo",
-    "DateTypeInfo",
-    "InstantTypeInfo",
-    "ListTypeInfo",
-    "MapTypeInfo",
-    "ObjectArrayTypeInfo",
-    "PickledBytesTypeInfo",
-    "PrimitiveArrayTypeInfo",
-    "RowTypeInfo",
-    "SqlTimeTypeInfo",
-    "TimestampTypeInfo",
-    "TimeTypeInfo",
-    "TupleTypeInfo",
-    "TypeInformation",
-    "Types",
-]
+# name -> defining module; loaded on first access so that processes needing one or two of
+# these (the CLI, the JobManager) do not pay for importing all of them at start-up
+_EXPORTS = {
+    'Configuration': 'runtime.common.configuration',
+    'ExecutionState': 'runtime.common.job',
+    'JobExecutionResult': 'runtime.common.job',
+    'JobID': 'runtime.common.job',
+    'JobStatus': 'runtime.common.job',
+    'RuntimeExecutionMode': 'runtime.common.job',
+    'Row': 'runtime.common.row',
+    'RowKind': 'runtime.common.row',
+    'Duration': 'runtime.common.time',
+    'Instant': 'runtime.common.time',
+    'Time': 'runtime.common.time',
+    'BasicArrayTypeInfo': 'runtime.common.typeinfo',
+    'BasicType': 'runtime.common.typeinfo',
+    'BasicTypeInfo': 'runtime.common.typeinfo',
+    'DateTypeInfo': 'runtime.common.typeinfo',
+    'InstantTypeInfo': 'runtime.common.typeinfo',
+    'ListTypeInfo': 'runtime.common.typeinfo',
+    'MapTypeInfo': 'runtime.common.typeinfo',
+    'ObjectArrayTypeInfo': 'runtime.common.typeinfo',
+    'PickledBytesTypeInfo': 'runtime.common.typeinfo',
+    'PrimitiveArrayTypeInfo': 'runtime.common.typeinfo',
+    'RowTypeInfo': 'runtime.common.typeinfo',
+    'SqlTimeTypeInfo': 'runtime.common.typeinfo',
+    'TimestampTypeInfo': 'runtime.common.typeinfo',
+    'TimeTypeInfo': 'runtime.common.typeinfo',
+    'TupleTypeInfo': 'runtime.common.typeinfo',
+    'TypeInformation': 'runtime.common.typeinfo',
+    'Types': 'runtime.common.typeinfo',
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'runtime.common' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs
+    from runtime.common.configuration import Configuration
+    from runtime.common.job import (
+        ExecutionState,
+        JobExecutionResult,
+        JobID,
+        JobStatus,
+        RuntimeExecutionMode,
+    )
+    from runtime.common.row import Row, RowKind
+    from runtime.common.time import Duration, Instant, Time
+    from runtime.common.typeinfo import (
+        BasicArrayTypeInfo,
+        BasicType,
+        BasicTypeInfo,
+        DateTypeInfo,
+        InstantTypeInfo,
+        ListTypeInfo,
+        MapTypeInfo,
+        ObjectArrayTypeInfo,
+        PickledBytesTypeInfo,
+        PrimitiveArrayTypeInfo,
+        RowTypeInfo,
+        SqlTimeTypeInfo,
+        TimestampTypeInfo,
+        TimeTypeInfo,
+        TupleTypeInfo,
+        TypeInformation,
+        Types,
+    )

@@ -58,6 +58,13 @@ class MiniCluster:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def start(self) -> None:
+        import logging
+        root = logging.getLogger("runtime")
+        if not root.handlers and not logging.getLogger().handlers:
+            # embedded runs report failures through execute()'s exception; the engine's own
+            # warnings would only repeat them on stderr
+            root.addHandler(logging.NullHandler())
+            root.propagate = False
         self.thread.start()
         self._run(self._start())
 

@@ -10,8 +10,7 @@ from typing import Any
 import zmq
 
 from runtime.rpc import codec
-from runtime.rpc.errors import RpcError, RpcTimeout
-from runtime.rpc.service import _remote_error
+from runtime.rpc.errors import RpcError, RpcTimeout, remote_error
 
 
 class SyncRpcClient:
@@ -45,7 +44,7 @@ class SyncRpcClient:
                 continue  # a late reply to an earlier, timed-out call
             if msg["k"] == codec.OK:
                 return msg.get("r")
-            raise _remote_error(msg)
+            raise remote_error(msg)
 
     def close(self) -> None:
         self.sock.close(0)

@@ -29,3 +29,12 @@ class PeerUnreachable(RpcError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, "PeerUnreachable")
+
+
+def remote_error(msg: dict) -> RpcError:
+    """Rebuild the exception a remote endpoint reported in an ``err`` reply."""
+    kind = str(msg.get("c", "RpcError"))
+    text = str(msg.get("e", ""))
+    if kind == "FencingTokenException":
+        return FencingTokenError(text)
+    return RpcError(text, kind)

@@ -17,7 +17,7 @@ import zmq.asyncio
 
 from runtime.rpc import codec
 from runtime.rpc.endpoint import RpcEndpoint, current_sender
-from runtime.rpc.errors import FencingTokenError, PeerUnreachable, RpcError, RpcTimeout
+from runtime.rpc.errors import FencingTokenError, PeerUnreachable, RpcError, RpcTimeout, remote_error
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class RpcService:
                 if kind == codec.OK:
                     fut.set_result(msg.get("r"))
                 else:
-                    fut.set_exception(_remote_error(msg))
+                    fut.set_exception(remote_error(msg))
             else:
                 self._track(asyncio.get_running_loop().create_task(self._serve(peer, msg)))
 
@@ -214,14 +214,6 @@ class RpcService:
         if asyncio.iscoroutine(result):
             result = await result
         return result
-
-
-def _remote_error(msg: dict) -> RpcError:
-    kind = str(msg.get("c", "RpcError"))
-    text = str(msg.get("e", ""))
-    if kind == "FencingTokenException":
-        return FencingTokenError(text)
-    return RpcError(text, kind)
 
 
 class Gateway:

@@ -288,6 +288,15 @@ class StreamTask:
             w.end()
 
 
+_RUNTIME_DIR = __file__.rsplit("/streaming/", 1)[0]
+
+
 def _describe(exc: BaseException, task_name: str) -> str:
-    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    """The user's exception with a traceback of the user's own frames (the engine's frames
+    between them say nothing to the user); all frames if none are the user's."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    user = [f for f in frames if not f.filename.startswith(_RUNTIME_DIR)]
+    shown = traceback.StackSummary.from_list(user or frames)
+    tb = "Traceback (most recent call last):\n" + "".join(shown.format())
+    tb += "".join(traceback.format_exception_only(type(exc), exc))
     return f"{type(exc).__name__}: {exc}\n(in task '{task_name}')\n{tb}"
