@@ -231,6 +231,10 @@ EXECUTION_BATCH_SIZE = ConfigOption(
     "project-specific: records per network buffer / per operator batch",
     validator=_at_least(1),
 )
+PIPELINE_AUTO_WATERMARK_INTERVAL = ConfigOption(
+    "pipeline.auto-watermark-interval", "duration", 200,
+    "interval at which periodic watermarks are emitted",
+)
 EXECUTION_ATTACHED = ConfigOption(
     "execution.attached", "bool", True,
     "whether the client waits for the job's result (false: detached, like run -d)",
@@ -335,6 +339,7 @@ ALL_OPTIONS: dict[str, ConfigOption] = {
         PIPELINE_NAME,
         EXECUTION_BUFFER_TIMEOUT,
         EXECUTION_BATCH_SIZE,
+        PIPELINE_AUTO_WATERMARK_INTERVAL,
         EXECUTION_ATTACHED,
         EXECUTION_TARGET,
         HEARTBEAT_INTERVAL,

@@ -93,9 +93,28 @@ class DataStream:
         return self._add("Filter", ops.FilterOperator("Filter", f, func), self._transformation.output_type)
 
     def process(self, func: Any, output_type: Any = None) -> "DataStream":
+        from runtime.streaming.process_operators import ProcessOperator
         if not isinstance(func, fns.ProcessFunction):
             raise TypeError(f"process() takes a ProcessFunction, got {type(func).__name__}")
-        return self._add("Process", ops.ProcessOperator("Process", func, output_type), output_type)
+        return self._add("Process", ProcessOperator("Process", func, output_type), output_type)
+
+    def get_side_output(self, output_tag: Any) -> "DataStream":
+        t = Transformation(f"SideOutput: {output_tag.tag_id}", None, [self._transformation], kind="side_output",
+                           output_type=output_tag.type_info)
+        t.output_tag = output_tag.tag_id
+        return DataStream(self._env, t)
+
+    def assign_timestamps_and_watermarks(self, watermark_strategy: Any) -> "DataStream":
+        from runtime.streaming.process_operators import TimestampsAndWatermarksOperator
+        interval = self._env._auto_watermark_interval()
+        op = TimestampsAndWatermarksOperator("Timestamps/Watermarks", watermark_strategy, interval)
+        return self._add("Timestamps/Watermarks", op, self._transformation.output_type)
+
+    def connect(self, ds: Any) -> Any:
+        from runtime.datastream.connected_streams import BroadcastConnectedStream, BroadcastStream, ConnectedStreams
+        if isinstance(ds, BroadcastStream):
+            return BroadcastConnectedStream(self, ds)
+        return ConnectedStreams(self, ds)
 
     def key_by(self, key_selector: Any, key_type: Any = None) -> "KeyedStream":
         f = fns.resolve(key_selector, "get_key", "KeySelector")
@@ -119,9 +138,10 @@ class DataStream:
     def forward(self) -> "DataStream":
         return self._partition(StreamPartitioner("FORWARD"))
 
-    def broadcast(self, *broadcast_state_descriptors: Any) -> "DataStream":
+    def broadcast(self, *broadcast_state_descriptors: Any) -> Any:
         if broadcast_state_descriptors:
-            raise NotImplementedError("broadcast state is not available yet")
+            from runtime.datastream.connected_streams import BroadcastStream
+            return BroadcastStream(self, list(broadcast_state_descriptors))
         return self._partition(StreamPartitioner("BROADCAST"))
 
     def partition_custom(self, partitioner: Any, key_selector: Any) -> "DataStream":
@@ -220,13 +240,23 @@ class KeyedStream(DataStream):
         return self._aggregate("Keyed Aggregation", MinMaxAggregator(position_to_max_by, False, True))
 
     def map(self, func: Any, output_type: Any = None) -> DataStream:
-        return DataStream.map(self, func, output_type)
+        f = fns.resolve(func, "map", "MapFunction")
+        return self._add("Map", ops.KeyedMapOperator("Map", f, func, output_type), output_type)
 
     def flat_map(self, func: Any, output_type: Any = None) -> DataStream:
-        return DataStream.flat_map(self, func, output_type)
+        f = fns.resolve(func, "flat_map", "FlatMapFunction")
+        return self._add("Flat Map", ops.KeyedFlatMapOperator("Flat Map", f, func, output_type), output_type)
 
     def filter(self, func: Any) -> DataStream:
-        return DataStream.filter(self, func)
+        f = fns.resolve(func, "filter", "FilterFunction")
+        out_type = self._origin._transformation.output_type
+        return self._add("Filter", ops.KeyedFilterOperator("Filter", f, func), out_type)
+
+    def process(self, func: Any, output_type: Any = None) -> DataStream:
+        from runtime.streaming.process_operators import KeyedProcessOperator
+        if not isinstance(func, (fns.KeyedProcessFunction, fns.ProcessFunction)):
+            raise TypeError(f"KeyedStream.process() takes a KeyedProcessFunction, got {type(func).__name__}")
+        return self._add("KeyedProcess", KeyedProcessOperator("KeyedProcess", func, output_type), output_type)
 
     def key_by(self, key_selector: Any, key_type: Any = None) -> "KeyedStream":
         return self._origin.key_by(key_selector, key_type)

@@ -186,6 +186,95 @@ class KeyedProcessFunction(Function):
         pass
 
 
+class AggregateFunction(Function):
+    @abstractmethod
+    def create_accumulator(self) -> Any: ...
+
+    @abstractmethod
+    def add(self, value: Any, accumulator: Any) -> Any: ...
+
+    @abstractmethod
+    def get_result(self, accumulator: Any) -> Any: ...
+
+    def merge(self, acc_a: Any, acc_b: Any) -> Any:
+        raise NotImplementedError("merge() is needed for merging (session) windows")
+
+
+class CoMapFunction(Function):
+    @abstractmethod
+    def map1(self, value: Any) -> Any: ...
+
+    @abstractmethod
+    def map2(self, value: Any) -> Any: ...
+
+
+class CoFlatMapFunction(Function):
+    @abstractmethod
+    def flat_map1(self, value: Any) -> Iterable[Any]: ...
+
+    @abstractmethod
+    def flat_map2(self, value: Any) -> Iterable[Any]: ...
+
+
+class CoProcessFunction(Function):
+    class Context(ABC):
+        @abstractmethod
+        def timestamp(self) -> int | None: ...
+
+        @abstractmethod
+        def timer_service(self): ...
+
+    @abstractmethod
+    def process_element1(self, value: Any, ctx: "CoProcessFunction.Context"): ...
+
+    @abstractmethod
+    def process_element2(self, value: Any, ctx: "CoProcessFunction.Context"): ...
+
+
+class KeyedCoProcessFunction(Function):
+    class Context(ABC):
+        @abstractmethod
+        def get_current_key(self): ...
+
+        @abstractmethod
+        def timer_service(self): ...
+
+        @abstractmethod
+        def timestamp(self) -> int | None: ...
+
+    class OnTimerContext(Context):
+        @abstractmethod
+        def time_domain(self): ...
+
+    @abstractmethod
+    def process_element1(self, value: Any, ctx: "KeyedCoProcessFunction.Context"): ...
+
+    @abstractmethod
+    def process_element2(self, value: Any, ctx: "KeyedCoProcessFunction.Context"): ...
+
+    def on_timer(self, timestamp: int, ctx: "KeyedCoProcessFunction.OnTimerContext"):
+        pass
+
+
+class BroadcastProcessFunction(Function):
+    @abstractmethod
+    def process_element(self, value: Any, ctx: Any): ...
+
+    @abstractmethod
+    def process_broadcast_element(self, value: Any, ctx: Any): ...
+
+
+class KeyedBroadcastProcessFunction(Function):
+    @abstractmethod
+    def process_element(self, value: Any, ctx: Any): ...
+
+    @abstractmethod
+    def process_broadcast_element(self, value: Any, ctx: Any): ...
+
+    def on_timer(self, timestamp: int, ctx: Any):
+        pass
+
+
 def resolve(fn: Any, method: str, kind: str) -> Any:
     """Return the callable the hot path should invoke: ``fn.<method>`` for a Function object,
     ``fn`` itself for a plain callable. Anything else is a user error named precisely."""

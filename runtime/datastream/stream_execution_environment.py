@@ -114,6 +114,7 @@ class StreamExecutionEnvironment:
         name = f"Source: {source_name}"
         op = source.create_operator(name)
         op.output_type = type_info
+        op.watermark_strategy = watermark_strategy
         t = Transformation(name, op, [], output_type=type_info, kind="source", bounded=getattr(source, "bounded", True))
         self._add_transformation(t)
         return DataStream(self, t)
@@ -139,10 +140,14 @@ class StreamExecutionEnvironment:
         return build_stream_graph(self._transformations, self._job_name(job_name), self._parallelism,
                                   self._max_parallelism, self._chaining)
 
+    def _auto_watermark_interval(self) -> int:
+        return self._config.get(opts.PIPELINE_AUTO_WATERMARK_INTERVAL)
+
     def _job_config(self) -> dict[str, Any]:
         return {
             "execution.batch-size": self._config.get(opts.EXECUTION_BATCH_SIZE),
             "execution.buffer-timeout": self._buffer_timeout,
+            "pipeline.auto-watermark-interval": self._auto_watermark_interval(),
         }
 
     def get_execution_plan(self) -> str:

@@ -13,6 +13,9 @@ class ChainNode:
     chained: list[int] = field(default_factory=list)
     #: job edge ids this operator writes to over the network
     edges: list[int] = field(default_factory=list)
+    #: side outputs: tag id → chained operator indices / job edge ids
+    side_chained: dict[str, list[int]] = field(default_factory=dict)
+    side_edges: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass

@@ -54,13 +54,19 @@ def build_job_graph(graph: StreamGraph, job_id: str, config: dict[str, Any] | No
         for i, n in enumerate(members):
             for e in n.out_edges:
                 if e.target.id in index and is_chainable(e, graph):
-                    nodes[i].chained.append(index[e.target.id])
+                    if e.output_tag is None:
+                        nodes[i].chained.append(index[e.target.id])
+                    else:
+                        nodes[i].side_chained.setdefault(e.output_tag, []).append(index[e.target.id])
                 else:
                     eid = len(edges)
                     edges.append({"id": eid, "source": vid, "target": vertex_of[e.target.id],
                                   "partitioner": e.partitioner.kind, "pattern": e.partitioner.pattern,
                                   "input_index": e.input_index, "target_node": e.target.id})
-                    nodes[i].edges.append(eid)
+                    if e.output_tag is None:
+                        nodes[i].edges.append(eid)
+                    else:
+                        nodes[i].side_edges.setdefault(e.output_tag, []).append(eid)
                     partitioners[eid] = e.partitioner
         specs[vid] = ChainSpec(nodes, partitioners)
     vertices = []

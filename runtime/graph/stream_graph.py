@@ -35,6 +35,7 @@ class StreamEdge:
     target: StreamNode
     partitioner: StreamPartitioner
     input_index: int = 0
+    output_tag: str | None = None     # side output this edge carries (None: the main output)
 
 
 @dataclass
@@ -63,16 +64,21 @@ def build_stream_graph(sinks: list[Transformation], job_name: str, default_paral
     nodes: dict[int, StreamNode] = {}
     edges: list[StreamEdge] = []
 
-    def upstream(t: Transformation, partitioner: StreamPartitioner | None) -> list[tuple[StreamNode, StreamPartitioner | None]]:
-        """Resolve virtual transformations into (physical node, partitioner) pairs."""
+    def upstream(t: Transformation, partitioner: StreamPartitioner | None,
+                 tag: str | None = None) -> list[tuple[StreamNode, StreamPartitioner | None, str | None]]:
+        """Resolve virtual transformations into (physical node, partitioner, side output tag)."""
         if t.kind == "partition":
-            return [(n, t.partitioner) for t_in in t.inputs for n, _ in upstream(t_in, None)]
+            return [(n, t.partitioner, tg) for t_in in t.inputs for n, _, tg in upstream(t_in, None, tag)]
         if t.kind == "union":
-            return [pair for t_in in t.inputs for pair in upstream(t_in, partitioner)]
-        return [(nodes[t.id], partitioner)]
+            return [triple for t_in in t.inputs for triple in upstream(t_in, partitioner, tag)]
+        if t.kind == "side_output":
+            return [triple for t_in in t.inputs for triple in upstream(t_in, partitioner, t.output_tag)]
+        return [(nodes[t.id], partitioner, tag)]
+
+    virtual = ("partition", "union", "side_output")
 
     for t in sorted(order, key=lambda t: t.id):
-        if t.is_virtual:
+        if t.kind in virtual:
             continue
         max_p = t.max_parallelism or default_max_parallelism
         if t.non_parallel:
@@ -88,13 +94,17 @@ def build_stream_graph(sinks: list[Transformation], job_name: str, default_paral
                              "lower the parallelism or raise set_max_parallelism")
         node = StreamNode(t.id, t.name, t.operator, p, max_p, t.chaining, t.slot_sharing_group,
                           t.kind == "source", t.bounded, t.uid)
+        # state is named by the uid, else by the operator's position in the program, which is
+        # stable across runs of the same program (transformation ids are not)
+        t.operator.operator_id = t.uid or f"{len(nodes)}-{t.name}"
         nodes[t.id] = node
     for t in sorted(order, key=lambda t: t.id):
-        if t.is_virtual:
+        if t.kind in virtual:
             continue
         target = nodes[t.id]
-        for t_in in t.inputs:
-            for src, part in upstream(t_in, None):
+        for index, t_in in enumerate(t.inputs):
+            input_index = index if t.two_input else 0
+            for src, part, tag in upstream(t_in, None):
                 if part is None:
                     part = StreamPartitioner("FORWARD" if src.parallelism == target.parallelism else "REBALANCE",
                                              explicit=False)
@@ -105,7 +115,7 @@ def build_stream_graph(sinks: list[Transformation], job_name: str, default_paral
                 if part.kind == "HASH":
                     part = copy.copy(part)
                     part.max_parallelism = target.max_parallelism
-                edge = StreamEdge(src, target, part, t.input_index)
+                edge = StreamEdge(src, target, part, input_index, tag)
                 src.out_edges.append(edge)
                 target.in_edges.append(edge)
                 edges.append(edge)

@@ -25,15 +25,16 @@ class Transformation:
     max_parallelism: int | None = None
     output_type: Any = None
     uid: str | None = None
-    kind: str = "operator"                # operator | source | partition | union | sink
+    kind: str = "operator"                # operator | source | sink | partition | union | side_output
     partitioner: Any = None               # for kind == "partition"
     chaining: str = CHAIN_ALWAYS
     slot_sharing_group: str = "default"
     non_parallel: bool = False            # sources such as from_collection run with parallelism 1
     bounded: bool = True
-    input_index: int = 0                  # for the second input of two-input operators
+    two_input: bool = False               # inputs[0] / inputs[1] are the operator's first / second input
+    output_tag: str | None = None         # for kind == "side_output": the tag id selected
     id: int = field(default_factory=lambda: next(_ids))
 
     @property
     def is_virtual(self) -> bool:
-        return self.kind in ("partition", "union")
+        return self.kind in ("partition", "union", "side_output")

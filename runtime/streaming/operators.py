@@ -35,17 +35,25 @@ class StreamOperator:
         self._opened: list[Any] = []
         self._check_type = False
 
-    def setup(self, ctx: "TaskContext", output: Output) -> None:
+    def setup(self, ctx: "TaskContext", output: Output, side_outputs: dict[str, Output] | None = None) -> None:
         self.ctx = ctx
         self.output = output
+        self.side_outputs = side_outputs or {}
         self.emit = output.emit
         self._check_type = self.output_type is not None
 
+    #: set by the task: this operator's RuntimeContext (keyed operators get one with state)
+    runtime_context: Any = None
+    #: stable id naming the operator's state (the transformation's uid, else its id)
+    operator_id: str = ""
+    keyed = False
+
     def open(self) -> None:
+        rc = self.runtime_context or self.ctx.runtime_context
         for fn in self.functions:
             opener = getattr(fn, "open", None)
             if opener is not None and not isinstance(fn, type):
-                opener(self.ctx.runtime_context)
+                opener(rc)
                 self._opened.append(fn)
 
     def close(self) -> None:
@@ -65,6 +73,11 @@ class StreamOperator:
 
     def process_watermark(self, watermark: int) -> None:
         self.output.emit_watermark(watermark)
+        for side in self.side_outputs.values():
+            side.emit_watermark(watermark)
+
+    def process_idle(self, idle: bool) -> None:
+        self.output.emit_idle(idle)
 
     def end_input(self) -> None:
         """All input has been seen (bounded input, or the job is finishing)."""
@@ -138,6 +151,59 @@ class FilterOperator(StreamOperator):
             self.emit([p[0] for p in pairs], [p[1] for p in pairs], None)
 
 
+class KeyedMapOperator(MapOperator):
+    """``KeyedStream.map``: like map, with the current key set so the function can use
+    keyed state through its RuntimeContext."""
+
+    keyed = True
+
+    def process_batch(self, values, timestamps=None, keys=None):
+        f = self.fn
+        backend = self.ctx.keyed_state_backend
+        out = []
+        append = out.append
+        for k, v in zip(keys, values):
+            backend.current_key = k
+            append(f(v))
+        if self._check_type:
+            self.check_output(out)
+        self.emit(out, timestamps, None)
+
+
+class KeyedFlatMapOperator(FlatMapOperator):
+    keyed = True
+
+    def process_batch(self, values, timestamps=None, keys=None):
+        f = self.fn
+        backend = self.ctx.keyed_state_backend
+        out, ts = [], None if timestamps is None else []
+        for i, (k, v) in enumerate(zip(keys, values)):
+            backend.current_key = k
+            for o in f(v) or ():
+                out.append(o)
+                if ts is not None:
+                    ts.append(timestamps[i])
+        if out:
+            if self._check_type:
+                self.check_output(out)
+            self.emit(out, ts, None)
+
+
+class KeyedFilterOperator(FilterOperator):
+    keyed = True
+
+    def process_batch(self, values, timestamps=None, keys=None):
+        f = self.fn
+        backend = self.ctx.keyed_state_backend
+        keep = []
+        for i, (k, v) in enumerate(zip(keys, values)):
+            backend.current_key = k
+            if f(v):
+                keep.append(i)
+        if keep:
+            self.emit([values[i] for i in keep], None if timestamps is None else [timestamps[i] for i in keep], None)
+
+
 class KeyedReduceOperator(StreamOperator):
     """Rolling reduce per key: emits the new aggregate for every input record, as Flink does.
 
@@ -152,10 +218,12 @@ class KeyedReduceOperator(StreamOperator):
         self.output_type = output_type
         self.state: dict = {}
 
+    keyed = True
+
     def open(self) -> None:
         backend = getattr(self.ctx, "keyed_state_backend", None)
         if backend is not None:
-            self.state = backend.raw_table(f"{self.name}#reduce")
+            self.state = backend.raw_table(f"{self.operator_id}/#reduce", "value")
         super().open()
 
     def process_batch(self, values, timestamps=None, keys=None):
@@ -177,49 +245,6 @@ class KeyedReduceOperator(StreamOperator):
 
 
 _MISSING = object()
-
-
-class ProcessOperator(StreamOperator):
-    """``ProcessFunction``: the function yields zero or more outputs per element."""
-
-    def __init__(self, name: str, function_obj: Any, output_type: Any = None) -> None:
-        super().__init__(name)
-        self.fn = function_obj.process_element
-        self.functions = (function_obj,)
-        self.output_type = output_type
-        self._context = _ProcessContext()
-
-    def process_batch(self, values, timestamps=None, keys=None):
-        f = self.fn
-        ctx = self._context
-        out: list = []
-        ts_out: list | None = None if timestamps is None else []
-        for i, v in enumerate(values):
-            ctx._timestamp = None if timestamps is None else timestamps[i]
-            result = f(v, ctx)
-            if result is None:
-                continue
-            for o in result:
-                out.append(o)
-                if ts_out is not None:
-                    ts_out.append(ctx._timestamp)
-        if out:
-            if self._check_type:
-                self.check_output(out)
-            self.emit(out, ts_out, None)
-
-
-class _ProcessContext:
-    __slots__ = ("_timestamp",)
-
-    def __init__(self) -> None:
-        self._timestamp = None
-
-    def timestamp(self):
-        return self._timestamp
-
-    def timer_service(self):
-        raise UserFunctionError("timers need a KeyedStream: use key_by(...).process(KeyedProcessFunction)")
 
 
 class SinkOperator(StreamOperator):

@@ -14,6 +14,9 @@ class Output:
     def emit_watermark(self, watermark: int) -> None:
         raise NotImplementedError
 
+    def emit_idle(self, idle: bool) -> None:
+        """Watermark status: this output's stream is (no longer) idle."""
+
     def flush(self) -> None:
         pass
 
@@ -28,6 +31,9 @@ class ChainingOutput(Output):
 
     def emit_watermark(self, watermark: int) -> None:
         self.operator.process_watermark(watermark)
+
+    def emit_idle(self, idle: bool) -> None:
+        self.operator.process_idle(idle)
 
 
 class BroadcastingOutput(Output):
@@ -45,6 +51,10 @@ class BroadcastingOutput(Output):
     def emit_watermark(self, watermark: int) -> None:
         for o in self.outputs:
             o.emit_watermark(watermark)
+
+    def emit_idle(self, idle: bool) -> None:
+        for o in self.outputs:
+            o.emit_idle(idle)
 
     def flush(self) -> None:
         for o in self.outputs:

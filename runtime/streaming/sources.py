@@ -6,6 +6,7 @@ exhausted; unbounded ones run until cancelled.
 """
 from __future__ import annotations
 
+from time import monotonic
 from typing import Any, Callable
 
 from runtime.datastream.functions import SourceContext
@@ -16,6 +17,44 @@ EmitBatch = Callable[[list, "list | None"], None]
 
 class SourceOperator(StreamOperator):
     bounded = True
+    #: WatermarkStrategy given to ``from_source``: applied inside the source, as in Flink
+    watermark_strategy: Any = None
+
+    def setup(self, ctx, output, side_outputs=None) -> None:
+        super().setup(ctx, output, side_outputs)
+        self._assigner = None
+        strategy = self.watermark_strategy
+        if strategy is not None and (strategy.kind != "none" or strategy.timestamp_assigner is not None):
+            from runtime.streaming.process_operators import TimestampsAndWatermarksOperator
+            interval = int((ctx.config or {}).get("pipeline.auto-watermark-interval", 200))
+            self._assigner = TimestampsAndWatermarksOperator(f"{self.name} watermarks", strategy, interval)
+            self._assigner.setup(ctx, output, side_outputs)
+            self.emit = self._assigner.process_batch
+
+    def open(self) -> None:
+        if self._assigner is not None:
+            self._assigner.open()
+        super().open()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._assigner is not None:
+                self._assigner.close()
+
+    def next_deadline(self):
+        return self._assigner.next_deadline() if self._assigner is not None else None
+
+    def on_tick(self, now: int) -> None:
+        if self._assigner is not None:
+            self._assigner.on_tick(now)
+
+    def process_watermark(self, watermark: int) -> None:
+        if self._assigner is not None:
+            self._assigner.process_watermark(watermark)
+        else:
+            super().process_watermark(watermark)
 
     def run(self, emit_batch: EmitBatch, batch_size: int) -> None:
         raise NotImplementedError
@@ -60,18 +99,26 @@ class NumberSequenceSourceOperator(SourceOperator):
 
 
 class _BufferingSourceContext(SourceContext):
-    def __init__(self, emit_batch: EmitBatch, batch_size: int) -> None:
+    """Buffers ``collect``ed records into batches. A batch goes out when full or, for slow
+    sources, once ``linger`` seconds passed since the previous one, so a record never waits
+    for a batch to fill."""
+
+    def __init__(self, emit_batch: EmitBatch, batch_size: int, linger: float = 0.01,
+                 watermark: Callable[[int], None] | None = None) -> None:
         self.emit_batch = emit_batch
+        self._watermark = watermark
         self.batch_size = batch_size
+        self.linger = linger
         self.values: list = []
         self.timestamps: list | None = None
+        self.last = monotonic()
 
     def collect(self, element: Any) -> None:
         values = self.values
         values.append(element)
         if self.timestamps is not None:
             self.timestamps.append(None)
-        if len(values) >= self.batch_size:
+        if len(values) >= self.batch_size or monotonic() - self.last >= self.linger:
             self.flush()
 
     def collect_with_timestamp(self, element: Any, timestamp: int) -> None:
@@ -79,13 +126,18 @@ class _BufferingSourceContext(SourceContext):
             self.timestamps = [None] * len(self.values)
         self.values.append(element)
         self.timestamps.append(timestamp)
-        if len(self.values) >= self.batch_size:
+        if len(self.values) >= self.batch_size or monotonic() - self.last >= self.linger:
             self.flush()
 
     def emit_watermark(self, watermark: Any) -> None:
         self.flush()
+        if self._watermark is not None:
+            ts = getattr(watermark, "timestamp", watermark)
+            ts = ts() if callable(ts) else ts
+            self._watermark(int(ts))
 
     def flush(self) -> None:
+        self.last = monotonic()
         if self.values:
             values, ts = self.values, self.timestamps
             self.values, self.timestamps = [], None
@@ -105,7 +157,8 @@ class SourceFunctionOperator(SourceOperator):
         self._ctx: _BufferingSourceContext | None = None
 
     def run(self, emit_batch, batch_size):
-        self._ctx = _BufferingSourceContext(emit_batch, batch_size)
+        self._ctx = _BufferingSourceContext(emit_batch, batch_size,
+                                            watermark=lambda wm: self.output.emit_watermark(wm))
         self.fn.run(self._ctx)
         self._ctx.flush()
 

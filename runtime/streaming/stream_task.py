@@ -8,6 +8,7 @@ opened is closed, whatever happened.
 """
 from __future__ import annotations
 
+import copy
 import logging
 import pickle
 import queue
@@ -69,6 +70,8 @@ class StreamTask:
         self.batch_size = int(cfg.get("execution.batch-size", 1000))
         self.buffer_timeout = float(cfg.get("execution.buffer-timeout", 100)) / 1000.0
         self.thread_hook: Callable[[], None] | None = None
+        self.tickers: list[Any] = []
+        self._idle = False
 
     def start(self) -> None:
         self.thread.start()
@@ -159,12 +162,15 @@ class StreamTask:
         ops = [node.operator for node in nodes]
         for i in range(len(nodes) - 1, -1, -1):
             node = nodes[i]
-            outs: list[Output] = [ChainingOutput(ops[j]) for j in node.chained]
-            outs += [writers[e] for e in node.edges]
-            output = outs[0] if len(outs) == 1 else BroadcastingOutput(outs) if outs else DiscardingOutput()
-            ops[i].setup(ctx, output)
+            output = _combine([ChainingOutput(ops[j]) for j in node.chained] + [writers[e] for e in node.edges])
+            tags = set(node.side_chained) | set(node.side_edges)
+            side = {tag: _combine([ChainingOutput(ops[j]) for j in node.side_chained.get(tag, [])]
+                                  + [writers[e] for e in node.side_edges.get(tag, [])]) for tag in tags}
+            ops[i].setup(ctx, output, side)
         self.operators = ops
         self.head = ops[0]
+        self._setup_keyed_state(ops, rc, ctx)
+        self.tickers = [op for op in ops if hasattr(op, "on_tick")]
         if isinstance(self.head, SourceOperator):
             self.source = self.head
             return None
@@ -180,6 +186,22 @@ class StreamTask:
                 self._connect(gate, channels[i], ch)
                 i += 1
         return gate
+
+    def _setup_keyed_state(self, ops: list[Any], rc: RuntimeContext, ctx: TaskContext) -> None:
+        """One heap backend per task, owning this subtask's key-group range; every keyed
+        operator gets a RuntimeContext whose state is scoped to that operator."""
+        if not any(op.keyed for op in ops):
+            return
+        from runtime.state.heap_keyed_state_backend import HeapKeyedStateBackend
+        from runtime.state.key_groups import key_group_range
+        backend = HeapKeyedStateBackend(ctx.max_parallelism,
+                                        key_group_range(ctx.max_parallelism, ctx.parallelism, ctx.subtask_index))
+        ctx.keyed_state_backend = backend
+        for op in ops:
+            if op.keyed:
+                op_rc = copy.copy(rc)
+                op_rc._state_backend = backend.for_namespace(op.operator_id or op.name)
+                op.runtime_context = op_rc
 
     def _connect(self, gate: InputGate, channel: InputChannel, desc: dict) -> None:
         if desc["location"] == self.resource_id:
@@ -202,6 +224,17 @@ class StreamTask:
         for w in self.writers:
             w.flush()
 
+    def _next_tick(self) -> float | None:
+        """Earliest wall-clock time (ms) an operator wants to be woken (timers, watermarks)."""
+        deadlines = [d for d in (op.next_deadline() for op in self.tickers) if d is not None]
+        return min(deadlines) if deadlines else None
+
+    def _tick(self, now: int) -> None:
+        for op in self.tickers:
+            d = op.next_deadline()
+            if d is not None and d <= now:
+                op.on_tick(now)
+
     def _run_source(self) -> None:
         head = self.head
         emit = head.emit
@@ -209,12 +242,20 @@ class StreamTask:
         state = {"last": time.monotonic()}
         flush = self.flush_outputs
 
+        tickers = bool(self.tickers)
+
         def emit_batch(values: list, timestamps: list | None) -> None:
             if self.cancelled:
                 raise TaskCancelled()
-            emit(values, timestamps, None)
+            if values:
+                emit(values, timestamps, None)
+            if tickers:
+                now_ms = int(time.time() * 1000)
+                nxt = self._next_tick()
+                if nxt is not None and nxt <= now_ms:
+                    self._tick(now_ms)
             now = time.monotonic()
-            if now - state["last"] >= timeout:
+            if now - state["last"] >= timeout or not values:
                 flush()
                 state["last"] = now
 
@@ -222,7 +263,7 @@ class StreamTask:
 
     def _run_input(self, gate: InputGate) -> None:
         head = self.head
-        process = head.process_batch
+        processors = (head.process_batch, getattr(head, "process_batch2", head.process_batch))
         channels = gate.channels
         q = gate.queue
         get_nowait, get = q.get_nowait, q.get
@@ -231,6 +272,8 @@ class StreamTask:
         timeout = self.buffer_timeout
         last_flush = time.monotonic()
         current_wm = MIN_WATERMARK
+        tickers = bool(self.tickers)
+        next_tick = self._next_tick() if tickers else None
         while open_channels:
             try:
                 ch, item = get_nowait()
@@ -238,8 +281,17 @@ class StreamTask:
                 self.flush_outputs()
                 last_flush = time.monotonic()
                 while True:
+                    wait = 0.1
+                    if next_tick is not None:
+                        now_ms = int(time.time() * 1000)
+                        if next_tick <= now_ms:
+                            self._tick(now_ms)
+                            self.flush_outputs()
+                            next_tick = self._next_tick()
+                            continue
+                        wait = min(wait, (next_tick - now_ms) / 1000.0)
                     try:
-                        ch, item = get(timeout=0.1)
+                        ch, item = get(timeout=wait)
                         break
                     except queue.Empty:
                         if self.cancelled:
@@ -250,17 +302,20 @@ class StreamTask:
                 item = loads(item)
             kind = item[0]
             if kind == DATA:
-                process(item[1], item[2], item[3])
+                processors[channel.input_index](item[1], item[2], item[3])
                 now = time.monotonic()
                 if now - last_flush >= timeout:
                     self.flush_outputs()
                     last_flush = now
             elif kind == WATERMARK:
                 channel.watermark = item[1]
-                channel.idle = False
+                if channel.idle:
+                    channel.idle = False
+                    self._update_idle(channels)
                 current_wm = self._advance_watermark(channels, current_wm)
             elif kind == IDLE:
-                channel.idle = True
+                channel.idle = item[1]
+                self._update_idle(channels)
                 current_wm = self._advance_watermark(channels, current_wm)
             elif kind == END_OF_PARTITION:
                 channel.finished = True
@@ -269,6 +324,20 @@ class StreamTask:
                     current_wm = self._advance_watermark(channels, current_wm)
             if self.cancelled:
                 raise TaskCancelled()
+            if tickers:
+                next_tick = self._next_tick()
+                if next_tick is not None:
+                    now_ms = int(time.time() * 1000)
+                    if next_tick <= now_ms:
+                        self._tick(now_ms)
+                        next_tick = self._next_tick()
+
+    def _update_idle(self, channels: list[InputChannel]) -> None:
+        """Forward idleness: this task is idle when every open input channel is."""
+        idle = all(c.idle for c in channels if not c.finished)
+        if idle != self._idle:
+            self._idle = idle
+            self.head.process_idle(idle)
 
     def _advance_watermark(self, channels: list[InputChannel], current: int) -> int:
         live = [c.watermark for c in channels if not c.finished and not c.idle]
@@ -286,6 +355,10 @@ class StreamTask:
         self.head.process_watermark(MAX_WATERMARK)
         for w in self.writers:
             w.end()
+
+
+def _combine(outs: list[Output]) -> Output:
+    return outs[0] if len(outs) == 1 else BroadcastingOutput(outs) if outs else DiscardingOutput()
 
 
 _RUNTIME_DIR = __file__.rsplit("/streaming/", 1)[0]

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from runtime.io.network.partition import ResultSubpartition
 from runtime.state.key_groups import KeyChannelCache
-from runtime.streaming.elements import DATA, END_OF_PARTITION, WATERMARK
+from runtime.streaming.elements import DATA, END_OF_PARTITION, IDLE, WATERMARK
 from runtime.streaming.output import Output
 
 
@@ -160,6 +160,9 @@ class RecordWriter(Output):
 
     def emit_watermark(self, watermark: int) -> None:
         self.broadcast_event((WATERMARK, watermark))
+
+    def emit_idle(self, idle: bool) -> None:
+        self.broadcast_event((IDLE, idle))
 
     def broadcast_event(self, event: tuple) -> None:
         self.flush()
