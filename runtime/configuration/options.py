@@ -231,6 +231,18 @@ EXECUTION_BATCH_SIZE = ConfigOption(
     "project-specific: records per network buffer / per operator batch",
     validator=_at_least(1),
 )
+def _runtime_mode(value: str) -> str:
+    v = str(value).strip().upper()
+    if v not in ("STREAMING", "BATCH", "AUTOMATIC"):
+        raise ValueError("one of STREAMING, BATCH, AUTOMATIC")
+    return v
+
+
+EXECUTION_RUNTIME_MODE = ConfigOption(
+    "execution.runtime-mode", "str", "STREAMING",
+    "STREAMING, BATCH (bounded inputs only; final results only) or AUTOMATIC (BATCH if every source is bounded)",
+    validator=_runtime_mode,
+)
 PIPELINE_AUTO_WATERMARK_INTERVAL = ConfigOption(
     "pipeline.auto-watermark-interval", "duration", 200,
     "interval at which periodic watermarks are emitted",
@@ -340,6 +352,7 @@ ALL_OPTIONS: dict[str, ConfigOption] = {
         EXECUTION_BUFFER_TIMEOUT,
         EXECUTION_BATCH_SIZE,
         PIPELINE_AUTO_WATERMARK_INTERVAL,
+        EXECUTION_RUNTIME_MODE,
         EXECUTION_ATTACHED,
         EXECUTION_TARGET,
         HEARTBEAT_INTERVAL,

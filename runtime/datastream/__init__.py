@@ -1,15 +1,21 @@
 """The DataStream API, named as PyFlink's ``pyflink.datastream``."""
 from runtime.datastream.data_stream import DataStream, DataStreamSink, KeyedStream
 from runtime.datastream.functions import (
-    FilterFunction, FlatMapFunction, Function, KeyedProcessFunction, KeySelector, MapFunction,
-    ParallelSourceFunction, Partitioner, ProcessFunction, ReduceFunction, RuntimeContext, SinkFunction,
-    SourceFunction,
+    AggregateFunction, BroadcastProcessFunction, CoFlatMapFunction, CoMapFunction, CoProcessFunction,
+    FilterFunction, FlatMapFunction, Function, KeyedBroadcastProcessFunction, KeyedCoProcessFunction,
+    KeyedProcessFunction, KeySelector, MapFunction, ParallelSourceFunction, Partitioner, ProcessFunction,
+    ReduceFunction, RuntimeContext, SinkFunction, SourceFunction,
 )
+from runtime.datastream.output_tag import OutputTag
 from runtime.datastream.stream_execution_environment import StreamExecutionEnvironment
+from runtime.datastream.time_domain import TimeDomain
+from runtime.common.job import RuntimeExecutionMode
 
 __all__ = [
     "StreamExecutionEnvironment", "DataStream", "DataStreamSink", "KeyedStream", "MapFunction",
     "FlatMapFunction", "FilterFunction", "ReduceFunction", "KeySelector", "ProcessFunction",
     "KeyedProcessFunction", "SinkFunction", "SourceFunction", "ParallelSourceFunction", "Partitioner",
-    "RuntimeContext", "Function",
+    "RuntimeContext", "Function", "AggregateFunction", "CoMapFunction", "CoFlatMapFunction", "CoProcessFunction",
+    "KeyedCoProcessFunction", "BroadcastProcessFunction", "KeyedBroadcastProcessFunction", "OutputTag",
+    "TimeDomain", "RuntimeExecutionMode",
 ]

@@ -126,6 +126,15 @@ class DataStream:
                            output_type=self._transformation.output_type)
         return DataStream(self._env, t)
 
+    def window_all(self, window_assigner: Any) -> Any:
+        from runtime.datastream.windowed_stream import AllWindowedStream
+        return AllWindowedStream(self, window_assigner)
+
+    def count_window_all(self, size: int, slide: int = 0) -> Any:
+        from runtime.datastream import window as w
+        assigner = w.CountTumblingWindowAssigner(size) if not slide else w.CountSlidingWindowAssigner(size, slide)
+        return self.window_all(assigner)
+
     def rebalance(self) -> "DataStream":
         return self._partition(StreamPartitioner("REBALANCE"))
 
@@ -260,6 +269,16 @@ class KeyedStream(DataStream):
 
     def key_by(self, key_selector: Any, key_type: Any = None) -> "KeyedStream":
         return self._origin.key_by(key_selector, key_type)
+
+    def window(self, window_assigner: Any) -> Any:
+        from runtime.datastream.windowed_stream import WindowedStream
+        return WindowedStream(self, window_assigner)
+
+    def count_window(self, size: int, slide: int = 0) -> Any:
+        from runtime.datastream import window as w
+        from runtime.datastream.windowed_stream import WindowedStream
+        assigner = w.CountTumblingWindowAssigner(size) if not slide else w.CountSlidingWindowAssigner(size, slide)
+        return WindowedStream(self, assigner)
 
     def set_parallelism(self, parallelism: int) -> "DataStream":
         raise TypeError("cannot set the parallelism of a KeyedStream; set it on the operator after it")

@@ -91,8 +91,20 @@ class StreamExecutionEnvironment:
         return self._config
 
     def set_runtime_mode(self, execution_mode: Any) -> "StreamExecutionEnvironment":
-        self._runtime_mode = execution_mode
+        name = getattr(execution_mode, "name", str(execution_mode)).upper()
+        self._runtime_mode = opts.EXECUTION_RUNTIME_MODE.parse(name, "set_runtime_mode")
         return self
+
+    def _resolved_runtime_mode(self, graph: Any) -> str:
+        mode = self._runtime_mode or self._config.get(opts.EXECUTION_RUNTIME_MODE)
+        bounded = all(n.bounded for n in graph.nodes if n.is_source)
+        if mode == "AUTOMATIC":
+            return "BATCH" if bounded else "STREAMING"
+        if mode == "BATCH" and not bounded:
+            names = ", ".join(n.name for n in graph.nodes if n.is_source and not n.bounded)
+            raise GraphError(f"BATCH execution needs bounded sources, but {names} is unbounded; "
+                             "use STREAMING (the default) or a bounded source")
+        return mode
 
     # ------------------------------------------------------------------ sources
     def _add_transformation(self, t: Transformation) -> None:
@@ -158,7 +170,9 @@ class StreamExecutionEnvironment:
 
     def get_job_graph(self, job_name: str | None = None) -> dict[str, Any]:
         graph = self._stream_graph(job_name)
-        return build_job_graph(graph, JobID.generate().to_hex_string(), self._job_config())
+        config = self._job_config()
+        config["execution.runtime-mode"] = self._resolved_runtime_mode(graph)
+        return build_job_graph(graph, JobID.generate().to_hex_string(), config)
 
     # ------------------------------------------------------------------ execution
     def _executor(self):

@@ -224,7 +224,25 @@ class KeyedReduceOperator(StreamOperator):
         backend = getattr(self.ctx, "keyed_state_backend", None)
         if backend is not None:
             self.state = backend.raw_table(f"{self.operator_id}/#reduce", "value")
+        if (self.ctx.config or {}).get("execution.runtime-mode") == "BATCH":
+            self.process_batch = self._accumulate  # BATCH: only the final value per key is emitted
         super().open()
+
+    def _accumulate(self, values, timestamps=None, keys=None):
+        f = self.fn
+        state = self.state
+        get = state.get
+        missing = _MISSING
+        for k, v in zip(keys, values):
+            acc = get(k, missing)
+            state[k] = v if acc is missing else f(acc, v)
+
+    def end_input(self) -> None:
+        if self.process_batch == self._accumulate and self.state:
+            out = list(self.state.values())
+            if self._check_type:
+                self.check_output(out)
+            self.emit(out, None, None)
 
     def process_batch(self, values, timestamps=None, keys=None):
         f = self.fn

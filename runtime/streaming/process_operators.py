@@ -180,8 +180,10 @@ class KeyedProcessOperator(ProcessOperator):
         self.emitter.flush()
 
     def end_input(self) -> None:
-        # bounded input: processing-time timers due by now still fire; later ones never will
-        self.timers.advance_processing_time(now_ms())
+        # bounded input: in STREAMING, processing-time timers due by now still fire and later
+        # ones never will; in BATCH every timer fires at the end of input
+        batch = (self.ctx.config or {}).get("execution.runtime-mode") == "BATCH"
+        self.timers.advance_processing_time(MAX_WATERMARK if batch else now_ms())
         self.emitter.flush()
 
 
@@ -197,7 +199,9 @@ class TimestampsAndWatermarksOperator(StreamOperator):
         self.extract = self.strategy.extractor()
         a = self.strategy.timestamp_assigner
         self.functions = (a,) if a is not None and hasattr(a, "open") else ()
-        self.emits_watermarks = self.strategy.kind != "none"
+        # BATCH has no periodic watermarks: only the final one at end of input
+        self.emits_watermarks = self.strategy.kind != "none" and \
+            (self.ctx.config or {}).get("execution.runtime-mode") != "BATCH"
         self.bound = self.strategy.out_of_orderness_ms
         self.max_ts = MIN_WATERMARK
         self.last_emitted = MIN_WATERMARK

@@ -1,0 +1,97 @@
+"""Serialization helpers with PyFlink's names: ``pyflink.common.serialization``.
+
+* :class:`Encoder` turns a record into the bytes a row-format ``FileSink`` writes.
+  ``Encoder.simple_string_encoder(charset_name)`` writes each record's string form followed
+  by ``"\\n"`` in that charset, as Flink's ``SimpleStringEncoder`` does. The string form of a
+  record is Java's ``toString`` of the record as PyFlink would hand it to Java: the file sink
+  renders it with :func:`runtime.common.formatting.make_formatter` for the stream's declared
+  type (``str(record)`` for untyped streams), so ``Types.TUPLE`` records become ``(a,1)``.
+* :class:`SimpleStringSchema`: strings to/from bytes in a charset (for connectors that use
+  serialization schemas).
+
+Unlike PyFlink's wrappers around Java objects, these are plain picklable Python objects.
+A custom encoder can subclass :class:`Encoder` and override :meth:`Encoder.encode`.
+"""
+from __future__ import annotations
+
+import codecs
+from typing import Any, Callable
+
+__all__ = ["Encoder", "SerializationSchema", "DeserializationSchema", "SimpleStringSchema"]
+
+
+def _check_charset(charset_name: str) -> str:
+    try:
+        return codecs.lookup(charset_name).name
+    except LookupError:
+        raise ValueError(f"unknown charset {charset_name!r}") from None
+
+
+class Encoder:
+    """Encodes one record into bytes (row formats of the file sink)."""
+
+    def __init__(self, charset_name: str = "UTF-8") -> None:
+        self.charset_name = charset_name
+        self._codec = _check_charset(charset_name)
+
+    @staticmethod
+    def simple_string_encoder(charset_name: str = "UTF-8") -> "Encoder":
+        """The record's string form plus a line feed, encoded in ``charset_name``."""
+        return SimpleStringEncoder(charset_name)
+
+    def encode(self, element: Any) -> bytes:
+        """Bytes for one record (override in a custom encoder)."""
+        raise NotImplementedError
+
+    def encode_batch(self, values: list, fmt: Callable[[Any], str] = str) -> list[bytes]:
+        """Bytes for each record of a batch (the file sink calls this once per batch)."""
+        encode = self.encode
+        return [encode(v) for v in values]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.charset_name!r})"
+
+
+class SimpleStringEncoder(Encoder):
+    """Flink's ``SimpleStringEncoder``: ``toString()`` of the record, then ``"\\n"``."""
+
+    #: the file sink writes a whole batch as one joined string when this is set
+    joinable = True
+
+    def encode(self, element: Any) -> bytes:
+        return (str(element) + "\n").encode(self._codec, "replace")
+
+    def encode_batch(self, values: list, fmt: Callable[[Any], str] = str) -> list[bytes]:
+        codec = self._codec
+        return [(fmt(v) + "\n").encode(codec, "replace") for v in values]
+
+    def encode_joined(self, values: list, fmt: Callable[[Any], str] = str) -> bytes:
+        """The whole batch as one byte string (one encode call per batch)."""
+        return ("\n".join(map(fmt, values)) + "\n").encode(self._codec, "replace")
+
+
+class SerializationSchema:
+    def serialize(self, element: Any) -> bytes:
+        raise NotImplementedError
+
+
+class DeserializationSchema:
+    def deserialize(self, message: bytes) -> Any:
+        raise NotImplementedError
+
+
+class SimpleStringSchema(SerializationSchema, DeserializationSchema):
+    """Strings to bytes and back in a charset (default UTF-8), as Flink's ``SimpleStringSchema``."""
+
+    def __init__(self, charset: str = "UTF-8") -> None:
+        self.charset = charset
+        self._codec = _check_charset(charset)
+
+    def serialize(self, element: str) -> bytes:
+        return element.encode(self._codec)
+
+    def deserialize(self, message: bytes) -> str:
+        return message.decode(self._codec)
+
+    def __repr__(self) -> str:
+        return f"SimpleStringSchema({self.charset!r})"
