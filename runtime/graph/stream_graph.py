@@ -112,9 +112,10 @@ def build_stream_graph(sinks: list[Transformation], job_name: str, default_paral
                     raise GraphError(f"forward partitioning does not allow a change of parallelism: "
                                      f"'{src.name}' ({src.parallelism}) -> '{target.name}' ({target.parallelism}); "
                                      "use rebalance() or rescale()")
-                if part.kind == "HASH":
+                if part.kind in ("HASH", "CUSTOM"):
                     part = copy.copy(part)
                     part.max_parallelism = target.max_parallelism
+                    part.target_name = target.name
                 edge = StreamEdge(src, target, part, input_index, tag)
                 src.out_edges.append(edge)
                 target.in_edges.append(edge)

@@ -16,6 +16,22 @@ if TYPE_CHECKING:
     from runtime.streaming.stream_task import TaskContext
 
 
+def with_row_names(emit, output_type: Any):
+    """For a ROW output type, give positional Rows the type's field names before they move
+    on (PyFlink's row decoder does the same), so ``row.name`` / ``sum("name")`` work."""
+    names = output_type.get_field_names() if hasattr(output_type, "get_field_names") else None
+    if not names:
+        return emit
+    from runtime.common.row import Row
+
+    def naming_emit(values, timestamps=None, keys=None):
+        for v in values:
+            if type(v) is Row and v._fields is None and len(v) == len(names):
+                v.set_field_names(names)
+        emit(values, timestamps, keys)
+    return naming_emit
+
+
 class UserFunctionError(Exception):
     """Raised with the operator's name when a user function misbehaves in a way we detect."""
 
@@ -39,7 +55,7 @@ class StreamOperator:
         self.ctx = ctx
         self.output = output
         self.side_outputs = side_outputs or {}
-        self.emit = output.emit
+        self.emit = with_row_names(output.emit, self.output_type)
         self._check_type = self.output_type is not None
 
     #: set by the task: this operator's RuntimeContext (keyed operators get one with state)

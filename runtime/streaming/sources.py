@@ -29,7 +29,8 @@ class SourceOperator(StreamOperator):
             interval = int((ctx.config or {}).get("pipeline.auto-watermark-interval", 200))
             self._assigner = TimestampsAndWatermarksOperator(f"{self.name} watermarks", strategy, interval)
             self._assigner.setup(ctx, output, side_outputs)
-            self.emit = self._assigner.process_batch
+            from runtime.streaming.operators import with_row_names
+            self.emit = with_row_names(self._assigner.process_batch, self.output_type)
 
     def open(self) -> None:
         if self._assigner is not None:

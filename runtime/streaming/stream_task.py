@@ -367,9 +367,12 @@ _RUNTIME_DIR = __file__.rsplit("/streaming/", 1)[0]
 def _describe(exc: BaseException, task_name: str) -> str:
     """The user's exception with a traceback of the user's own frames (the engine's frames
     between them say nothing to the user); all frames if none are the user's."""
-    frames = traceback.extract_tb(exc.__traceback__)
+    root = exc
+    while root.__cause__ is not None:  # an engine error wrapping the user's: show the user's frames
+        root = root.__cause__
+    frames = traceback.extract_tb(root.__traceback__)
     user = [f for f in frames if not f.filename.startswith(_RUNTIME_DIR)]
     shown = traceback.StackSummary.from_list(user or frames)
     tb = "Traceback (most recent call last):\n" + "".join(shown.format())
-    tb += "".join(traceback.format_exception_only(type(exc), exc))
+    tb += "".join(traceback.format_exception_only(type(root), root))
     return f"{type(exc).__name__}: {exc}\n(in task '{task_name}')\n{tb}"

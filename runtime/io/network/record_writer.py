@@ -91,7 +91,13 @@ class RecordWriter(Output):
 
     def _emit_hash(self, values, ts=None, keys=None):
         kf = self.key_fn
-        keys = [kf(v) for v in values]
+        try:
+            keys = [kf(v) for v in values]
+        except Exception as exc:
+            from runtime.streaming.operators import UserFunctionError
+            target = getattr(self.partitioner, "target_name", "the keyed operator")
+            raise UserFunctionError(f"the key selector of key_by() before '{target}' failed: "
+                                    f"{type(exc).__name__}: {exc}") from exc
         ch = self.channels
         chans = [ch[k] for k in keys]
         self._scatter(chans, values, ts, keys)
