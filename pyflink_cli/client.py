@@ -22,7 +22,9 @@ class ClusterClient(DispatcherGateway):
         if not tcp_reachable("127.0.0.1" if host == "localhost" else host, port, timeout=1.0):
             fail(f"no JobManager is reachable at {host}:{port} (jobmanager.rpc.address/port); "
                  "start one with `pyflink cluster start`")
-        super().__init__(f"tcp://{host}:{port}", frontend.config.get(opts.CLIENT_TIMEOUT) / 1000.0)
+        # control calls (list, cancel, status) answer in milliseconds; a JobManager that does
+        # not answer within rpc.ask-timeout is reported as hung rather than waited for
+        super().__init__(f"tcp://{host}:{port}", frontend.config.get(opts.RPC_ASK_TIMEOUT) / 1000.0)
 
     def _call(self, method: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         try:

@@ -172,36 +172,40 @@ def wait_gone(pid: int, timeout: float) -> bool:
 def stop_cluster(frontend: CliFrontend) -> dict:
     """Graceful shutdown through the Dispatcher (cancels jobs, stops TaskManagers), then
     signals whatever the pid files still name: the JobManager if it is hung or dead, and
-    every TaskManager recorded in the pid dir."""
+    every TaskManager recorded in the pid dir. A JobManager that does not answer the
+    shutdown request within a few seconds is treated as hung and killed at once."""
     from runtime.dispatcher.dispatcher_gateway import DispatcherGateway
     from runtime.rpc.client import tcp_reachable
     stopped_jm = None
     cancelled: list[str] = []
+    graceful = False
     live_before = [t.pid for t in taskmanager_pids(frontend) if is_our_process(t.pid)]
     jm = jobmanager_pid(frontend)
     if jm is not None and is_our_process(jm.pid):
         address = jm.info.get("address") or f"tcp://{frontend.jobmanager_address}"
         host, _, port = address.replace("tcp://", "").rpartition(":")
         if tcp_reachable("127.0.0.1" if host == "localhost" else host, int(port), 0.5):
-            gateway = DispatcherGateway(address, 5.0)
+            gateway = DispatcherGateway(address, 3.0)
             try:
-                cancelled = gateway.shutdown_cluster(timeout=8.0).get("cancelled", [])
+                cancelled = gateway.shutdown_cluster(timeout=3.0).get("cancelled", [])
+                graceful = True
             except Exception:
-                pass
+                pass  # hung or half-dead: fall through to signals
             finally:
                 gateway.close()
-        if not wait_gone(jm.pid, 12.0):
-            _terminate([jm.pid])
+        if not (graceful and wait_gone(jm.pid, 12.0)):
+            _terminate([jm.pid], grace=2.0 if graceful else 0.3)
         stopped_jm = jm.pid
     if jm is not None:
         jm.path.unlink(missing_ok=True)
     tms = taskmanager_pids(frontend)
     alive = [t for t in tms if is_our_process(t.pid)]
-    deadline = time.monotonic() + 3.0
-    while alive and time.monotonic() < deadline:  # give exiting TaskManagers a moment
-        alive = [t for t in alive if is_our_process(t.pid)]
-        if alive:
-            time.sleep(0.02)
+    if graceful:
+        deadline = time.monotonic() + 3.0
+        while alive and time.monotonic() < deadline:  # they were told to exit; give them a moment
+            alive = [t for t in alive if is_our_process(t.pid)]
+            if alive:
+                time.sleep(0.02)
     stopped_tms = sorted(set(live_before) | {t.pid for t in alive})
     _terminate([t.pid for t in alive])
     for t in tms:

@@ -172,6 +172,15 @@ class DataStream:
             raise TypeError(f"add_sink() takes a SinkFunction, got {type(sink_func).__name__}")
         return DataStreamSink(self._add("Sink: Unnamed", op, kind="sink")._transformation, self._env)
 
+    def sink_to(self, sink: Any) -> "DataStreamSink":
+        """Write the stream to a ``Sink`` connector (e.g. ``FileSink``); its operator is named
+        ``Sink: Writer`` as in Flink."""
+        create = getattr(sink, "create_operator", None)
+        if create is None:
+            raise TypeError(f"sink_to() takes a Sink (such as FileSink), got {type(sink).__name__}")
+        op = create("Sink: Writer", self._transformation.output_type)
+        return DataStreamSink(self._add("Sink: Writer", op, kind="sink")._transformation, self._env)
+
     def execute_and_collect(self, job_execution_name: str | None = None, limit: int | None = None):
         return self._env._execute_and_collect(self, job_execution_name, limit)
 

@@ -142,6 +142,25 @@ class StreamExecutionEnvironment:
         self._add_transformation(t)
         return DataStream(self, t)
 
+    def socket_text_stream(self, hostname: str, port: int, delimiter: str = "\n", max_retry: int = 0) -> DataStream:
+        """Lines (split at ``delimiter``) read from a TCP server, as Flink's ``socketTextStream``:
+        non-parallel and unbounded; it ends when the server closes the connection (after
+        ``max_retry`` reconnections, -1: reconnect forever). See ``runtime.streaming.socket_source``."""
+        from runtime.common.typeinfo import Types
+        from runtime.streaming.socket_source import SocketTextStreamOperator
+        if not isinstance(delimiter, str) or not delimiter:
+            raise ValueError(f"socket_text_stream: delimiter must be a non-empty string, got {delimiter!r}")
+        if not isinstance(port, int) or not 0 < port < 65536:
+            raise ValueError(f"socket_text_stream: port must be in 1..65535, got {port!r}")
+        if max_retry < -1:
+            raise ValueError(f"socket_text_stream: max_retry must be -1 (forever), 0 or positive, got {max_retry}")
+        name = "Source: Socket Stream"
+        op = SocketTextStreamOperator(name, hostname, port, delimiter, max_retry)
+        op.output_type = Types.STRING()
+        t = Transformation(name, op, [], output_type=op.output_type, kind="source", non_parallel=True, bounded=False)
+        self._add_transformation(t)
+        return DataStream(self, t)
+
     # ------------------------------------------------------------------ graphs
     def _job_name(self, job_name: str | None) -> str:
         return job_name or self._config.get(opts.PIPELINE_NAME) or "Flink Streaming Job"

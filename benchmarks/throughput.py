@@ -1,0 +1,485 @@
+"""Throughput benchmark: records per second through Python functions, against a bare loop.
+
+    python benchmarks/throughput.py [--n1 1000000 --n2 5000000] [--repeats 3]
+                                    [--bytewax-python PY] [--flink-python PY] [--no-peers]
+
+Two pipelines over ``NumberSequenceSource(1, N)``:
+
+* keyed:     map x -> (x % 1000, 1) -> key_by(t[0]) -> reduce (sum of t[1])
+             -> filter(count == N/1000) -> print         (prints exactly 1000 lines)
+* stateless: map x * 2 -> filter x < 0 -> print           (prints nothing)
+
+Each is run at N1 and N2 and reported as the MARGINAL rate (N2 - N1) / (t2 - t1), so the
+fixed start-up cost (interpreter, imports, job submission, deployment) cancels out.
+Configurations: the embedded mini cluster (``python job.py N``, subprocess wall time), and
+a 2-TaskManager standalone cluster at p=1 and p=2 (``pyflink run -p P job.py N``, attached,
+invocation to exit). Every run's output is checked (1000 correct lines / no lines) so a
+broken run is never reported as fast.
+
+The baseline is a bare Python loop over the same functions, run by this script in its own
+process (keyed: a dict of running aggregates; stateless: map then filter), also marginal.
+
+Peers, each in its own interpreter (given by flag, env var, or this one if it has them):
+bytewax (``bytewax.testing.run_main``, one worker, TestingSource over a range) and Apache
+Flink's PyFlink (local mini cluster, process and thread execution modes, smaller N because
+it is much slower). A missing or failing peer is reported and skipped; our figures come
+first and never depend on a peer. Prints figures only; never asserts. Cleans up every
+process it started.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import TempCluster, machine_line, median, other_python_load, pyflink_command  # noqa: E402
+
+SHAPES = ("keyed", "stateless")
+GOAL_VS_BARE = 0.50     # each shape at p=1 >= 50 % of the bare loop
+GOAL_SPEEDUP = 1.7      # p=2 on 2 TaskManagers >= 1.7x p=1
+
+# ------------------------------------------------------------------------------ job files
+OUR_JOB = '''\
+import sys
+from runtime.datastream import StreamExecutionEnvironment
+from runtime.datastream.connectors.number_seq import NumberSequenceSource
+
+
+def main():
+    shape, n = sys.argv[1], int(sys.argv[2])
+    env = StreamExecutionEnvironment.get_execution_environment()
+    src = env.from_source(NumberSequenceSource(1, n), None, "seq")
+    if shape == "keyed":
+        target = n // 1000
+        (src.map(lambda x: (x % 1000, 1))
+            .key_by(lambda t: t[0])
+            .reduce(lambda a, b: (a[0], a[1] + b[1]))
+            .filter(lambda t: t[1] == target)
+            .print())
+    else:
+        src.map(lambda x: x * 2).filter(lambda x: x < 0).print()
+    env.execute(f"bench-{shape}-{n}")
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+BYTEWAX_JOB = '''\
+import sys
+import bytewax.operators as op
+from bytewax.dataflow import Dataflow
+from bytewax.testing import TestingSink, TestingSource, run_main
+
+
+def main():
+    shape, n, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    out = []
+    flow = Dataflow("bench_" + shape)
+    s = op.input("seq", flow, TestingSource(range(1, n + 1), batch_size=batch))
+    if shape == "keyed":
+        target = n // 1000
+        red = lambda a, b: (a[0], a[1] + b[1])
+
+        def mapper(acc, v):  # rolling reduce, emitting every update like Flink's reduce
+            acc = v if acc is None else red(acc, v)
+            return acc, acc
+        m = op.map("map", s, lambda x: (x % 1000, 1))
+        k = op.key_on("key_by", m, lambda t: str(t[0]))  # bytewax keys must be str
+        r = op.stateful_map("reduce", k, mapper)
+        f = op.filter_value("filter", r, lambda t: t[1] == target)
+        op.output("print", op.map("unkey", f, lambda kv: kv[1]), TestingSink(out))
+    else:
+        m = op.map("map", s, lambda x: x * 2)
+        f = op.filter("filter", m, lambda x: x < 0)
+        op.output("print", f, TestingSink(out))
+    run_main(flow)
+    for v in out:
+        print(v)
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+FLINK_JOB = '''\
+import sys
+from pyflink.common import Configuration, Types, WatermarkStrategy
+from pyflink.datastream import StreamExecutionEnvironment
+from pyflink.datastream.connectors.number_seq import NumberSequenceSource
+
+
+def main():
+    shape, n, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    config = Configuration()
+    config.set_string("python.execution-mode", mode)
+    config.set_string("python.executable", sys.executable)
+    config.set_string("python.client.executable", sys.executable)
+    env = StreamExecutionEnvironment.get_execution_environment(config)
+    env.set_parallelism(1)
+    src = env.from_source(NumberSequenceSource(1, n), WatermarkStrategy.no_watermarks(), "seq")
+    if shape == "keyed":
+        target = n // 1000
+        (src.map(lambda x: (x % 1000, 1), output_type=Types.TUPLE([Types.LONG(), Types.LONG()]))
+            .key_by(lambda t: t[0], key_type=Types.LONG())
+            .reduce(lambda a, b: (a[0], a[1] + b[1]))
+            .filter(lambda t: t[1] == target)
+            .print())
+    else:
+        src.map(lambda x: x * 2, output_type=Types.LONG()).filter(lambda x: x < 0).print()
+    env.execute("bench-" + shape + "-" + str(n))
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+# ------------------------------------------------------------------------------ checking
+KEYED_LINE = re.compile(r"^(?:\d+> )?\((-?\d+),\s*(-?\d+)\)\s*$")
+NUMBER_LINE = re.compile(r"^(?:\d+> )?-?\d+\s*$")
+
+
+def verify(shape: str, n: int, stdout: str) -> str | None:
+    """None if the output is exactly what the pipeline must print, else what is wrong."""
+    lines = stdout.splitlines()
+    if shape == "keyed":
+        rows = [m.groups() for m in (KEYED_LINE.match(l) for l in lines) if m]
+        keys = {int(k) for k, _ in rows}
+        bad = [(k, c) for k, c in rows if int(c) != n // 1000]
+        if len(rows) != 1000 or keys != set(range(1000)) or bad:
+            return (f"keyed N={n}: expected 1000 lines (k,{n // 1000}) for k in 0..999, got {len(rows)} lines, "
+                    f"{len(keys)} distinct keys, {len(bad)} wrong counts (e.g. {bad[:2]})")
+        return None
+    rows = [l for l in lines if NUMBER_LINE.match(l)]
+    if rows:
+        return f"stateless N={n}: expected no output, got {len(rows)} lines (e.g. {rows[:2]})"
+    return None
+
+
+# ------------------------------------------------------------------------------ bare loop
+def bare_loop(shape: str, n: int) -> tuple[float, str]:
+    """The same functions in a plain Python loop; returns (seconds, printed text)."""
+    sink = io.StringIO()
+    if shape == "keyed":
+        target = n // 1000
+        m = lambda x: (x % 1000, 1)  # noqa: E731
+        key = lambda t: t[0]  # noqa: E731
+        red = lambda a, b: (a[0], a[1] + b[1])  # noqa: E731
+        flt = lambda t: t[1] == target  # noqa: E731
+        t0 = time.perf_counter()
+        state: dict = {}
+        get = state.get
+        for x in range(1, n + 1):
+            v = m(x)
+            k = key(v)
+            acc = get(k)
+            if acc is not None:
+                v = red(acc, v)
+            state[k] = v
+            if flt(v):
+                print(f"({v[0]},{v[1]})", file=sink)
+        return time.perf_counter() - t0, sink.getvalue()
+    m = lambda x: x * 2  # noqa: E731
+    flt = lambda x: x < 0  # noqa: E731
+    t0 = time.perf_counter()
+    for x in range(1, n + 1):
+        y = m(x)
+        if flt(y):
+            print(y, file=sink)
+    return time.perf_counter() - t0, sink.getvalue()
+
+
+# ------------------------------------------------------------------------------ running
+class Result:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.times: dict[int, list[float]] = {}
+        self.job_ms: dict[int, list[float]] = {}
+        self.errors: list[str] = []
+
+    def add(self, n: int, seconds: float, job_ms: float | None = None) -> None:
+        self.times.setdefault(n, []).append(seconds)
+        if job_ms is not None:
+            self.job_ms.setdefault(n, []).append(job_ms)
+
+    def t(self, n: int) -> float:
+        return median(self.times.get(n, []))
+
+    def marginal(self, n1: int, n2: int) -> float | None:
+        if self.errors or n1 not in self.times or n2 not in self.times:
+            return None
+        dt = self.t(n2) - self.t(n1)
+        return (n2 - n1) / dt if dt > 0 else None
+
+    def marginal_job(self, n1: int, n2: int) -> float | None:
+        if self.errors or n1 not in self.job_ms or n2 not in self.job_ms:
+            return None
+        dt = (median(self.job_ms[n2]) - median(self.job_ms[n1])) / 1000.0
+        return (n2 - n1) / dt if dt > 0 else None
+
+
+JOB_RUNTIME = re.compile(r"Job Runtime: (\d+) ms")
+
+
+def run_cmd(res: Result, cmd: list[str], shape: str, n: int, timeout: float, cwd: Path,
+            env: dict | None = None) -> None:
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
+    except subprocess.TimeoutExpired:
+        res.errors.append(f"{shape} N={n}: timed out after {timeout:.0f} s: {' '.join(cmd)}")
+        return
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        res.errors.append(f"{shape} N={n}: exit code {p.returncode}: {' '.join(cmd)}\n      "
+                          + (p.stderr.strip() or p.stdout.strip())[-600:].replace("\n", "\n      "))
+        return
+    problem = verify(shape, n, p.stdout)
+    if problem:
+        res.errors.append(problem + f" ({' '.join(cmd)})")
+        return
+    m = JOB_RUNTIME.search(p.stdout)
+    res.add(n, dt, float(m.group(1)) if m else None)
+
+
+def fmt_rate(r: float | None) -> str:
+    return "FAILED" if r is None else f"{r:,.0f}"
+
+
+def fmt_ratio(r: float | None, base: float | None) -> str:
+    return "-" if r is None or not base else f"{100 * r / base:.0f} %"
+
+
+def clean_env() -> dict:
+    env = dict(os.environ)
+    for k in ("PYFLINK_CONF_DIR", "FLINK_CONF_DIR"):
+        env.pop(k, None)
+    return env
+
+
+def find_peer_python(flag: str | None, env_var: str, module: str) -> tuple[str | None, str]:
+    candidates = [c for c in (flag, os.environ.get(env_var), sys.executable) if c]
+    for c in candidates:
+        try:
+            ok = subprocess.run([c, "-c", f"import {module}"], capture_output=True, timeout=60).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if ok:
+            return c, c
+    return None, f"`{module}` not importable by {', '.join(dict.fromkeys(candidates))}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n1", type=int, default=1_000_000)
+    ap.add_argument("--n2", type=int, default=5_000_000)
+    ap.add_argument("--repeats", type=int, default=3, help="runs per (config, shape, N); the median is used")
+    ap.add_argument("--timeout", type=float, default=300.0, help="per run, seconds")
+    ap.add_argument("--no-cluster", action="store_true", help="embedded mini cluster only")
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--bytewax-python", help="interpreter that has bytewax (env PYFLINK_BENCH_BYTEWAX_PYTHON)")
+    ap.add_argument("--bytewax-batch", type=int, default=1000, help="TestingSource batch_size (ours: 1000)")
+    ap.add_argument("--flink-python", help="interpreter that has apache-flink (env PYFLINK_BENCH_FLINK_PYTHON)")
+    ap.add_argument("--flink-n", default="100000,300000", help="N1,N2 for Apache Flink")
+    ap.add_argument("--flink-keyed-process-n", default="20000,60000",
+                    help="N1,N2 for Apache Flink's keyed job in process mode (very slow there)")
+    args = ap.parse_args()
+    n1, n2 = args.n1, args.n2
+    for n in (n1, n2):
+        if n % 1000:
+            sys.exit("N must be a multiple of 1000 (the keyed job counts to N/1000 per key)")
+
+    pyflink, how = pyflink_command()
+    print("# throughput benchmark (marginal records/s)")
+    print(f"machine: {machine_line()}")
+    print(other_python_load())
+    print(f"N1 = {n1:,}, N2 = {n2:,}, {args.repeats} run(s) each (median); cluster runs via {how}")
+    print()
+
+    base = Path(tempfile.mkdtemp(prefix="pyflink-bench-throughput-"))
+    job = base / "job.py"
+    job.write_text(OUR_JOB)
+    env = clean_env()
+    results: dict[tuple[str, str], Result] = {}
+
+    # ---------------------------------------------------------------- bare loop
+    for shape in SHAPES:
+        res = results[("bare", shape)] = Result("bare Python loop")
+        for n in (n1, n2):
+            for _ in range(args.repeats):
+                dt, out = bare_loop(shape, n)
+                problem = verify(shape, n, out)
+                if problem:
+                    res.errors.append("bare loop: " + problem)
+                res.add(n, dt)
+    bare = {s: results[("bare", s)].marginal(n1, n2) for s in SHAPES}
+
+    # ---------------------------------------------------------------- ours
+    configs = [("embedded", "embedded mini cluster, p=1", None)]
+    if not args.no_cluster:
+        configs += [("p1", "2-TM cluster, p=1", 1), ("p2", "2-TM cluster, p=2", 2)]
+    cluster = None
+    try:
+        if not args.no_cluster:
+            cluster = TempCluster(base / "cluster", 2)
+            p = subprocess.run(pyflink + ["cluster", "start", "--conf-dir", str(cluster.conf_dir)],
+                               capture_output=True, text=True, timeout=60)
+            cluster.pid_files()
+            if p.returncode != 0:
+                print(f"NOTE: cluster start failed (exit {p.returncode}): {p.stderr.strip()[-400:]}")
+                configs = configs[:1]
+        for key, label, par in configs:
+            for shape in SHAPES:
+                res = results[(key, shape)] = Result(label)
+                for n in (n1, n2):
+                    for _ in range(args.repeats):
+                        if par is None:
+                            cmd = [sys.executable, str(job), shape, str(n)]
+                        else:
+                            cmd = pyflink + ["run", "-p", str(par), "--conf-dir", str(cluster.conf_dir), str(job),
+                                             shape, str(n)]
+                        run_cmd(res, cmd, shape, n, args.timeout, base, env)
+                        if res.errors:
+                            break
+                    if res.errors:
+                        break
+                print(f"  measured {label:28} {shape:9} "
+                      + ("FAILED" if res.errors else
+                         f"t(N1) {res.t(n1):.2f} s  t(N2) {res.t(n2):.2f} s  -> {fmt_rate(res.marginal(n1, n2))} rec/s"))
+                sys.stdout.flush()
+    finally:
+        if cluster is not None:
+            try:
+                subprocess.run(pyflink + ["cluster", "stop", "--conf-dir", str(cluster.conf_dir)],
+                               capture_output=True, text=True, timeout=60)
+            except subprocess.TimeoutExpired:
+                pass
+            killed = cluster.kill_leftovers()
+            if killed:
+                print(f"NOTE: had to kill leftover cluster processes {killed}")
+
+    # ---------------------------------------------------------------- our table
+    print()
+    hdr = f"{'configuration':30} {'shape':10} {'records/s':>12} {'vs bare loop':>13} {'goal':>8} {'job-runtime rec/s':>18}"
+    print(hdr)
+    print("-" * len(hdr))
+    for shape in SHAPES:
+        print(f"{'bare Python loop (same fns)':30} {shape:10} {fmt_rate(bare[shape]):>12} {'100 %':>13}")
+    for key, label, par in configs:
+        for shape in SHAPES:
+            res = results.get((key, shape))
+            if res is None:
+                continue
+            r = res.marginal(n1, n2)
+            goal = ""
+            if key in ("embedded", "p1") and r is not None and bare[shape]:
+                goal = "meets" if r / bare[shape] >= GOAL_VS_BARE else "BELOW"
+            jr = res.marginal_job(n1, n2)
+            print(f"{label:30} {shape:10} {fmt_rate(r):>12} {fmt_ratio(r, bare[shape]):>13} {goal:>8} "
+                  f"{(fmt_rate(jr) if jr else '-'):>18}")
+    print(f"goal: each shape at p=1 >= {GOAL_VS_BARE:.0%} of the bare loop. job-runtime rec/s: marginal over the "
+          "'Job Runtime' the client reports (cluster runs only).")
+    if not args.no_cluster:
+        for shape in SHAPES:
+            r1 = results.get(("p1", shape))
+            r2 = results.get(("p2", shape))
+            a = r1.marginal(n1, n2) if r1 else None
+            b = r2.marginal(n1, n2) if r2 else None
+            if a and b:
+                print(f"speed-up p=2 / p=1 ({shape}): {b / a:.2f}x   (goal >= {GOAL_SPEEDUP}x: "
+                      f"{'meets' if b / a >= GOAL_SPEEDUP else 'BELOW'})")
+            else:
+                print(f"speed-up p=2 / p=1 ({shape}): n/a (a run failed)")
+    errors = [(res.label, e) for res in results.values() for e in res.errors]
+    for label, e in errors:
+        print(f"ERROR [{label}] {e}")
+    sys.stdout.flush()
+
+    # ---------------------------------------------------------------- peers
+    if not args.no_peers:
+        print()
+        print("## peers (their own interpreters; marginal records/s; ratio to the same bare loop above)")
+        try:
+            run_bytewax(args, base, n1, n2, bare)
+        except Exception as exc:  # a peer must never stop our figures
+            print(f"bytewax: skipped after an error: {exc!r}")
+        try:
+            run_flink(args, base, bare)
+        except Exception as exc:
+            print(f"Apache Flink: skipped after an error: {exc!r}")
+    shutil.rmtree(base, ignore_errors=True)
+    print()
+    print(f"finished: {machine_line()}")
+
+
+def run_bytewax(args, base: Path, n1: int, n2: int, bare: dict) -> None:
+    py, note = find_peer_python(args.bytewax_python, "PYFLINK_BENCH_BYTEWAX_PYTHON", "bytewax")
+    if py is None:
+        print(f"bytewax: skipped ({note}; `pip install bytewax` into a venv and pass --bytewax-python)")
+        return
+    version = subprocess.run([py, "-c", "import importlib.metadata as m; print(m.version('bytewax'))"],
+                             capture_output=True, text=True).stdout.strip()
+    job = base / "bytewax_job.py"
+    job.write_text(BYTEWAX_JOB)
+    env = clean_env()
+    env.pop("PYTHONPATH", None)
+    print(f"bytewax {version} ({py}), 1 worker, TestingSource batch_size={args.bytewax_batch}, N {n1:,}/{n2:,}")
+    for shape in SHAPES:
+        res = Result("bytewax")
+        for n in (n1, n2):
+            for _ in range(args.repeats):
+                run_cmd(res, [py, str(job), shape, str(n), str(args.bytewax_batch)], shape, n, args.timeout, base, env)
+        r = res.marginal(n1, n2)
+        print(f"  {'bytewax':28} {shape:10} {fmt_rate(r):>12} rec/s  {fmt_ratio(r, bare[shape]):>6} of bare loop"
+              + (f"   t(N1) {res.t(n1):.2f} s t(N2) {res.t(n2):.2f} s" if r else ""))
+        for e in res.errors:
+            print(f"    ERROR {e}")
+        sys.stdout.flush()
+
+
+def run_flink(args, base: Path, bare: dict) -> None:
+    py, note = find_peer_python(args.flink_python, "PYFLINK_BENCH_FLINK_PYTHON", "pyflink.datastream")
+    if py is None:
+        print(f"Apache Flink: skipped ({note}; `pip install apache-flink` into a venv (needs Java 11/17) "
+              "and pass --flink-python)")
+        return
+    version = subprocess.run([py, "-c", "import importlib.metadata as m; print(m.version('apache-flink'))"],
+                             capture_output=True, text=True).stdout.strip()
+    site = subprocess.run([py, "-c", "import site; print(site.getsitepackages()[0])"],
+                          capture_output=True, text=True).stdout.strip()
+    job = base / "flink_job.py"
+    job.write_text(FLINK_JOB)
+    env = clean_env()
+    # thread mode embeds CPython in the JVM (pemja); it only sees a venv's packages via PYTHONPATH
+    env["PYTHONPATH"] = site
+    fn = [int(x) for x in args.flink_n.split(",")]
+    fkp = [int(x) for x in args.flink_keyed_process_n.split(",")]
+    print(f"Apache Flink (PyFlink) {version} ({py}), local mini cluster, p=1, 1 run per N "
+          f"(N {fn[0]:,}/{fn[1]:,}; keyed in process mode {fkp[0]:,}/{fkp[1]:,})")
+    for mode in ("process", "thread"):
+        for shape in SHAPES:
+            a, b = fkp if (mode, shape) == ("process", "keyed") else fn
+            res = Result(f"Flink {mode}")
+            for n in (a, b):
+                run_cmd(res, [py, str(job), shape, str(n), mode], shape, n, max(args.timeout, 600), base, env)
+            r = res.marginal(a, b)
+            print(f"  {'Flink ' + mode + ' mode':28} {shape:10} {fmt_rate(r):>12} rec/s  "
+                  f"{fmt_ratio(r, bare[shape]):>6} of bare loop"
+                  + (f"   t({a:,}) {res.t(a):.1f} s t({b:,}) {res.t(b):.1f} s" if r else ""))
+            for e in res.errors:
+                print(f"    ERROR {e}")
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
