@@ -61,8 +61,10 @@ class PackagedProgram:
         return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main" for n in self.tree.body)
 
     def archive(self) -> bytes:
-        """Zip of the entry file and the pyfiles (directories recursively), shipped through
-        the blob server and unpacked on each TaskManager's sys.path."""
+        """Zip of the entry file and the pyfiles, shipped through the blob server and unpacked
+        on each TaskManager's sys.path. A directory is a sys.path entry (as with Flink's
+        ``--pyFiles``): its contents go to the archive root, so what imports on the client
+        imports the same way on the TaskManagers."""
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             zf.write(self.entry, self.entry.name)
@@ -70,7 +72,7 @@ class PackagedProgram:
                 if p.is_dir():
                     for f in sorted(p.rglob("*")):
                         if f.is_file() and "__pycache__" not in f.parts:
-                            zf.write(f, str(Path(p.name) / f.relative_to(p)))
+                            zf.write(f, str(f.relative_to(p)))
                 else:
                     zf.write(p, p.name)
         return buf.getvalue()
