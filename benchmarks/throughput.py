@@ -33,13 +33,14 @@ import io
 import os
 import re
 import shutil
-import statistics
+import signal
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import TempCluster, machine_line, median, other_python_load, pyflink_command  # noqa: E402
@@ -205,12 +206,15 @@ class Result:
         self.label = label
         self.times: dict[int, list[float]] = {}
         self.job_ms: dict[int, list[float]] = {}
+        self.cpu: dict[int, list[float]] = {}
         self.errors: list[str] = []
 
-    def add(self, n: int, seconds: float, job_ms: float | None = None) -> None:
+    def add(self, n: int, seconds: float, job_ms: float | None = None, cpu: float | None = None) -> None:
         self.times.setdefault(n, []).append(seconds)
         if job_ms is not None:
             self.job_ms.setdefault(n, []).append(job_ms)
+        if cpu is not None:
+            self.cpu.setdefault(n, []).append(cpu)
 
     def t(self, n: int) -> float:
         return median(self.times.get(n, []))
@@ -220,6 +224,12 @@ class Result:
             return None
         dt = self.t(n2) - self.t(n1)
         return (n2 - n1) / dt if dt > 0 else None
+
+    def marginal_cpu_us(self, n1: int, n2: int) -> float | None:
+        """Cluster CPU (all TaskManagers and the JobManager, user + sys) per extra record, in us."""
+        if self.errors or n1 not in self.cpu or n2 not in self.cpu:
+            return None
+        return (median(self.cpu[n2]) - median(self.cpu[n1])) / (n2 - n1) * 1e6
 
     def marginal_job(self, n1: int, n2: int) -> float | None:
         if self.errors or n1 not in self.job_ms or n2 not in self.job_ms:
@@ -231,14 +241,37 @@ class Result:
 JOB_RUNTIME = re.compile(r"Job Runtime: (\d+) ms")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def run_cmd(res: Result, cmd: list[str], shape: str, n: int, timeout: float, cwd: Path,
-            env: dict | None = None) -> None:
+            env: dict | None = None, cpu_pids: list[int] | None = None) -> None:
+    cpu0 = cpu_seconds(cpu_pids) if cpu_pids else None
     t0 = time.perf_counter()
+    # own session, so that on timeout the whole tree we started (e.g. Flink's JVM) goes with it
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env,
+                            start_new_session=True)
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
-    except subprocess.TimeoutExpired:
+        out, err = proc.communicate(timeout=timeout)
+    except BaseException as exc:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.communicate()
+        if not isinstance(exc, subprocess.TimeoutExpired):
+            raise
         res.errors.append(f"{shape} N={n}: timed out after {timeout:.0f} s: {' '.join(cmd)}")
         return
+    p = subprocess.CompletedProcess(cmd, proc.returncode, out, err)
     dt = time.perf_counter() - t0
     if p.returncode != 0:
         res.errors.append(f"{shape} N={n}: exit code {p.returncode}: {' '.join(cmd)}\n      "
@@ -249,11 +282,16 @@ def run_cmd(res: Result, cmd: list[str], shape: str, n: int, timeout: float, cwd
         res.errors.append(problem + f" ({' '.join(cmd)})")
         return
     m = JOB_RUNTIME.search(p.stdout)
-    res.add(n, dt, float(m.group(1)) if m else None)
+    cpu = cpu_seconds(cpu_pids) - cpu0 if cpu_pids else None
+    res.add(n, dt, float(m.group(1)) if m else None, cpu)
 
 
-def fmt_rate(r: float | None) -> str:
-    return "FAILED" if r is None else f"{r:,.0f}"
+def fmt_rate(r: float | None, res: "Result | None" = None) -> str:
+    if r is not None:
+        return f"{r:,.0f}"
+    if res is not None and not res.errors:
+        return "noise"  # t(N2) <= t(N1): the extra records cost less than start-up jitter; raise N
+    return "FAILED"
 
 
 def fmt_ratio(r: float | None, base: float | None) -> str:
@@ -283,6 +321,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n1", type=int, default=1_000_000)
     ap.add_argument("--n2", type=int, default=5_000_000)
+    ap.add_argument("--stateless-factor", type=int, default=5,
+                    help="the stateless job is ~5x cheaper per record: run it at factor*N1, factor*N2 so the "
+                         "marginal time is well above start-up noise (default 5)")
     ap.add_argument("--repeats", type=int, default=3, help="runs per (config, shape, N); the median is used")
     ap.add_argument("--timeout", type=float, default=300.0, help="per run, seconds")
     ap.add_argument("--no-cluster", action="store_true", help="embedded mini cluster only")
@@ -290,11 +331,15 @@ def main() -> None:
     ap.add_argument("--bytewax-python", help="interpreter that has bytewax (env PYFLINK_BENCH_BYTEWAX_PYTHON)")
     ap.add_argument("--bytewax-batch", type=int, default=1000, help="TestingSource batch_size (ours: 1000)")
     ap.add_argument("--flink-python", help="interpreter that has apache-flink (env PYFLINK_BENCH_FLINK_PYTHON)")
-    ap.add_argument("--flink-n", default="100000,300000", help="N1,N2 for Apache Flink")
+    ap.add_argument("--flink-repeats", type=int, default=1, help="runs per (mode, shape, N) for Apache Flink")
+    ap.add_argument("--flink-n", default="100000,300000",
+                    help="N1,N2 for Apache Flink (the stateless job uses --stateless-factor times these)")
     ap.add_argument("--flink-keyed-process-n", default="20000,60000",
-                    help="N1,N2 for Apache Flink's keyed job in process mode (very slow there)")
+                    help="N1,N2 for Apache Flink's keyed job in process mode (its reduce is very slow there)")
     args = ap.parse_args()
     n1, n2 = args.n1, args.n2
+    sf = args.stateless_factor
+    ns = {"keyed": (n1, n2), "stateless": (n1 * sf, n2 * sf)}
     for n in (n1, n2):
         if n % 1000:
             sys.exit("N must be a multiple of 1000 (the keyed job counts to N/1000 per key)")
@@ -303,7 +348,8 @@ def main() -> None:
     print("# throughput benchmark (marginal records/s)")
     print(f"machine: {machine_line()}")
     print(other_python_load())
-    print(f"N1 = {n1:,}, N2 = {n2:,}, {args.repeats} run(s) each (median); cluster runs via {how}")
+    print(f"keyed N1/N2 = {n1:,}/{n2:,}; stateless N1/N2 = {n1 * sf:,}/{n2 * sf:,}; {args.repeats} run(s) each "
+          f"(median); cluster runs via {how}")
     print()
 
     base = Path(tempfile.mkdtemp(prefix="pyflink-bench-throughput-"))
@@ -315,14 +361,14 @@ def main() -> None:
     # ---------------------------------------------------------------- bare loop
     for shape in SHAPES:
         res = results[("bare", shape)] = Result("bare Python loop")
-        for n in (n1, n2):
+        for n in ns[shape]:
             for _ in range(args.repeats):
                 dt, out = bare_loop(shape, n)
                 problem = verify(shape, n, out)
                 if problem:
                     res.errors.append("bare loop: " + problem)
                 res.add(n, dt)
-    bare = {s: results[("bare", s)].marginal(n1, n2) for s in SHAPES}
+    bare = {s: results[("bare", s)].marginal(*ns[s]) for s in SHAPES}
 
     # ---------------------------------------------------------------- ours
     configs = [("embedded", "embedded mini cluster, p=1", None)]
@@ -341,21 +387,23 @@ def main() -> None:
         for key, label, par in configs:
             for shape in SHAPES:
                 res = results[(key, shape)] = Result(label)
-                for n in (n1, n2):
+                cpu_pids = list(cluster.known_pids) if par is not None else None
+                for n in ns[shape]:
                     for _ in range(args.repeats):
                         if par is None:
                             cmd = [sys.executable, str(job), shape, str(n)]
                         else:
                             cmd = pyflink + ["run", "-p", str(par), "--conf-dir", str(cluster.conf_dir), str(job),
                                              shape, str(n)]
-                        run_cmd(res, cmd, shape, n, args.timeout, base, env)
+                        run_cmd(res, cmd, shape, n, args.timeout, base, env, cpu_pids)
                         if res.errors:
                             break
                     if res.errors:
                         break
                 print(f"  measured {label:28} {shape:9} "
                       + ("FAILED" if res.errors else
-                         f"t(N1) {res.t(n1):.2f} s  t(N2) {res.t(n2):.2f} s  -> {fmt_rate(res.marginal(n1, n2))} rec/s"))
+                         f"t(N1) {res.t(ns[shape][0]):.2f} s  t(N2) {res.t(ns[shape][1]):.2f} s  -> "
+                         f"{fmt_rate(res.marginal(*ns[shape]), res)} rec/s"))
                 sys.stdout.flush()
     finally:
         if cluster is not None:
@@ -370,31 +418,37 @@ def main() -> None:
 
     # ---------------------------------------------------------------- our table
     print()
-    hdr = f"{'configuration':30} {'shape':10} {'records/s':>12} {'vs bare loop':>13} {'goal':>8} {'job-runtime rec/s':>18}"
+    hdr = (f"{'configuration':30} {'shape':10} {'records/s':>12} {'vs bare loop':>13} {'goal':>8} "
+           f"{'job-runtime rec/s':>18} {'CPU us/rec':>11}")
     print(hdr)
     print("-" * len(hdr))
     for shape in SHAPES:
-        print(f"{'bare Python loop (same fns)':30} {shape:10} {fmt_rate(bare[shape]):>12} {'100 %':>13}")
+        us = f"{1e6 / bare[shape]:.3f}" if bare[shape] else "-"
+        print(f"{'bare Python loop (same fns)':30} {shape:10} {fmt_rate(bare[shape]):>12} {'100 %':>13} {'':>8} "
+              f"{'':>18} {us:>11}")
     for key, label, par in configs:
         for shape in SHAPES:
             res = results.get((key, shape))
             if res is None:
                 continue
-            r = res.marginal(n1, n2)
+            r = res.marginal(*ns[shape])
             goal = ""
             if key in ("embedded", "p1") and r is not None and bare[shape]:
                 goal = "meets" if r / bare[shape] >= GOAL_VS_BARE else "BELOW"
-            jr = res.marginal_job(n1, n2)
-            print(f"{label:30} {shape:10} {fmt_rate(r):>12} {fmt_ratio(r, bare[shape]):>13} {goal:>8} "
-                  f"{(fmt_rate(jr) if jr else '-'):>18}")
+            jr = res.marginal_job(*ns[shape])
+            cu = res.marginal_cpu_us(*ns[shape])
+            print(f"{label:30} {shape:10} {fmt_rate(r, res):>12} {fmt_ratio(r, bare[shape]):>13} {goal:>8} "
+                  f"{(fmt_rate(jr) if jr else '-'):>18} {(f'{cu:.3f}' if cu is not None else '-'):>11}")
     print(f"goal: each shape at p=1 >= {GOAL_VS_BARE:.0%} of the bare loop. job-runtime rec/s: marginal over the "
           "'Job Runtime' the client reports (cluster runs only).")
+    print("CPU us/rec: marginal CPU time of all cluster processes per record (cluster runs; for the bare loop, "
+          "its wall time per record) -- at p=2 more than p=1 means the exchange between processes costs CPU.")
     if not args.no_cluster:
         for shape in SHAPES:
             r1 = results.get(("p1", shape))
             r2 = results.get(("p2", shape))
-            a = r1.marginal(n1, n2) if r1 else None
-            b = r2.marginal(n1, n2) if r2 else None
+            a = r1.marginal(*ns[shape]) if r1 else None
+            b = r2.marginal(*ns[shape]) if r2 else None
             if a and b:
                 print(f"speed-up p=2 / p=1 ({shape}): {b / a:.2f}x   (goal >= {GOAL_SPEEDUP}x: "
                       f"{'meets' if b / a >= GOAL_SPEEDUP else 'BELOW'})")
@@ -410,7 +464,7 @@ def main() -> None:
         print()
         print("## peers (their own interpreters; marginal records/s; ratio to the same bare loop above)")
         try:
-            run_bytewax(args, base, n1, n2, bare)
+            run_bytewax(args, base, ns, bare)
         except Exception as exc:  # a peer must never stop our figures
             print(f"bytewax: skipped after an error: {exc!r}")
         try:
@@ -422,7 +476,7 @@ def main() -> None:
     print(f"finished: {machine_line()}")
 
 
-def run_bytewax(args, base: Path, n1: int, n2: int, bare: dict) -> None:
+def run_bytewax(args, base: Path, ns: dict, bare: dict) -> None:
     py, note = find_peer_python(args.bytewax_python, "PYFLINK_BENCH_BYTEWAX_PYTHON", "bytewax")
     if py is None:
         print(f"bytewax: skipped ({note}; `pip install bytewax` into a venv and pass --bytewax-python)")
@@ -433,14 +487,15 @@ def run_bytewax(args, base: Path, n1: int, n2: int, bare: dict) -> None:
     job.write_text(BYTEWAX_JOB)
     env = clean_env()
     env.pop("PYTHONPATH", None)
-    print(f"bytewax {version} ({py}), 1 worker, TestingSource batch_size={args.bytewax_batch}, N {n1:,}/{n2:,}")
+    print(f"bytewax {version} ({py}), 1 worker, TestingSource batch_size={args.bytewax_batch}, same N as ours")
     for shape in SHAPES:
+        n1, n2 = ns[shape]
         res = Result("bytewax")
         for n in (n1, n2):
             for _ in range(args.repeats):
                 run_cmd(res, [py, str(job), shape, str(n), str(args.bytewax_batch)], shape, n, args.timeout, base, env)
         r = res.marginal(n1, n2)
-        print(f"  {'bytewax':28} {shape:10} {fmt_rate(r):>12} rec/s  {fmt_ratio(r, bare[shape]):>6} of bare loop"
+        print(f"  {'bytewax':28} {shape:10} {fmt_rate(r, res):>12} rec/s  {fmt_ratio(r, bare[shape]):>6} of bare loop"
               + (f"   t(N1) {res.t(n1):.2f} s t(N2) {res.t(n2):.2f} s" if r else ""))
         for e in res.errors:
             print(f"    ERROR {e}")
@@ -464,16 +519,18 @@ def run_flink(args, base: Path, bare: dict) -> None:
     env["PYTHONPATH"] = site
     fn = [int(x) for x in args.flink_n.split(",")]
     fkp = [int(x) for x in args.flink_keyed_process_n.split(",")]
-    print(f"Apache Flink (PyFlink) {version} ({py}), local mini cluster, p=1, 1 run per N "
-          f"(N {fn[0]:,}/{fn[1]:,}; keyed in process mode {fkp[0]:,}/{fkp[1]:,})")
+    fs = [x * args.stateless_factor for x in fn]
+    print(f"Apache Flink (PyFlink) {version} ({py}), local mini cluster, p=1, {args.flink_repeats} run(s) per N "
+          f"(keyed N {fn[0]:,}/{fn[1]:,}, in process mode {fkp[0]:,}/{fkp[1]:,}; stateless N {fs[0]:,}/{fs[1]:,})")
     for mode in ("process", "thread"):
         for shape in SHAPES:
-            a, b = fkp if (mode, shape) == ("process", "keyed") else fn
+            a, b = fkp if (mode, shape) == ("process", "keyed") else (fn if shape == "keyed" else fs)
             res = Result(f"Flink {mode}")
             for n in (a, b):
-                run_cmd(res, [py, str(job), shape, str(n), mode], shape, n, max(args.timeout, 600), base, env)
+                for _ in range(args.flink_repeats):
+                    run_cmd(res, [py, str(job), shape, str(n), mode], shape, n, max(args.timeout, 600), base, env)
             r = res.marginal(a, b)
-            print(f"  {'Flink ' + mode + ' mode':28} {shape:10} {fmt_rate(r):>12} rec/s  "
+            print(f"  {'Flink ' + mode + ' mode':28} {shape:10} {fmt_rate(r, res):>12} rec/s  "
                   f"{fmt_ratio(r, bare[shape]):>6} of bare loop"
                   + (f"   t({a:,}) {res.t(a):.1f} s t({b:,}) {res.t(b):.1f} s" if r else ""))
             for e in res.errors:

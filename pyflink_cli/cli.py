@@ -100,7 +100,7 @@ def list_jobs(running: Annotated[bool, typer.Option("-r", "--running", help="run
         print(json.dumps({"jobs": shown}))
         return
     if not shown:
-        print("No running jobs." if not all_jobs else "No jobs.")
+        print("No jobs." if all_jobs else "No scheduled jobs." if scheduled and not running else "No running jobs.")
         return
     from rich.table import Table
     table = Table(box=None, header_style="bold")
@@ -216,7 +216,9 @@ def jobmanager_start_foreground(conf_dir: ConfDir = None, dynamic: Dyn = None) -
     import os
     frontend = _frontend(conf_dir, dynamic)
     os.environ["PYTHONHASHSEED"] = "0"
-    os.execv(sys.executable, [sys.executable, "-m", "runtime.entrypoint.cluster_entrypoint"] + frontend.process_args())
+    # like Flink's jobmanager.sh: the JobManager alone (`cluster start` forks TaskManagers)
+    os.execv(sys.executable, [sys.executable, "-m", "runtime.entrypoint.cluster_entrypoint"]
+             + frontend.process_args() + ["-D", "taskmanager.count=0"])
 
 
 @jobmanager_app.command("stop")

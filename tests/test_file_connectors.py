@@ -368,6 +368,23 @@ def test_cancelled_job_leaves_in_progress_file_and_no_finished_file(tmp_path):
     assert len(files) == 1 and re.fullmatch(rf"\.part-{UUID}-0-0\.inprogress\.{UUID}", files[0].name)
 
 
+class ByFirstLetter(BucketAssigner):
+    def get_bucket_id(self, element, context):
+        assert context.current_processing_time() > 0
+        return f"letter={element[0]}"
+
+
+def test_file_sink_custom_bucket_assigner_per_record(tmp_path):
+    base = tmp_path / "out"
+    data = [w for w in "apple avocado banana blueberry cherry apricot".split()] * 3
+    env = make_env(1)
+    env.from_collection(data, type_info=Types.STRING()).sink_to(
+        FileSink.for_row_format(str(base), Encoder.simple_string_encoder()).with_bucket_assigner(ByFirstLetter()).build())
+    env.execute()
+    got = {f.parent.name: f.read_text().splitlines() for f in part_files(base)}
+    assert got == {f"letter={c}": [w for w in data if w[0] == c] for c in "abc"}
+
+
 def test_sink_to_rejects_non_sinks():
     env = make_env(1)
     with pytest.raises(TypeError):

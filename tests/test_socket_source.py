@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from conftest import wait_until
 from runtime.common import Types
 from runtime.common.job_client import JobExecutionException
 from runtime.datastream import StreamExecutionEnvironment
@@ -135,9 +134,11 @@ def test_connection_refused_fails_the_job_naming_the_address():
 
 def test_cancel_while_idle_closes_the_connection():
     closed = threading.Event()
+    connected = threading.Event()
 
     def script(conn, _):
         conn.sendall(b"only line\n")
+        connected.set()
         conn.settimeout(20)
         while conn.recv(1024):  # returns b"" once the source closed its end
             pass
@@ -147,7 +148,8 @@ def test_cancel_while_idle_closes_the_connection():
     env = make_env(1)
     env.socket_text_stream("127.0.0.1", server.port).print()
     client = env.execute_async("idle socket")
-    wait_until(lambda: client.get_job_status().name == "RUNNING", 20, message="job running")
+    assert connected.wait(20), "the source did not connect"
+    time.sleep(0.2)  # the source is now idle, waiting in recv
     started = time.monotonic()
     client.cancel()
     assert client.wait()["state"] == "CANCELED"

@@ -45,6 +45,12 @@ class BlobCache:
                 sys.path.remove(str(path))
             except ValueError:
                 pass
+            # forget the job's modules, so a later job shipping a changed module of the same
+            # name imports its own version
+            prefix = str(path) + "/"
+            for name, module in list(sys.modules.items()):
+                if (getattr(module, "__file__", None) or "").startswith(prefix):
+                    del sys.modules[name]
             shutil.rmtree(path, ignore_errors=True)
 
     def close(self) -> None:

@@ -215,7 +215,7 @@ PIPELINE_MAX_PARALLELISM = ConfigOption(
 )
 PIPELINE_NAME = ConfigOption(
     "pipeline.name", "str", "",
-    "job name used when execute() is called without one (empty: a generated name)",
+    "job name used when execute() is called without one (empty: \"Flink Streaming Job\", as in Flink)",
 )
 
 # --------------------------------------------------------------------------

@@ -276,6 +276,13 @@ class Dispatcher(RpcEndpoint):
         if asyncio.iscoroutine(result):
             await result
 
+    async def suspend_jobs(self) -> None:
+        """JobManager shutdown without `cluster stop`: running jobs are suspended, not ended;
+        they stay in the job graph store and the next JobManager runs them again."""
+        for runner in list(self.runners.values()):
+            if runner.job_master is not None and not runner.result.done():
+                await runner.job_master.suspend()
+
     async def task_manager_lost(self, resource_id: str, cause: str) -> None:
         for runner in list(self.runners.values()):
             if runner.job_master is not None:

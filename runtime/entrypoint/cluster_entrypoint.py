@@ -77,6 +77,12 @@ async def run_cluster(config, conf_dir: str | None, dynamic: list[str], pid_file
         return 0
     finally:
         if components is not None:
+            dispatcher = components.dispatcher
+            if dispatcher is not None and not whole_cluster["stop"]:
+                try:
+                    await asyncio.wait_for(dispatcher.suspend_jobs(), 10)
+                except Exception:
+                    log.exception("suspending jobs failed")
             rm = components.resource_manager
             if rm is not None:
                 try:

@@ -183,6 +183,16 @@ class JobMaster(RpcEndpoint):
         await self._cancel_executions()
         await self._check_job_state()
 
+    async def suspend(self) -> None:
+        """The JobManager is going away without the job ending (SIGTERM, not cancel): stop
+        the tasks but record no result, so the next JobManager recovers the job from the job
+        graph store."""
+        if self.status.is_globally_terminal_state() or self.status == JobStatus.SUSPENDED:
+            return
+        self._set_status(JobStatus.SUSPENDED)
+        await self._cancel_executions()
+        await self._release_slots()
+
     async def _cancel_executions(self) -> None:
         calls = []
         for ex in self.graph.executions.values():

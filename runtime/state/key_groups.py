@@ -12,8 +12,23 @@ MIX = 0x9E3779B1
 MASK32 = 0xFFFFFFFF
 
 
+def stable_hash(key: object) -> int:
+    """``hash`` made identical across processes. With PYTHONHASHSEED=0, str/bytes/numbers
+    already hash the same everywhere, but before Python 3.12 ``hash(None)`` is derived from
+    the object's address, so None (also inside tuples) is given a fixed value here. Keys of
+    user classes must define a value-based ``__hash__`` (as Flink requires ``hashCode``)."""
+    if key is None:
+        return 0x6E6F6E65
+    if type(key) is tuple:
+        h = 0x345678
+        for item in key:
+            h = ((h ^ stable_hash(item)) * 1000003) & 0xFFFFFFFFFFFFFFFF
+        return h
+    return hash(key)
+
+
 def assign_to_key_group(key: object, max_parallelism: int) -> int:
-    return (((hash(key) * MIX) & MASK32) * max_parallelism) >> 32
+    return (((stable_hash(key) * MIX) & MASK32) * max_parallelism) >> 32
 
 
 def operator_index_for_key_group(max_parallelism: int, parallelism: int, key_group: int) -> int:
@@ -45,6 +60,6 @@ class KeyChannelCache(dict):
     def __missing__(self, key: object) -> int:
         if len(self) >= self.limit:
             self.clear()
-        channel = self.table[(((hash(key) * MIX) & MASK32) * self.max_parallelism) >> 32]
+        channel = self.table[(((stable_hash(key) * MIX) & MASK32) * self.max_parallelism) >> 32]
         self[key] = channel
         return channel

@@ -143,6 +143,8 @@ class FileSinkOperator(StreamOperator):
 
     # ------------------------------------------------------------------ records
     def process_batch(self, values, timestamps=None, keys=None):
+        if not values:
+            return
         now = int(time.time() * 1000)
         bucket = self.bucket_assigner.get_batch_bucket_id(now)
         if bucket is not None:

@@ -74,6 +74,12 @@ class TaskExecutor(RpcEndpoint):
         for slot in self.table.slots:
             for task in list(slot.tasks.values()):
                 task.cancel()
+        if self.registration_id is not None:
+            # tell the ResourceManager now, instead of letting it wait for a heartbeat timeout
+            try:
+                await self.rm.disconnect_task_manager(self.resource_id, "TaskManager shut down", timeout=0.5)
+            except Exception as exc:
+                log.debug("disconnect on shutdown failed: %s", exc)
 
     def _start_registration(self) -> None:
         if self._registering is None or self._registering.done():
