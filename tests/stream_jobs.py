@@ -348,7 +348,8 @@ def idle_input(env, p):
     """An active input and one that never emits but stays open until every window fired (or
     its deadline); with idleness the silent input must not hold the watermark back."""
     if p["active"] == "paced":
-        active = env.add_source(PacedSource(p["records"], 5, 0.01))
+        # runs ~1.2 s: well past the silent input's idleness timeout
+        active = env.add_source(PacedSource(p["records"], 5, 0.05))
     else:
         active = env.from_collection([tuple(r) for r in p["records"]])
     active = active.assign_timestamps_and_watermarks(bounded(p["bound"]))

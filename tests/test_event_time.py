@@ -101,6 +101,27 @@ def test_duration_factories_and_strategies():
         assert isinstance(s, WatermarkStrategy)
 
 
+def test_assigner_runs_at_its_input_parallelism():
+    """Flink (and so PyFlink) runs assign_timestamps_and_watermarks at its input's parallelism,
+    chained to it: no rebalance is inserted, so records keep their order per key into a
+    later key_by, and a source's assigner sits in the source's task."""
+    import json
+
+    from runtime.common import Duration
+    from runtime.common.watermark_strategy import WatermarkStrategy
+    from runtime.datastream import StreamExecutionEnvironment
+
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(2)
+    strategy = WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(5))
+    env.from_collection([1, 2, 3]).assign_timestamps_and_watermarks(strategy).key_by(lambda v: v % 2) \
+        .map(lambda v: v).print()
+    plan = json.loads(env.get_execution_plan())
+    node = next(n for n in plan["nodes"] if n["type"] == "Timestamps/Watermarks")
+    assert node["parallelism"] == 1, f"assigner at parallelism {node['parallelism']}, its input at 1"
+    assert node["predecessors"][0]["ship_strategy"] == "FORWARD"
+
+
 # ------------------------------------------------------------------ out-of-order windows
 WINDOW_DATA = disordered(240, keys=5, step=7, bound=BOUND, seed=4)
 

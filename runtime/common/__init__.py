@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 # name -> defining module; loaded on first access so that processes needing one or two of
 # these (the CLI, the JobManager) do not pay for importing all of them at start-up
 _EXPORTS = {
+    'Encoder': 'runtime.common.serialization',
+    'SimpleStringSchema': 'runtime.common.serialization',
     'WatermarkStrategy': 'runtime.common.watermark_strategy',
     'TimestampAssigner': 'runtime.common.watermark_strategy',
     'Configuration': 'runtime.common.configuration',

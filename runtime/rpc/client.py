@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import threading
 import time
 from typing import Any
 
@@ -23,9 +24,17 @@ class SyncRpcClient:
         self.sock.setsockopt(zmq.IDENTITY, b"client-" + os.urandom(6).hex().encode())
         self.sock.connect(address)
         self._ids = itertools.count(1)
+        # a ZeroMQ socket must not be used by two threads at once (e.g. a result iterator
+        # polling in one thread while another closes it); calls are rare, so a lock is fine
+        self._lock = threading.Lock()
 
     def call(self, target: str, method: str, *args: Any, token: str | None = None,
              timeout: float | None = None, **kwargs: Any) -> Any:
+        with self._lock:
+            return self._call(target, method, args, kwargs, token, timeout)
+
+    def _call(self, target: str, method: str, args: tuple, kwargs: dict, token: str | None,
+              timeout: float | None) -> Any:
         timeout = self.timeout if timeout is None else timeout
         cid = next(self._ids)
         self.sock.send(codec.call_message(cid, target, method, args, kwargs, token))

@@ -166,7 +166,9 @@ class FileSinkOperator(StreamOperator):
     def _new_part(self, bucket: str, now: int) -> PartFile:
         counter = self.counters.get(bucket, 0)
         self.counters[bucket] = counter + 1
-        name = f"{self.part_prefix}-{self.writer_id}-{self.subtask}-{counter}{self.part_suffix}"
+        # Flink's FileSink naming: <prefix>-<writer uuid>-<counter><suffix>; the uuid is unique
+        # per parallel writer, so subtasks never collide
+        name = f"{self.part_prefix}-{self.writer_id}-{counter}{self.part_suffix}"
         directory = os.path.join(self.base_path, bucket) if bucket else self.base_path
         part = self.parts[bucket] = PartFile(bucket, directory, name, now)
         return part
