@@ -39,7 +39,7 @@ from window_jobs import MATRIX_JOB, check_matrix, check_order, expected_matrix, 
 from window_reference import WindowModel, make_script, session, sliding, tumbling
 
 PARALLELISMS = (1, 2)
-SEED = 7
+SEED = 1
 
 
 # ============================================================ Time, TimeWindow, assigners
@@ -168,7 +168,7 @@ def matrix(tmp_path_factory):
     # the script exercises what it claims to: late firings, late side output, merges
     late = WindowModel(tumbling(10_000), lateness=3_500).run(script)
     assert any(f.late for f in late.firings) and late.late
-    assert any(f.nth > 2 for f in late.firings), "no window fires three times"
+    assert any(f.nth >= 3 for f in late.firings), "no window fires more than twice"
     sess = WindowModel(session(3_000), merging=True, lateness=2_000).run(script)
     assert any(f.late for f in sess.firings) and sess.late
     assert sum(expected["LATE_REDUCE_WF_SIDE"].values()) > 0
@@ -477,6 +477,7 @@ def test_window_contents_are_keyed_state_in_the_task_backend():
 # ============================================================ processing-time windows
 
 SEEN: dict[str, list] = defaultdict(list)
+TICK = ("tick", 0)
 
 
 class _SeenSink(SinkFunction):
@@ -507,9 +508,12 @@ class _PacedSource(SourceFunction):
             ctx.collect(e)
             if n % 8 == 7:
                 time.sleep(0.025)   # pacing: spreads the elements over several windows
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 10
         while self.running and not self._done() and time.monotonic() < deadline:
             time.sleep(0.01)
+            # keeps records moving: a SourceFunction's collected records are only sent on
+            # the next collect (see test_source_function_records_flow_while_the_source_waits)
+            ctx.collect(TICK)
 
     def cancel(self):
         self.running = False
@@ -528,7 +532,8 @@ def _run_paced(run_id: str, assigner, copies: int, parallelism: int, trigger=Non
     elements = [(f"k{i % 3}", i) for i in range(1, 121)]
     env = StreamExecutionEnvironment.get_execution_environment()
     env.set_parallelism(parallelism)
-    windowed = env.add_source(_PacedSource(run_id, elements, copies)).key_by(lambda e: e[0]).window(assigner)
+    windowed = env.add_source(_PacedSource(run_id, elements, copies)).filter(lambda e: e[0] != "tick") \
+        .key_by(lambda e: e[0]).window(assigner)
     if trigger is not None:
         windowed = windowed.trigger(trigger)
     windowed.process(_PTBounds()).add_sink(_SeenSink(run_id))
@@ -651,3 +656,30 @@ def test_watermark_strategy_windows_in_order_data():
 class _IdsWF(WindowFunction):
     def apply(self, key, window, inputs):
         yield (key, window.start, window.end, tuple(sorted(e[2] for e in inputs)))
+
+
+class _WaitingSource(SourceFunction):
+    """Collects three records, then waits (up to 3 s) for the sink to have them."""
+
+    def run(self, ctx):
+        for i in range(3):
+            ctx.collect(i)
+        t0 = time.monotonic()
+        while len(SEEN["waiting"]) < 3 and time.monotonic() - t0 < 3:
+            time.sleep(0.01)
+        ctx.collect(("waited-ms", int((time.monotonic() - t0) * 1000)))
+
+
+def test_source_function_records_flow_while_the_source_waits():
+    """Records a SourceFunction collected reach the next operator within the buffer timeout
+    (Flink: execution.buffer-timeout, 100 ms here by default) even if the source collects
+    nothing more for a while: a quiet source (a socket, a sensor) must not hold them back,
+    or processing-time windows over it never see them."""
+    SEEN.pop("waiting", None)
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.add_source(_WaitingSource()).add_sink(_SeenSink("waiting"))
+    env.execute("waiting source")
+    got = SEEN.pop("waiting")
+    assert got[:3] == [0, 1, 2]
+    waited = got[3][1]
+    assert waited < 1_000, f"the first records reached the sink only after the source waited {waited} ms"

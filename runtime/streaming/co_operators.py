@@ -11,7 +11,9 @@ from typing import Any
 
 from runtime.datastream.time_domain import TimeDomain
 from runtime.streaming.operators import StreamOperator, UserFunctionError
-from runtime.streaming.process_operators import Emitter, KeyedProcessOperator, _Context
+from runtime.streaming.process_operators import (
+    Emitter, KeyedProcessOperator, _Context, run_elements, run_keyed_elements,
+)
 from runtime.streaming.timer_service import InternalTimerService, TimerServiceFacade
 
 
@@ -79,50 +81,27 @@ class CoProcessOperator(StreamOperator):
         self.context = _Context(self)
         super().open()
 
-    def _run(self, f, values, timestamps, keys) -> None:
-        ctx = self.context
-        add = self.emitter.add
-        if timestamps is None:
-            ctx._timestamp = None
-            for v in values:
-                add(f(v, ctx), None)
-        else:
-            for v, t in zip(values, timestamps):
-                ctx._timestamp = t
-                add(f(v, ctx), t)
+    def process_batch(self, values, timestamps=None, keys=None):
+        run_elements(self.function.process_element1, self.context, self.emitter.add, values, timestamps)
         self.emitter.flush()
 
-    def process_batch(self, values, timestamps=None, keys=None):
-        self._run(self.function.process_element1, values, timestamps, keys)
-
     def process_batch2(self, values, timestamps=None, keys=None):
-        self._run(self.function.process_element2, values, timestamps, keys)
+        run_elements(self.function.process_element2, self.context, self.emitter.add, values, timestamps)
+        self.emitter.flush()
 
 
 class KeyedCoProcessOperator(KeyedProcessOperator):
     """``ConnectedStreams.key_by(...).process(KeyedCoProcessFunction)``: state and timers."""
 
-    def _keyed_run(self, f, values, timestamps, keys) -> None:
-        ctx = self.context
-        add = self.emitter.add
-        backend = self.backend
-        if timestamps is None:
-            ctx._timestamp = None
-            for k, v in zip(keys, values):
-                backend.current_key = ctx._key = k
-                add(f(v, ctx), None)
-        else:
-            for k, v, t in zip(keys, values, timestamps):
-                backend.current_key = ctx._key = k
-                ctx._timestamp = t
-                add(f(v, ctx), t)
+    def process_batch(self, values, timestamps=None, keys=None):
+        run_keyed_elements(self.function.process_element1, self.context, self.emitter.add, self.backend,
+                           values, timestamps, keys)
         self.emitter.flush()
 
-    def process_batch(self, values, timestamps=None, keys=None):
-        self._keyed_run(self.function.process_element1, values, timestamps, keys)
-
     def process_batch2(self, values, timestamps=None, keys=None):
-        self._keyed_run(self.function.process_element2, values, timestamps, keys)
+        run_keyed_elements(self.function.process_element2, self.context, self.emitter.add, self.backend,
+                           values, timestamps, keys)
+        self.emitter.flush()
 
 
 # ------------------------------------------------------------------------- broadcast state
@@ -239,23 +218,13 @@ class BroadcastProcessOperator(StreamOperator):
         self.write_ctx = _BroadcastContext(self, writable=True)
         super().open()
 
-    def _run(self, f, ctx, values, timestamps) -> None:
-        add = self.emitter.add
-        if timestamps is None:
-            ctx._timestamp = None
-            for v in values:
-                add(f(v, ctx), None)
-        else:
-            for v, t in zip(values, timestamps):
-                ctx._timestamp = t
-                add(f(v, ctx), t)
+    def process_batch(self, values, timestamps=None, keys=None):
+        run_elements(self.function.process_element, self.read_ctx, self.emitter.add, values, timestamps)
         self.emitter.flush()
 
-    def process_batch(self, values, timestamps=None, keys=None):
-        self._run(self.function.process_element, self.read_ctx, values, timestamps)
-
     def process_batch2(self, values, timestamps=None, keys=None):
-        self._run(self.function.process_broadcast_element, self.write_ctx, values, timestamps)
+        run_elements(self.function.process_broadcast_element, self.write_ctx, self.emitter.add, values, timestamps)
+        self.emitter.flush()
 
     def process_watermark(self, watermark: int) -> None:
         self.watermark = watermark
@@ -279,15 +248,5 @@ class KeyedBroadcastProcessOperator(KeyedProcessOperator):
         self.write_ctx = _BroadcastContext(self, writable=True)
 
     def process_batch2(self, values, timestamps=None, keys=None):
-        f = self.function.process_broadcast_element
-        ctx = self.write_ctx
-        add = self.emitter.add
-        if timestamps is None:
-            ctx._timestamp = None
-            for v in values:
-                add(f(v, ctx), None)
-        else:
-            for v, t in zip(values, timestamps):
-                ctx._timestamp = t
-                add(f(v, ctx), t)
+        run_elements(self.function.process_broadcast_element, self.write_ctx, self.emitter.add, values, timestamps)
         self.emitter.flush()

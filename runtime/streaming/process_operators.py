@@ -63,6 +63,33 @@ class Emitter:
                     out.emit(values, None if all(t is None for t in ts) else ts, None)
 
 
+def run_elements(f: Any, ctx: "_Context", add: Any, values: list, timestamps: list | None) -> None:
+    """Call ``f(value, ctx)`` for each element with ctx's timestamp set, collecting outputs."""
+    if timestamps is None:
+        ctx._timestamp = None
+        for v in values:
+            add(f(v, ctx), None)
+    else:
+        for v, t in zip(values, timestamps):
+            ctx._timestamp = t
+            add(f(v, ctx), t)
+
+
+def run_keyed_elements(f: Any, ctx: "_Context", add: Any, backend: Any, values: list,
+                       timestamps: list | None, keys: list) -> None:
+    """Like run_elements, with the state backend's (and ctx's) current key set per element."""
+    if timestamps is None:
+        ctx._timestamp = None
+        for k, v in zip(keys, values):
+            backend.current_key = ctx._key = k
+            add(f(v, ctx), None)
+    else:
+        for k, v, t in zip(keys, values, timestamps):
+            backend.current_key = ctx._key = k
+            ctx._timestamp = t
+            add(f(v, ctx), t)
+
+
 class _Context:
     """Context handed to process functions; one instance per operator, updated per element."""
 
@@ -106,17 +133,7 @@ class ProcessOperator(StreamOperator):
         super().open()
 
     def process_batch(self, values, timestamps=None, keys=None):
-        f = self.function.process_element
-        ctx = self.context
-        add = self.emitter.add
-        if timestamps is None:
-            ctx._timestamp = None
-            for v in values:
-                add(f(v, ctx), None)
-        else:
-            for v, t in zip(values, timestamps):
-                ctx._timestamp = t
-                add(f(v, ctx), t)
+        run_elements(self.function.process_element, self.context, self.emitter.add, values, timestamps)
         self.emitter.flush()
 
 
@@ -134,20 +151,8 @@ class KeyedProcessOperator(ProcessOperator):
         self.on_timer = getattr(self.function, "on_timer", None)
 
     def process_batch(self, values, timestamps=None, keys=None):
-        f = self.function.process_element
-        ctx = self.context
-        add = self.emitter.add
-        backend = self.backend
-        if timestamps is None:
-            ctx._timestamp = None
-            for k, v in zip(keys, values):
-                backend.current_key = ctx._key = k
-                add(f(v, ctx), None)
-        else:
-            for k, v, t in zip(keys, values, timestamps):
-                backend.current_key = ctx._key = k
-                ctx._timestamp = t
-                add(f(v, ctx), t)
+        run_keyed_elements(self.function.process_element, self.context, self.emitter.add, self.backend,
+                           values, timestamps, keys)
         self.emitter.flush()
 
     def _fire(self, ts: int, key: Any, domain: TimeDomain, out_ts: int | None) -> None:
