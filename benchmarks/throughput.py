@@ -29,6 +29,7 @@ process it started.
 from __future__ import annotations
 
 import argparse
+import atexit
 import io
 import os
 import re
@@ -328,6 +329,8 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=300.0, help="per run, seconds")
     ap.add_argument("--no-cluster", action="store_true", help="embedded mini cluster only")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--print-job", action="store_true",
+                    help="print our job file (args: keyed|stateless N) and exit, e.g. to reproduce a run by hand")
     ap.add_argument("--bytewax-python", help="interpreter that has bytewax (env PYFLINK_BENCH_BYTEWAX_PYTHON)")
     ap.add_argument("--bytewax-batch", type=int, default=1000, help="TestingSource batch_size (ours: 1000)")
     ap.add_argument("--flink-python", help="interpreter that has apache-flink (env PYFLINK_BENCH_FLINK_PYTHON)")
@@ -337,6 +340,9 @@ def main() -> None:
     ap.add_argument("--flink-keyed-process-n", default="20000,60000",
                     help="N1,N2 for Apache Flink's keyed job in process mode (its reduce is very slow there)")
     args = ap.parse_args()
+    if args.print_job:
+        print(OUR_JOB, end="")
+        return
     n1, n2 = args.n1, args.n2
     sf = args.stateless_factor
     ns = {"keyed": (n1, n2), "stateless": (n1 * sf, n2 * sf)}
@@ -353,6 +359,7 @@ def main() -> None:
     print()
 
     base = Path(tempfile.mkdtemp(prefix="pyflink-bench-throughput-"))
+    atexit.register(shutil.rmtree, base, True)
     job = base / "job.py"
     job.write_text(OUR_JOB)
     env = clean_env()

@@ -16,8 +16,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
-
 from pyflink_cli.frontend import CliFrontend, fail
 from runtime.configuration import options as opts
 from runtime.entrypoint.cluster_entrypoint import JOBMANAGER_PID_FILE
@@ -135,38 +133,30 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
 
 def _terminate(pids: list[int], grace: float = 3.0) -> list[int]:
     """SIGTERM, wait, SIGKILL what is left. Returns the pids that were ours and alive."""
-    procs = []
-    for pid in pids:
-        if is_our_process(pid):
+    ours = [pid for pid in pids if is_our_process(pid)]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in ours:
             try:
-                procs.append(psutil.Process(pid))
-            except psutil.NoSuchProcess:
+                os.kill(pid, sig)
+            except ProcessLookupError:
                 pass
-    for p in procs:
-        try:
-            p.send_signal(signal.SIGTERM)
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(procs, timeout=grace)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(alive, timeout=2.0)
-    return [p.pid for p in procs]
+        deadline = time.monotonic() + (grace if sig == signal.SIGTERM else 2.0)
+        while any(is_our_process(pid) for pid in ours) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if not any(is_our_process(pid) for pid in ours):
+            break
+    return ours
 
 
 def wait_gone(pid: int, timeout: float) -> bool:
-    try:
-        proc = psutil.Process(pid)
-    except psutil.NoSuchProcess:
-        return True
-    try:
-        proc.wait(timeout)
-        return True
-    except psutil.TimeoutExpired:
-        return not is_our_process(pid)
+    """Wait until the process has exited. An exited process that is not our child stays a
+    zombie until init reaps it (which can take seconds); it counts as gone."""
+    deadline = time.monotonic() + timeout
+    while is_our_process(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
+    return True
 
 
 def stop_cluster(frontend: CliFrontend) -> dict:

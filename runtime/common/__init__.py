@@ -41,7 +41,7 @@ _EXPORTS = {
     'TimeTypeInfo': 'runtime.common.typeinfo',
     'TupleTypeInfo': 'runtime.common.typeinfo',
     'TypeInformation': 'runtime.common.typeinfo',
-    'Types': 'runtime.common.typeinfo',
+    'Types': 'runtime.common.type_factory',
 }
 
 __all__ = list(_EXPORTS)
@@ -71,6 +71,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
     )
     from runtime.common.row import Row, RowKind
     from runtime.common.time import Duration, Instant, Time
+    from runtime.common.type_factory import Types
     from runtime.common.typeinfo import (
         BasicArrayTypeInfo,
         BasicType,
@@ -88,5 +89,4 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         TimeTypeInfo,
         TupleTypeInfo,
         TypeInformation,
-        Types,
     )

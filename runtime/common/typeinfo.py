@@ -1,5 +1,5 @@
-"""Flink's type information, with the class names and ``Types`` factory of
-``pyflink.common.typeinfo``.
+"""Flink's type information classes, with the class names of
+``pyflink.common.typeinfo`` (its ``Types`` factory is re-exported from here too).
 
 In PyFlink a ``TypeInformation`` tells the Java side how to serialise a stream's records
 and, as a side effect, how ``print()`` renders them. There is no Java side here, so the
@@ -14,7 +14,12 @@ objects carry what is still needed:
   with a short reason when it does not. PyFlink only finds out inside a Java
   serializer, with a stack trace; here the engine can reject a record with a sentence.
 
-How records are *printed* for a given type lives in :mod:`runtime.common.formatting`.
+This module holds what a type *is*; the rest lives next to it:
+
+* :mod:`runtime.common.typecheck`: the value checks each class's ``check`` delegates to;
+* :mod:`runtime.common.type_factory`: the ``Types`` factory (importable from here as
+  before, loaded on first use because it imports this module);
+* :mod:`runtime.common.formatting`: how records are *printed* for a given type.
 
 ``None`` passes every check: Flink's serializers for boxed types, strings, rows, tuples
 fields and collections all accept nulls, and rejecting them would break jobs that run
@@ -23,15 +28,19 @@ on PyFlink.
 
 from __future__ import annotations
 
-import datetime as _dt
-import decimal as _decimal
-import math
-import numbers
 from enum import Enum
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable
 
-from runtime.common.row import Row
-from runtime.common.time import Instant
+from runtime.common.typecheck import (
+    BASIC_CHECKS,
+    check_date,
+    check_map,
+    check_row,
+    check_sequence,
+    check_time,
+    check_timestamp,
+    check_tuple,
+)
 
 __all__ = [
     "TypeInformation",
@@ -53,19 +62,20 @@ __all__ = [
     "Types",
 ]
 
-_MAX_REPR = 60
+if TYPE_CHECKING:  # at run time ``Types`` is loaded by __getattr__ below
+    from runtime.common.type_factory import Types
 
 
-def _describe(value: Any) -> str:
-    """``"<type> <repr>"`` for error messages, with long reprs shortened so one bad
-    record cannot flood a log line."""
-    try:
-        text = repr(value)
-    except Exception:  # a user object with a broken __repr__ must not hide the error
-        text = object.__repr__(value)
-    if len(text) > _MAX_REPR:
-        text = text[: _MAX_REPR - 3] + "..."
-    return f"{type(value).__name__} {text}"
+def __getattr__(name: str) -> Any:
+    # ``Types`` is defined in runtime.common.type_factory, which imports this module, so
+    # it is re-exported lazily: ``from runtime.common.typeinfo import Types`` keeps working
+    # and importing either module first cannot hit a half-initialised one.
+    if name == "Types":
+        from runtime.common.type_factory import Types
+
+        globals()["Types"] = Types
+        return Types
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TypeInformation:
@@ -138,104 +148,9 @@ class BasicType(Enum):
     INSTANT = "Instant"
 
 
-_INT_RANGES: dict[BasicType, tuple[int, int]] = {
-    BasicType.BYTE: (-(2**7), 2**7 - 1),
-    BasicType.SHORT: (-(2**15), 2**15 - 1),
-    BasicType.INT: (-(2**31), 2**31 - 1),
-    BasicType.LONG: (-(2**63), 2**63 - 1),
-}
-_FLOAT32_MAX = 3.4028234663852886e38
-
-
-def _check_str(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return None
-    return f"expected str for STRING, got {_describe(value)}"
-
-
-def _check_char(value: Any) -> str | None:
-    if value is None or (isinstance(value, str) and len(value) == 1):
-        return None
-    return f"expected a one-character str for CHAR, got {_describe(value)}"
-
-
-def _check_bool(value: Any) -> str | None:
-    if value is None or isinstance(value, bool):
-        return None
-    return f"expected bool for BOOLEAN, got {_describe(value)}"
-
-
-def _make_int_check(basic: BasicType) -> Callable[[Any], str | None]:
-    lo, hi = _INT_RANGES[basic]
-    name = basic.name
-
-    def check(value: Any) -> str | None:
-        # bool is an int in Python and PyFlink's coders accept it (as 0/1), so we do too.
-        if value.__class__ is int or isinstance(value, numbers.Integral):
-            if lo <= value <= hi:
-                return None
-            return f"int {value} out of range for {name} ({lo}..{hi})"
-        if value is None:
-            return None
-        return f"expected int for {name}, got {_describe(value)}"
-
-    return check
-
-
-def _check_big_int(value: Any) -> str | None:
-    if value is None or isinstance(value, numbers.Integral):
-        return None
-    return f"expected int for BIG_INT, got {_describe(value)}"
-
-
-def _check_double(value: Any) -> str | None:
-    if value is None or isinstance(value, (float, numbers.Real)) and not isinstance(
-        value, _decimal.Decimal
-    ):
-        return None
-    return f"expected float or int for DOUBLE, got {_describe(value)}"
-
-
-def _check_float(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, numbers.Real) and not isinstance(value, _decimal.Decimal):
-        f = float(value)
-        if math.isfinite(f) and abs(f) > _FLOAT32_MAX:
-            return f"float {value!r} out of range for FLOAT (32-bit, max 3.4028235E38)"
-        return None
-    return f"expected float or int for FLOAT, got {_describe(value)}"
-
-
-def _check_big_dec(value: Any) -> str | None:
-    if value is None or isinstance(value, numbers.Integral):
-        return None
-    if isinstance(value, _decimal.Decimal):
-        if value.is_finite():
-            return None
-        return f"Decimal {value} cannot be a BIG_DEC (only finite values)"
-    return f"expected decimal.Decimal for BIG_DEC, got {_describe(value)}"
-
-
-def _check_instant(value: Any) -> str | None:
-    if value is None or isinstance(value, Instant):
-        return None
-    return f"expected Instant for INSTANT, got {_describe(value)}"
-
-
+# value checks live in runtime.common.typecheck, keyed there by BasicType name
 _BASIC_CHECKS: dict[BasicType, Callable[[Any], str | None]] = {
-    BasicType.STRING: _check_str,
-    BasicType.CHAR: _check_char,
-    BasicType.BOOLEAN: _check_bool,
-    BasicType.BYTE: _make_int_check(BasicType.BYTE),
-    BasicType.SHORT: _make_int_check(BasicType.SHORT),
-    BasicType.INT: _make_int_check(BasicType.INT),
-    BasicType.LONG: _make_int_check(BasicType.LONG),
-    BasicType.BIG_INT: _check_big_int,
-    BasicType.FLOAT: _check_float,
-    BasicType.DOUBLE: _check_double,
-    BasicType.BIG_DEC: _check_big_dec,
-    BasicType.INSTANT: _check_instant,
+    basic: BASIC_CHECKS[basic.name] for basic in BasicType
 }
 
 
@@ -353,9 +268,7 @@ class DateTypeInfo(SqlTimeTypeInfo):
         return "SQL_DATE"
 
     def check(self, value: Any) -> str | None:
-        if value is None or isinstance(value, _dt.date):
-            return None
-        return f"expected datetime.date for SQL_DATE, got {_describe(value)}"
+        return check_date(value)
 
     def __repr__(self) -> str:
         return "DateTypeInfo"
@@ -371,9 +284,7 @@ class TimeTypeInfo(SqlTimeTypeInfo):
         return "SQL_TIME"
 
     def check(self, value: Any) -> str | None:
-        if value is None or isinstance(value, _dt.time):
-            return None
-        return f"expected datetime.time for SQL_TIME, got {_describe(value)}"
+        return check_time(value)
 
     def __repr__(self) -> str:
         return "TimeTypeInfo"
@@ -389,9 +300,7 @@ class TimestampTypeInfo(SqlTimeTypeInfo):
         return "SQL_TIMESTAMP"
 
     def check(self, value: Any) -> str | None:
-        if value is None or isinstance(value, _dt.datetime):
-            return None
-        return f"expected datetime.datetime for SQL_TIMESTAMP, got {_describe(value)}"
+        return check_timestamp(value)
 
     def __repr__(self) -> str:
         return "TimestampTypeInfo"
@@ -406,15 +315,6 @@ def _require_type(value: Any, what: str) -> TypeInformation:
     if not isinstance(value, TypeInformation):
         raise TypeError(f"{what} must be a TypeInformation (e.g. Types.INT()), got {value!r}")
     return value
-
-
-def _check_elements(elem: TypeInformation, values: Any) -> str | None:
-    check = elem.check
-    for i, item in enumerate(values):
-        reason = check(item)
-        if reason is not None:
-            return f"element {i}: {reason}"
-    return None
 
 
 class _ArrayTypeInfo(TypeInformation):
@@ -437,11 +337,7 @@ class _ArrayTypeInfo(TypeInformation):
         return self._FACTORY
 
     def check(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, (list, tuple)):
-            return _check_elements(self._element_type, value)
-        return f"expected list for {self._FACTORY}, got {_describe(value)}"
+        return check_sequence(self._element_type, value, self._FACTORY)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}<{self._element_type}>"
@@ -537,16 +433,6 @@ class PickledBytesTypeInfo(TypeInformation):
 # ---------------------------------------------------------------------- row / tuple
 
 
-def _check_fields(
-    types: Sequence[TypeInformation], values: Sequence[Any], labels: Sequence[str]
-) -> str | None:
-    for field_type, item, label in zip(types, values, labels):
-        reason = field_type.check(item)
-        if reason is not None:
-            return f"field {label}: {reason}"
-    return None
-
-
 class RowTypeInfo(TypeInformation):
     """Type information for :class:`~runtime.common.row.Row` records.
 
@@ -615,34 +501,7 @@ class RowTypeInfo(TypeInformation):
         return "ROW"
 
     def check(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        types = self._field_types
-        n = len(types)
-        names = self._field_names
-        labels = [repr(x) for x in names] if names is not None else [str(i) for i in range(n)]
-        if isinstance(value, Row):
-            fields = value._fields
-            if names is not None and fields is not None and fields != names:
-                # PyFlink reads named rows by the type's field names, so order may differ.
-                missing = [x for x in names if x not in fields]
-                if missing:
-                    return (
-                        f"Row has no field {missing[0]!r} required by ROW "
-                        f"(row fields: {', '.join(fields)})"
-                    )
-                return _check_fields(types, [value[x] for x in names], labels)
-            values: Sequence[Any] = value._values
-        elif isinstance(value, (tuple, list)):
-            values = value
-        elif isinstance(value, dict):
-            # As PyFlink: a dict is read by field name; absent keys are nulls.
-            return _check_fields(types, [value.get(x) for x in self.get_field_names()], labels)
-        else:
-            return f"expected Row, tuple or list for ROW, got {_describe(value)}"
-        if len(values) != n:
-            return f"expected {n} fields for ROW, got {len(values)}: {_describe(value)}"
-        return _check_fields(types, values, labels)
+        return check_row(self, value)
 
     def __repr__(self) -> str:
         if self._field_names is not None:
@@ -675,14 +534,7 @@ class TupleTypeInfo(TypeInformation):
         return "TUPLE"
 
     def check(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, (tuple, list, Row)):
-            return f"expected tuple or list for TUPLE, got {_describe(value)}"
-        n = len(self._field_types)
-        if len(value) != n:
-            return f"expected {n} fields for TUPLE, got {len(value)}: {_describe(value)}"
-        return _check_fields(self._field_types, value, [str(i) for i in range(n)])
+        return check_tuple(self._field_types, value)
 
     def __repr__(self) -> str:
         return "TupleTypeInfo(%s)" % ", ".join(str(t) for t in self._field_types)
@@ -708,11 +560,7 @@ class ListTypeInfo(TypeInformation):
         return "LIST"
 
     def check(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, (list, tuple)):
-            return _check_elements(self.elem_type, value)
-        return f"expected list for LIST, got {_describe(value)}"
+        return check_sequence(self.elem_type, value, "LIST")
 
     def __repr__(self) -> str:
         return f"ListTypeInfo<{self.elem_type}>"
@@ -740,150 +588,7 @@ class MapTypeInfo(TypeInformation):
         return "MAP"
 
     def check(self, value: Any) -> str | None:
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            return f"expected dict for MAP, got {_describe(value)}"
-        check_key = self._key_type_info.check
-        check_value = self._value_type_info.check
-        for k, v in value.items():
-            reason = check_key(k)
-            if reason is not None:
-                return f"key {k!r}: {reason}"
-            reason = check_value(v)
-            if reason is not None:
-                return f"value of key {k!r}: {reason}"
-        return None
+        return check_map(self, value)
 
     def __repr__(self) -> str:
         return f"MapTypeInfo<{self._key_type_info}, {self._value_type_info}>"
-
-
-# ---------------------------------------------------------------------------- Types
-
-
-class Types:
-    """Factory for the type information of the most common types (PyFlink's ``Types``).
-
-    Every call returns a fresh object; objects from separate calls are equal.
-    """
-
-    @staticmethod
-    def STRING() -> TypeInformation:
-        """A string (``str``). Supports None."""
-        return BasicTypeInfo.STRING_TYPE_INFO()
-
-    @staticmethod
-    def BYTE() -> TypeInformation:
-        """A signed 8-bit integer (``int``)."""
-        return BasicTypeInfo.BYTE_TYPE_INFO()
-
-    @staticmethod
-    def BOOLEAN() -> TypeInformation:
-        """A boolean (``bool``)."""
-        return BasicTypeInfo.BOOLEAN_TYPE_INFO()
-
-    @staticmethod
-    def SHORT() -> TypeInformation:
-        """A signed 16-bit integer (``int``)."""
-        return BasicTypeInfo.SHORT_TYPE_INFO()
-
-    @staticmethod
-    def INT() -> TypeInformation:
-        """A signed 32-bit integer (``int``)."""
-        return BasicTypeInfo.INT_TYPE_INFO()
-
-    @staticmethod
-    def LONG() -> TypeInformation:
-        """A signed 64-bit integer (``int``)."""
-        return BasicTypeInfo.LONG_TYPE_INFO()
-
-    @staticmethod
-    def FLOAT() -> TypeInformation:
-        """A 32-bit float (``float``); printed with Java's ``Float.toString``."""
-        return BasicTypeInfo.FLOAT_TYPE_INFO()
-
-    @staticmethod
-    def DOUBLE() -> TypeInformation:
-        """A 64-bit float (``float``); printed with Java's ``Double.toString``."""
-        return BasicTypeInfo.DOUBLE_TYPE_INFO()
-
-    @staticmethod
-    def CHAR() -> TypeInformation:
-        """A single character (one-character ``str``)."""
-        return BasicTypeInfo.CHAR_TYPE_INFO()
-
-    @staticmethod
-    def BIG_INT() -> TypeInformation:
-        """An unbounded integer (``int``)."""
-        return BasicTypeInfo.BIG_INT_TYPE_INFO()
-
-    @staticmethod
-    def BIG_DEC() -> TypeInformation:
-        """An arbitrary-precision decimal (``decimal.Decimal``)."""
-        return BasicTypeInfo.BIG_DEC_TYPE_INFO()
-
-    @staticmethod
-    def INSTANT() -> TypeInformation:
-        """A point in time (:class:`~runtime.common.time.Instant`)."""
-        return BasicTypeInfo.INSTANT_TYPE_INFO()
-
-    @staticmethod
-    def SQL_DATE() -> TypeInformation:
-        """A date (``datetime.date``)."""
-        return SqlTimeTypeInfo.DATE()
-
-    @staticmethod
-    def SQL_TIME() -> TypeInformation:
-        """A time of day (``datetime.time``)."""
-        return SqlTimeTypeInfo.TIME()
-
-    @staticmethod
-    def SQL_TIMESTAMP() -> TypeInformation:
-        """A date and time (``datetime.datetime``)."""
-        return SqlTimeTypeInfo.TIMESTAMP()
-
-    @staticmethod
-    def PICKLED_BYTE_ARRAY() -> TypeInformation:
-        """Any picklable Python object."""
-        return PickledBytesTypeInfo()
-
-    @staticmethod
-    def ROW(field_types: list[TypeInformation]) -> RowTypeInfo:
-        """A row with fields of the given types, named ``f0``, ``f1``, …"""
-        return RowTypeInfo(field_types)
-
-    @staticmethod
-    def ROW_NAMED(field_names: list[str], field_types: list[TypeInformation]) -> RowTypeInfo:
-        """A row with named fields of the given types."""
-        return RowTypeInfo(field_types, field_names)
-
-    @staticmethod
-    def TUPLE(field_types: list[TypeInformation]) -> TupleTypeInfo:
-        """A tuple with fields of the given types."""
-        return TupleTypeInfo(field_types)
-
-    @staticmethod
-    def PRIMITIVE_ARRAY(element_type: TypeInformation) -> TypeInformation:
-        """An array of a primitive type, e.g. ``Types.PRIMITIVE_ARRAY(Types.INT())``."""
-        return PrimitiveArrayTypeInfo(element_type)
-
-    @staticmethod
-    def BASIC_ARRAY(element_type: TypeInformation) -> TypeInformation:
-        """An array of boxed basic values, e.g. ``Types.BASIC_ARRAY(Types.STRING())``."""
-        return BasicArrayTypeInfo(element_type)
-
-    @staticmethod
-    def OBJECT_ARRAY(element_type: TypeInformation) -> TypeInformation:
-        """An array of any element type."""
-        return ObjectArrayTypeInfo(element_type)
-
-    @staticmethod
-    def MAP(key_type_info: TypeInformation, value_type_info: TypeInformation) -> TypeInformation:
-        """A map (``dict``) from one type to another."""
-        return MapTypeInfo(key_type_info, value_type_info)
-
-    @staticmethod
-    def LIST(element_type_info: TypeInformation) -> TypeInformation:
-        """A list of one element type."""
-        return ListTypeInfo(element_type_info)
