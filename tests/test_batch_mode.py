@@ -10,7 +10,6 @@ or by ``-D execution.runtime-mode=...``). Expected results are plain-Python over
 from __future__ import annotations
 
 import ast
-import json
 import os
 import subprocess
 import sys
@@ -122,6 +121,13 @@ def test_batch_via_configuration_and_automatic_mode():
     # AUTOMATIC with an unbounded source -> STREAMING (rolling)
     env = env_for(1, RuntimeExecutionMode.AUTOMATIC)
     got = list(env.add_source(Replay(RECORDS)).map(lambda r: (r[0], r[1])).key_by(lambda r: r[0])
+               .reduce(lambda a, b: (a[0], a[1] + b[1])).execute_and_collect())
+    assert per_key(got) == per_key(rolling(RECORDS))
+
+    # AUTOMATIC with one bounded and one unbounded source -> STREAMING
+    env = env_for(1, RuntimeExecutionMode.AUTOMATIC)
+    mixed = env.from_collection(RECORDS).union(env.add_source(Replay([])))
+    got = list(mixed.map(lambda r: (r[0], r[1])).key_by(lambda r: r[0])
                .reduce(lambda a, b: (a[0], a[1] + b[1])).execute_and_collect())
     assert per_key(got) == per_key(rolling(RECORDS))
 

@@ -190,15 +190,23 @@ class PacedSource(SourceFunction):
     """(key, id) elements over ~0.4 s, then open until ``done(seen records)`` holds (or the
     deadline), collecting a filtered-out tick now and then so buffered records move on."""
 
-    def __init__(self, run_id: str, elements: list, done, deadline: float = 8.0) -> None:
+    def __init__(self, run_id: str, elements: list, done, deadline: float = 8.0, phase=None) -> None:
         self.run_id = run_id
         self.elements = elements
         self.done = done
         self.deadline = deadline
+        self.phase = phase        # (period, lo, hi): emit each group when wall ms % period is in [lo, hi)
         self.running = True
+
+    def _await_phase(self):
+        period, lo, hi = self.phase
+        while not lo <= int(time.time() * 1000) % period < hi:
+            time.sleep(0.002)
 
     def run(self, ctx):
         for n, e in enumerate(self.elements):
+            if self.phase is not None and n % 6 == 0:
+                self._await_phase()
             ctx.collect(e)
             if n % 6 == 5:
                 time.sleep(0.02)
@@ -219,12 +227,12 @@ class PTBounds(ProcessWindowFunction):
                tuple(sorted(e[1] for e in elements)))
 
 
-def run_paced(run_id, windowing, trigger, done, parallelism=2, deadline=8.0):
+def run_paced(run_id, windowing, trigger, done, parallelism=2, deadline=8.0, phase=None, n=90):
     SEEN.pop(run_id, None)
-    elements = [(f"k{i % 3}", i) for i in range(1, 91)]
+    elements = [(f"k{i % 3}", i) for i in range(1, n + 1)]
     env = StreamExecutionEnvironment.get_execution_environment()
     env.set_parallelism(parallelism)
-    keyed = env.add_source(PacedSource(run_id, elements, done, deadline)).filter(lambda e: e[0] != "tick") \
+    keyed = env.add_source(PacedSource(run_id, elements, done, deadline, phase)).filter(lambda e: e[0] != "tick") \
         .key_by(lambda e: e[0])
     windowing(keyed).trigger(trigger).process(PTBounds()).add_sink(SeenSink(run_id))
     env.execute(run_id)
@@ -270,10 +278,11 @@ def test_continuous_processing_time_trigger_on_global_windows_accumulates():
 def test_continuous_processing_time_trigger_fires_at_the_window_end():
     """ContinuousProcessingTimeTrigger on 200 ms processing-time windows, interval 50 ms:
     each window fires as it goes and, last, at its end (Flink caps the next fire time at
-    window.max_timestamp()), so every element is in the final firing of its window."""
+    window.max_timestamp()), so every element is in the final firing of its window -- also
+    elements that arrive in a window's last 50 ms, as the source's groups here do."""
     elements, seen = run_paced("cpt-tumble", lambda k: k.window(TumblingProcessingTimeWindows.of(
         Time.milliseconds(200))), ContinuousProcessingTimeTrigger.of(Time.milliseconds(50)),
-        every_element_in_last_firing, parallelism=2, deadline=3.0)
+        every_element_in_last_firing, parallelism=2, deadline=3.0, phase=(200, 155, 175), n=36)
     for key, start, end, now, ids in seen:
         assert end - start == 200 and start % 200 == 0
         assert now >= start

@@ -12,26 +12,26 @@ open until its sink has seen every element, never by sleeping in the test.
 """
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import pickle
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import pytest
 
 from conftest import REPO, ClusterEnv
-from runtime.common import Duration, Time, Types, WatermarkStrategy
+from runtime.common import Duration, Time, WatermarkStrategy
 from runtime.datastream import AggregateFunction, ProcessFunction, SinkFunction, SourceFunction, \
     StreamExecutionEnvironment
 from runtime.datastream import window as win
 from runtime.datastream.window import (
     AllWindowFunction, CountTrigger, CountWindow, EventTimeSessionWindows, EventTimeTrigger, GlobalWindow,
-    GlobalWindows, ProcessAllWindowFunction, ProcessingTimeSessionWindows, ProcessingTimeTrigger,
+    GlobalWindows, ProcessingTimeSessionWindows, ProcessingTimeTrigger,
     ProcessWindowFunction, PurgingTrigger, SlidingEventTimeWindows, SlidingProcessingTimeWindows, TimeWindow,
     TumblingEventTimeWindows, TumblingProcessingTimeWindows, WindowFunction,
 )
@@ -186,7 +186,7 @@ def test_event_time_matrix_embedded(matrix, parallelism):
                           env=dict(os.environ, PYTHONPATH=str(REPO), PYTHONHASHSEED="0"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     check_matrix(proc.stdout, parallelism, expected)
-    check_order(proc.stdout, parallelism, script)
+    check_order(proc.stdout, parallelism)
 
 
 @pytest.fixture
@@ -203,7 +203,7 @@ def test_event_time_matrix_on_cluster(running_cluster: ClusterEnv, matrix):
         assert proc.returncode == 0, f"p={p}:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
         assert "has finished with state FINISHED" in proc.stdout
         check_matrix(proc.stdout, p, expected)
-        check_order(proc.stdout, p, script)
+        check_order(proc.stdout, p)
 
 
 # ============================================================ session merging details
@@ -683,3 +683,112 @@ def test_source_function_records_flow_while_the_source_waits():
     assert got[:3] == [0, 1, 2]
     waited = got[3][1]
     assert waited < 1_000, f"the first records reached the sink only after the source waited {waited} ms"
+
+
+def test_window_all_runs_with_parallelism_1():
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(4)
+    windowed = env.from_collection([("a", 1)]).window_all(TumblingEventTimeWindows.of(Time.seconds(1))) \
+        .reduce(lambda a, b: a)
+    with pytest.raises(ValueError):
+        windowed.set_parallelism(2)
+    windowed.print()
+    nodes = json.loads(env.get_execution_plan())["nodes"]
+    window_nodes = [n for n in nodes if n["type"].startswith("Window(")]
+    assert [n["parallelism"] for n in window_nodes] == [1]
+
+
+PT_JOB = r'''
+import sys
+import time
+
+from runtime.common import Time, Types
+from runtime.datastream import SourceFunction, StreamExecutionEnvironment
+from runtime.datastream.window import (
+    ProcessingTimeSessionWindows, ProcessWindowFunction, SlidingProcessingTimeWindows,
+    TumblingProcessingTimeWindows,
+)
+
+
+class Paced(SourceFunction):
+    """120 (key, id) elements over ~0.4 s, then 1 s more (with filtered-out ticks) so every
+    processing-time window closes before the input ends."""
+
+    def run(self, ctx):
+        for i in range(1, 121):
+            ctx.collect(("k%d" % (i % 3), i))
+            if i % 8 == 0:
+                time.sleep(0.025)
+        until = time.time() + 1.0
+        while time.time() < until:
+            time.sleep(0.01)
+            ctx.collect(("tick", 0))
+
+
+class Bounds(ProcessWindowFunction):
+    def process(self, key, context, elements):
+        w = context.window()
+        yield (key, w.start, w.end, tuple(sorted(e[1] for e in elements)))
+
+
+ASSIGNERS = {
+    "tumble": lambda: TumblingProcessingTimeWindows.of(Time.milliseconds(100)),
+    "slide": lambda: SlidingProcessingTimeWindows.of(Time.milliseconds(150), Time.milliseconds(50)),
+    "session": lambda: ProcessingTimeSessionWindows.with_gap(Time.milliseconds(60)),
+}
+
+
+def main():
+    kind = sys.argv[1]
+    env = StreamExecutionEnvironment.get_execution_environment()
+    (env.add_source(Paced()).filter(lambda e: e[0] != "tick").key_by(lambda e: e[0])
+        .window(ASSIGNERS[kind]()).process(Bounds())
+        .map(lambda r: repr(r), output_type=Types.STRING()).print())
+    env.execute("processing-time " + kind)
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def check_processing_time_output(kind: str, rows: list) -> None:
+    elements = {i: f"k{i % 3}" for i in range(1, 121)}
+    copies = {"tumble": 1, "slide": 3, "session": 1}[kind]
+    counted = Counter(i for *_, ids in rows for i in ids)
+    assert counted == Counter({i: copies for i in elements}), f"{kind}: elements lost or counted too often"
+    for key, start, end, ids in rows:
+        assert all(elements[i] == key for i in ids)
+        if kind == "tumble":
+            assert end - start == 100 and start % 100 == 0
+        elif kind == "slide":
+            assert end - start == 150 and start % 50 == 0
+        else:
+            assert end - start >= 60
+    if kind == "session":
+        per_key = defaultdict(list)
+        for key, start, end, _ in rows:
+            per_key[key].append((start, end))
+        for sessions in per_key.values():
+            sessions.sort()
+            assert all(e1 < s2 for (_, e1), (s2, _) in zip(sessions, sessions[1:]))
+
+
+def test_processing_time_windows_on_cluster(running_cluster: ClusterEnv, tmp_path_factory):
+    job = tmp_path_factory.mktemp("pt") / "pt_job.py"
+    job.write_text(PT_JOB)
+    failures = []
+    for kind, p in (("tumble", 2), ("slide", 1), ("session", 2)):
+        proc = running_cluster.pyflink("run", "-p", str(p), str(job), kind, timeout=90)
+        if proc.returncode != 0 or "has finished with state FINISHED" not in proc.stdout:
+            failures.append(f"{kind}: {proc.stdout[-1500:]}\n{proc.stderr[-1500:]}")
+            continue
+        rows = [ast_literal(line) for line in proc.stdout.splitlines()
+                if line.strip() and not line.startswith(("Job has been submitted", "Job with JobID", "Job Runtime"))]
+        check_processing_time_output(kind, rows)
+    assert not failures, "\n".join(failures)
+
+
+def ast_literal(line: str):
+    m = re.match(r"^\d+> (.*)$", line)
+    return ast.literal_eval(m.group(1) if m else line)

@@ -301,7 +301,7 @@ def check_matrix(stdout: str, parallelism: int, expected: dict[str, Counter]) ->
                 assert owner.setdefault(key, subtask) == subtask, f"{tag}: key {key} printed by two subtasks"
 
 
-def check_order(stdout: str, parallelism: int, script: list) -> None:
+def check_order(stdout: str, parallelism: int) -> None:
     """Within one window, firings come in order: the n-th firing (per-window state) of
     LATE_PROCESS appears after the (n-1)-th, and the watermark never goes back."""
     got = parse_tagged(stdout, parallelism)

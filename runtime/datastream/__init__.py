@@ -6,10 +6,13 @@ from runtime.datastream.functions import (
     KeyedProcessFunction, KeySelector, MapFunction, ParallelSourceFunction, Partitioner, ProcessFunction,
     ReduceFunction, RuntimeContext, SinkFunction, SourceFunction,
 )
+from runtime.datastream.connected_streams import BroadcastConnectedStream, BroadcastStream, ConnectedStreams
 from runtime.datastream.output_tag import OutputTag
 from runtime.datastream.stream_execution_environment import StreamExecutionEnvironment
 from runtime.datastream.time_domain import TimeDomain
 from runtime.common.job import RuntimeExecutionMode
+from runtime.datastream.windowed_stream import AllWindowedStream, WindowedStream
+from runtime.streaming.timer_service import TimerServiceFacade as TimerService
 
 __all__ = [
     "StreamExecutionEnvironment", "DataStream", "DataStreamSink", "KeyedStream", "MapFunction",
@@ -17,5 +20,6 @@ __all__ = [
     "KeyedProcessFunction", "SinkFunction", "SourceFunction", "ParallelSourceFunction", "Partitioner",
     "RuntimeContext", "Function", "AggregateFunction", "CoMapFunction", "CoFlatMapFunction", "CoProcessFunction",
     "KeyedCoProcessFunction", "BroadcastProcessFunction", "KeyedBroadcastProcessFunction", "OutputTag",
-    "TimeDomain", "RuntimeExecutionMode",
+    "TimeDomain", "RuntimeExecutionMode", "ConnectedStreams", "BroadcastStream", "BroadcastConnectedStream",
+    "TimerService", "WindowedStream", "AllWindowedStream",
 ]

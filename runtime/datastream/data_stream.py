@@ -108,7 +108,9 @@ class DataStream:
         from runtime.streaming.process_operators import TimestampsAndWatermarksOperator
         interval = self._env._auto_watermark_interval()
         op = TimestampsAndWatermarksOperator("Timestamps/Watermarks", watermark_strategy, interval)
-        return self._add("Timestamps/Watermarks", op, self._transformation.output_type)
+        out = self._add("Timestamps/Watermarks", op, self._transformation.output_type)
+        out._transformation.inherit_parallelism = True  # as in Flink: runs beside its input, chained
+        return out
 
     def connect(self, ds: Any) -> Any:
         from runtime.datastream.connected_streams import BroadcastConnectedStream, BroadcastStream, ConnectedStreams

@@ -85,6 +85,8 @@ def build_stream_graph(sinks: list[Transformation], job_name: str, default_paral
             if t.parallelism not in (None, 1):
                 raise GraphError(f"operator '{t.name}' is non-parallel; its parallelism must be 1, not {t.parallelism}")
             p = 1
+        elif t.parallelism is None and t.inherit_parallelism and t.inputs:
+            p = max(n.parallelism for n, _, _ in upstream(t.inputs[0], None))
         else:
             p = t.parallelism or default_parallelism
         if p < 1:

@@ -30,6 +30,7 @@ class Transformation:
     chaining: str = CHAIN_ALWAYS
     slot_sharing_group: str = "default"
     non_parallel: bool = False            # sources such as from_collection run with parallelism 1
+    inherit_parallelism: bool = False     # default to the input's parallelism (timestamp assigners)
     bounded: bool = True
     two_input: bool = False               # inputs[0] / inputs[1] are the operator's first / second input
     output_tag: str | None = None         # for kind == "side_output": the tag id selected

@@ -105,7 +105,7 @@ class _Context:
 
     def timer_service(self) -> Any:
         if self._timer_service is None:
-            raise UserFunctionError("timers are only available on a KeyedStream: use key_by(...) before process()")
+            self._timer_service = _NonKeyedTimerService(self._op)
         return self._timer_service
 
     def get_current_key(self) -> Any:
@@ -116,6 +116,25 @@ class _Context:
 
     def output(self, output_tag: OutputTag, value: Any) -> None:
         self._op.emitter.output(output_tag, value, self._timestamp)
+
+
+class _NonKeyedTimerService:
+    """TimerService of a non-keyed ProcessFunction: time can be read, timers need keys."""
+
+    def __init__(self, op: StreamOperator) -> None:
+        self._op = op
+
+    def current_processing_time(self) -> int:
+        return now_ms()
+
+    def current_watermark(self) -> int:
+        return getattr(self._op, "watermark", MIN_WATERMARK)
+
+    def _no_timers(self, *args: Any) -> None:
+        raise UserFunctionError("setting timers is only supported on a KeyedStream: use key_by(...) before process()")
+
+    register_event_time_timer = register_processing_time_timer = _no_timers
+    delete_event_time_timer = delete_processing_time_timer = _no_timers
 
 
 class ProcessOperator(StreamOperator):
@@ -132,9 +151,15 @@ class ProcessOperator(StreamOperator):
         self.context = _Context(self)
         super().open()
 
+    watermark = MIN_WATERMARK
+
     def process_batch(self, values, timestamps=None, keys=None):
         run_elements(self.function.process_element, self.context, self.emitter.add, values, timestamps)
         self.emitter.flush()
+
+    def process_watermark(self, watermark: int) -> None:
+        self.watermark = watermark
+        super().process_watermark(watermark)
 
 
 class KeyedProcessOperator(ProcessOperator):
@@ -160,7 +185,9 @@ class KeyedProcessOperator(ProcessOperator):
             return
         ctx = self.context
         self.backend.current_key = ctx._key = key
-        ctx._timestamp, ctx._domain = out_ts, domain
+        # ctx.timestamp() is the timer's time in both domains (as in PyFlink); outputs of a
+        # processing-time timer carry no event timestamp
+        ctx._timestamp, ctx._domain = ts, domain
         try:
             self.emitter.add(self.on_timer(ts, ctx), out_ts)
         finally:
@@ -171,6 +198,7 @@ class KeyedProcessOperator(ProcessOperator):
 
     def _on_processing_timer(self, ts: int, key: Any) -> None:
         self._fire(ts, key, TimeDomain.PROCESSING_TIME, None)
+        self.context._timestamp = None
 
     def process_watermark(self, watermark: int) -> None:
         self.timers.advance_watermark(watermark)
@@ -223,7 +251,8 @@ class TimestampsAndWatermarksOperator(StreamOperator):
                 m = MIN_WATERMARK
                 timestamps = [extract(v, m) for v in values]
             else:
-                timestamps = [extract(v, t) for v, t in zip(values, timestamps)]
+                m = MIN_WATERMARK
+                timestamps = [extract(v, m if t is None else t) for v, t in zip(values, timestamps)]
         if timestamps is not None and timestamps:
             try:
                 top = max(timestamps)

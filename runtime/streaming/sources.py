@@ -6,10 +6,10 @@ exhausted; unbounded ones run until cancelled.
 """
 from __future__ import annotations
 
-from time import monotonic
+import threading
+from collections import deque
 from typing import Any, Callable
 
-from runtime.datastream.functions import SourceContext
 from runtime.streaming.operators import StreamOperator
 
 EmitBatch = Callable[[list, "list | None"], None]
@@ -99,55 +99,92 @@ class NumberSequenceSourceOperator(SourceOperator):
             emit_batch(list(range(a, min(a + batch_size, hi))), None)
 
 
-class _BufferingSourceContext(SourceContext):
-    """Buffers ``collect``ed records into batches. A batch goes out when full or, for slow
-    sources, once ``linger`` seconds passed since the previous one, so a record never waits
-    for a batch to fill."""
+class _Stamped:
+    """A record collected with a timestamp (only used once a source uses timestamps)."""
+    __slots__ = ("value", "timestamp")
 
-    def __init__(self, emit_batch: EmitBatch, batch_size: int, linger: float = 0.01,
-                 watermark: Callable[[int], None] | None = None) -> None:
-        self.emit_batch = emit_batch
-        self._watermark = watermark
-        self.batch_size = batch_size
-        self.linger = linger
-        self.values: list = []
-        self.timestamps: list | None = None
-        self.last = monotonic()
+    def __init__(self, value: Any, timestamp: Any) -> None:
+        self.value = value
+        self.timestamp = timestamp
+
+
+class _Control:
+    """A watermark or idleness mark from the source, in order with its records."""
+    __slots__ = ("kind", "value")
+
+    def __init__(self, kind: str, value: Any) -> None:
+        self.kind = kind
+        self.value = value
+
+
+class _SourceThreadContext:
+    """``ctx`` of a SourceFunction, used from the source's own thread.
+
+    ``collect`` appends to a deque (append/popleft are atomic, so no lock per record); the
+    task thread drains it in batches, so a record is never stranded in a half-full batch
+    while the source sleeps. The deque is bounded: a full one makes ``collect`` wait
+    (backpressure). The source wakes the task thread only when that thread said it is idle.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.records: deque = deque()
+        self.limit = limit
+        self.space = threading.Event()
+        self.ready = threading.Event()
+        self.task_idle = False     # hint set by the task thread; read without a lock
+        self.special = False       # timestamps or control items were appended
+        self.closed = False
+
+    def _after_append(self) -> None:
+        if self.task_idle:
+            self.ready.set()
+        if len(self.records) >= self.limit:
+            while len(self.records) >= self.limit and not self.closed:
+                self.space.clear()
+                if len(self.records) >= self.limit:
+                    self.space.wait(0.1)
 
     def collect(self, element: Any) -> None:
-        values = self.values
-        values.append(element)
-        if self.timestamps is not None:
-            self.timestamps.append(None)
-        if len(values) >= self.batch_size or monotonic() - self.last >= self.linger:
-            self.flush()
+        self.records.append(element)
+        if self.task_idle or len(self.records) >= self.limit:
+            self._after_append()
 
     def collect_with_timestamp(self, element: Any, timestamp: int) -> None:
-        if self.timestamps is None:
-            self.timestamps = [None] * len(self.values)
-        self.values.append(element)
-        self.timestamps.append(timestamp)
-        if len(self.values) >= self.batch_size or monotonic() - self.last >= self.linger:
-            self.flush()
+        self.special = True
+        self.records.append(_Stamped(element, timestamp))
+        self._after_append()
 
     def emit_watermark(self, watermark: Any) -> None:
-        self.flush()
-        if self._watermark is not None:
-            ts = getattr(watermark, "timestamp", watermark)
-            ts = ts() if callable(ts) else ts
-            self._watermark(int(ts))
+        ts = getattr(watermark, "timestamp", watermark)
+        ts = ts() if callable(ts) else ts
+        self.special = True
+        self.records.append(_Control("watermark", int(ts)))
+        self._after_append()
 
-    def flush(self) -> None:
-        self.last = monotonic()
-        if self.values:
-            values, ts = self.values, self.timestamps
-            self.values, self.timestamps = [], None
-            self.emit_batch(values, ts)
+    def mark_as_temporarily_idle(self) -> None:
+        self.special = True
+        self.records.append(_Control("idle", True))
+        self._after_append()
+
+    def get_checkpoint_lock(self) -> Any:
+        return _NO_LOCK
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()
 
 
 class SourceFunctionOperator(SourceOperator):
-    """``add_source(SourceFunction)``: the user's ``run`` pushes records one by one; they are
-    buffered into batches and flushed when full or when the buffer timeout passes."""
+    """``add_source(SourceFunction)``: the user's ``run`` runs in a thread of its own (as
+    Flink's legacy sources do), so the task thread stays free to flush buffers, emit
+    periodic watermarks, detect idleness and fire timers while the source blocks or sleeps."""
 
     def __init__(self, name: str, function_obj: Any, output_type: Any = None, bounded: bool = False) -> None:
         super().__init__(name)
@@ -155,17 +192,81 @@ class SourceFunctionOperator(SourceOperator):
         self.functions = (function_obj,)
         self.output_type = output_type
         self.bounded = bounded
-        self._ctx: _BufferingSourceContext | None = None
+        self._ctx: _SourceThreadContext | None = None
 
     def run(self, emit_batch, batch_size):
-        self._ctx = _BufferingSourceContext(emit_batch, batch_size,
-                                            watermark=lambda wm: self.output.emit_watermark(wm))
-        self.fn.run(self._ctx)
-        self._ctx.flush()
+        ctx = self._ctx = _SourceThreadContext(limit=max(4 * batch_size, 64))
+        failure: list[BaseException] = []
+        done = threading.Event()
 
-    def flush_pending(self) -> None:
-        if self._ctx is not None:
-            self._ctx.flush()
+        def source_main() -> None:
+            try:
+                self.fn.run(ctx)
+            except BaseException as exc:  # noqa: BLE001 - handed to the task thread
+                failure.append(exc)
+            finally:
+                done.set()
+                ctx.ready.set()
+
+        thread = threading.Thread(target=source_main, name=f"source {self.name}", daemon=True)
+        records = ctx.records
+        popleft = records.popleft
+        thread.start()
+        try:
+            while True:
+                n = len(records)
+                if n:
+                    self._drain(ctx, emit_batch, popleft, min(n, batch_size))
+                    ctx.space.set()
+                    continue
+                if done.is_set():
+                    if records:
+                        continue
+                    break
+                ctx.ready.clear()
+                ctx.task_idle = True
+                if not records and not done.is_set():
+                    ctx.ready.wait(0.01)
+                ctx.task_idle = False
+                if not records:
+                    emit_batch([], None)  # idle: flush buffers, let timers and watermarks tick
+            if failure:
+                raise failure[0]
+        finally:
+            ctx.closed = True
+            ctx.space.set()
+            if thread.is_alive():
+                try:
+                    self.fn.cancel()
+                except Exception:  # noqa: BLE001 - best effort; the thread is a daemon
+                    pass
+                thread.join(timeout=1.0)
+
+    def _drain(self, ctx: _SourceThreadContext, emit_batch, popleft, n: int) -> None:
+        if not ctx.special:
+            emit_batch([popleft() for _ in range(n)], None)
+            return
+        values: list = []
+        stamps: list = []
+        for _ in range(n):
+            item = popleft()
+            t = type(item)
+            if t is _Stamped:
+                values.append(item.value)
+                stamps.append(item.timestamp)
+            elif t is _Control:
+                if values:
+                    emit_batch(values, stamps if any(x is not None for x in stamps) else None)
+                    values, stamps = [], []
+                if item.kind == "watermark":
+                    self.output.emit_watermark(item.value)
+                else:
+                    self.output.emit_idle(True)
+            else:
+                values.append(item)
+                stamps.append(None)
+        if values:
+            emit_batch(values, stamps if any(x is not None for x in stamps) else None)
 
     def cancel(self) -> None:
         self.fn.cancel()

@@ -319,6 +319,7 @@ class StreamTask:
                 current_wm = self._advance_watermark(channels, current_wm)
             elif kind == END_OF_PARTITION:
                 channel.finished = True
+                channel.watermark = MAX_WATERMARK
                 open_channels -= 1
                 if open_channels:
                     current_wm = self._advance_watermark(channels, current_wm)
@@ -340,7 +341,9 @@ class StreamTask:
             self.head.process_idle(idle)
 
     def _advance_watermark(self, channels: list[InputChannel], current: int) -> int:
-        live = [c.watermark for c in channels if not c.finished and not c.idle]
+        # idle channels do not hold the watermark back; finished ones count with their final
+        # (maximum) watermark, so a finished input beside idle ones still lets time advance
+        live = [c.watermark for c in channels if c.finished or not c.idle]
         if not live:
             return current
         wm = min(live)

@@ -26,7 +26,6 @@ import zmq
 
 from runtime.io.network.input_gate import InputGate
 from runtime.io.network.partition import ResultPartition, ResultPartitionManager, ResultSubpartition
-from runtime.streaming.elements import END_OF_PARTITION
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +101,10 @@ class NetworkEnvironment:
 
     def notify(self, sp: ResultSubpartition) -> None:
         self._post(("notify", sp))
+
+    @staticmethod
+    def serialize(item: tuple) -> bytes:
+        return dumps(item)
 
     def request_remote(self, address: str, receiver: bytes, partition_id: str, subpartition: int,
                        credits: int, gate: InputGate, channel: int) -> None:
@@ -252,15 +255,16 @@ class NetworkEnvironment:
             identity, receiver = key
             while sp.credit > 0 and sp.pending:
                 item = sp.pending.popleft()
+                payload = item if type(item) is bytes else dumps(item)  # queued before attach
                 try:
-                    self.server.send_multipart([identity, b"D", receiver, dumps(item)], copy=False)
+                    self.server.send_multipart([identity, b"D", receiver, payload], copy=False)
                 except zmq.ZMQError as exc:
                     log.warning("consumer %r of %s went away: %s", receiver, sp.partition_id, exc)
                     sp.pending.clear()
                     break
                 sp.credit -= 1
                 sp.release_one()
-                if item[0] == END_OF_PARTITION:
+                if sp.finished and not sp.pending:
                     self._readers.pop(key, None)
                     self._reader_of.pop(sid, None)
                     self._subparts.pop(sid, None)

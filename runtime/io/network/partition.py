@@ -50,11 +50,23 @@ class ResultSubpartition:
         if gate is not None:
             gate.queue.put((self.local_channel, item))
             return
+        remote = self.remote
+        if remote is not None:
+            # serialise in the producing task's thread (as Flink does), so the network thread
+            # only moves bytes and holds the GIL as briefly as possible
+            payload = remote.serialize(item)
+            if item[0] == END_OF_PARTITION:
+                self.finished = True
+            self.pending.append(payload)
+            remote.notify(self)
+            return
         with self.lock:
             gate = self.local_gate
             if gate is not None:
                 gate.queue.put((self.local_channel, item))
                 return
+            if item[0] == END_OF_PARTITION:
+                self.finished = True
             self.pending.append(item)
             remote = self.remote
         if remote is not None:
