@@ -5,7 +5,8 @@ embedded cluster and as ``pyflink run -p N job.py script.json`` on a real one). 
 source replays a script of timestamped elements and explicit watermarks (so which elements
 are late is decided by the script, not by timing), and the job runs one pipeline per
 scenario below over it: every event-time assigner, every window function kind, allowed
-lateness with late firings and the late side output, session merging, and window_all.
+lateness with late firings and the late side output, session merging, window_all, count
+windows, GlobalWindows, and CountTrigger / ContinuousEventTimeTrigger / PurgingTrigger.
 Each output line is ``TAG|repr(record)``.
 
 ``expected_matrix`` computes, from the same script, what every scenario must print, with
@@ -27,8 +28,9 @@ from runtime.common import Time, Types
 from runtime.datastream import AggregateFunction, OutputTag, SourceFunction, StreamExecutionEnvironment
 from runtime.datastream.state import ValueStateDescriptor
 from runtime.datastream.window import (
-    AllWindowFunction, EventTimeSessionWindows, ProcessAllWindowFunction, ProcessWindowFunction,
-    SessionWindowTimeGapExtractor, SlidingEventTimeWindows, TumblingEventTimeWindows, WindowFunction,
+    AllWindowFunction, ContinuousEventTimeTrigger, CountTrigger, EventTimeSessionWindows, GlobalWindows,
+    ProcessAllWindowFunction, ProcessWindowFunction, PurgingTrigger, SessionWindowTimeGapExtractor,
+    SlidingEventTimeWindows, TumblingEventTimeWindows, WindowFunction,
 )
 
 T = Time.milliseconds
@@ -132,6 +134,16 @@ class AllProcess(ProcessAllWindowFunction):
         yield (w.start, w.end, ids_of(elements), context.current_watermark())
 
 
+class CountIds(ProcessWindowFunction):
+    def process(self, key, context, elements):
+        yield (key, context.window().id, tuple(i for e in elements for i in e[2]))
+
+
+class GlobalIds(WindowFunction):
+    def apply(self, key, window, inputs):
+        yield (key, tuple(i for e in inputs for i in e[2]))
+
+
 def show(tag, stream):
     stream.map(lambda r, tag=tag: tag + "|" + repr(r), output_type=Types.STRING()).print()
 
@@ -181,6 +193,15 @@ def main():
     show("ALL_SLIDE_PROCESS", src.window_all(SlidingEventTimeWindows.of(T(10000), T(5000))).allowed_lateness(2000)
          .process(AllProcess()))
     show("ALL_SESSION_AGG", src.window_all(EventTimeSessionWindows.with_gap(T(400))).aggregate(CollectIds()))
+
+    show("TUMBLE_COUNT_TRIGGER", keyed.window(TumblingEventTimeWindows.of(T(10000))).trigger(CountTrigger.of(3))
+         .apply(ApplyIds()))
+    show("TUMBLE_CONTINUOUS", keyed.window(TumblingEventTimeWindows.of(T(10000)))
+         .trigger(ContinuousEventTimeTrigger.of(T(3000))).apply(ApplyIds()))
+    show("COUNT_TUMBLE", keyed.count_window(3).process(CountIds()))
+    show("COUNT_SLIDE", keyed.count_window(4, 2).process(CountIds()))
+    show("GLOBAL_PURGING_COUNT", keyed.window(GlobalWindows.create()).trigger(PurgingTrigger.of(CountTrigger.of(4)))
+         .apply(GlobalIds()))
 
     env.execute("window matrix")
 
@@ -264,6 +285,22 @@ def expected_matrix(script: list) -> dict[str, Counter]:
     exp["ALL_SLIDE_PROCESS"] = [(*f.window, f.ids, f.watermark) for f in r.firings]
     r = model(session(400), script=all_script, merging=True)
     exp["ALL_SESSION_AGG"] = [(None, f.ids, len(f.ids)) for f in r.firings]
+    r = model(tumbling(10000), trigger=("count", 3))
+    exp["TUMBLE_COUNT_TRIGGER"] = [(f.key, *f.window, f.ids) for f in r.firings]
+    r = model(tumbling(10000), trigger=("continuous", 3000))
+    exp["TUMBLE_CONTINUOUS"] = [(f.key, *f.window, f.ids) for f in r.firings]
+    # count and global windows: a key's elements in arrival order; window k of a count
+    # window holds elements k*slide .. k*slide+size-1 and fires once full
+    arrived: dict = defaultdict(list)
+    for item in script:
+        if item[0] == "e":
+            arrived[item[1]].append(item[3])
+    exp["COUNT_TUMBLE"] = [(k, w, tuple(ids[w * 3:w * 3 + 3])) for k, ids in arrived.items()
+                           for w in range(len(ids) // 3)]
+    exp["COUNT_SLIDE"] = [(k, w, tuple(ids[w * 2:w * 2 + 4])) for k, ids in arrived.items()
+                          for w in range(len(ids)) if w * 2 + 4 <= len(ids)]
+    exp["GLOBAL_PURGING_COUNT"] = [(k, tuple(ids[n:n + 4])) for k, ids in arrived.items()
+                                   for n in range(0, len(ids) - 3, 4)]
     return {tag: Counter(records) for tag, records in exp.items()}
 
 

@@ -300,6 +300,7 @@ class JobMaster(RpcEndpoint):
                 await asyncio.wait_for(self._changed.wait(), remaining)
             except asyncio.TimeoutError:
                 break
+        text = self._output_since(offset)  # again, together with the offset returned
         start = max(collect_offset - self.collected_base, 0)
         batches = self.collected[start:]
         return {"status": self.status.name, "output": text, "offset": self.output_end,

@@ -259,7 +259,8 @@ class SourceFunctionOperator(SourceOperator):
                     emit_batch(values, stamps if any(x is not None for x in stamps) else None)
                     values, stamps = [], []
                 if item.kind == "watermark":
-                    self.output.emit_watermark(item.value)
+                    if (self.ctx.config or {}).get("execution.runtime-mode") != "BATCH":
+                        self.output.emit_watermark(item.value)  # BATCH: only the final one counts
                 else:
                     self.output.emit_idle(True)
             else:

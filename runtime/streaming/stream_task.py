@@ -274,6 +274,7 @@ class StreamTask:
         current_wm = MIN_WATERMARK
         tickers = bool(self.tickers)
         next_tick = self._next_tick() if tickers else None
+        batch_mode = (self.tdd.get("config") or {}).get("execution.runtime-mode") == "BATCH"
         while open_channels:
             try:
                 ch, item = get_nowait()
@@ -308,6 +309,8 @@ class StreamTask:
                     self.flush_outputs()
                     last_flush = now
             elif kind == WATERMARK:
+                if batch_mode and item[1] != MAX_WATERMARK:
+                    continue  # BATCH: time only moves at the end of input
                 channel.watermark = item[1]
                 if channel.idle:
                     channel.idle = False

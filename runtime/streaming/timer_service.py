@@ -77,16 +77,23 @@ class InternalTimerService:
 
     def advance_watermark(self, watermark: int) -> None:
         self.current_watermark = watermark
-        due = self.event.pop_due
+        heap = self.event.heap
+        live = self.event.live
+        pop = heapq.heappop
         fire = self.on_event_time
-        while True:
-            timer = due(watermark)
-            if timer is None:
-                return
-            fire(*timer)
+        # timers registered while firing are seen too: the heap top is re-read every turn
+        while heap and heap[0][0] <= watermark:
+            ts, _, key = pop(heap)
+            entry = (ts, key)
+            if entry in live:
+                live.remove(entry)
+                fire(ts, key)
 
     def advance_processing_time(self, now: int | None = None) -> None:
-        now = now_ms() if now is None else now
+        """Fire processing-time timers whose millisecond has fully passed (ts < now), as
+        Flink's timer service does, so an element arriving at a window's last millisecond
+        is still in it when the window fires."""
+        now = (now_ms() if now is None else now) - 1
         due = self.processing.pop_due
         fire = self.on_processing_time
         while True:
@@ -96,7 +103,9 @@ class InternalTimerService:
             fire(*timer)
 
     def next_processing_time(self) -> int | None:
-        return self.processing.next_time()
+        """Wall-clock ms at which the next processing-time timer may fire (after its ms)."""
+        nxt = self.processing.next_time()
+        return None if nxt is None else nxt + 1
 
     def snapshot(self) -> dict[str, list[tuple[int, Any]]]:
         return {"event": sorted(self.event.live, key=lambda e: e[0]),
@@ -130,7 +139,7 @@ class TimerServiceFacade:
         self._svc.register_processing_time_timer(self._backend.current_key, timestamp)
 
     def register_event_time_timer(self, timestamp: int) -> None:
-        self._svc.register_event_time_timer(self._backend.current_key, timestamp)
+        self._svc.event.add(timestamp if type(timestamp) is int else int(timestamp), self._backend.current_key)
 
     def delete_processing_time_timer(self, timestamp: int) -> None:
         self._svc.delete_processing_time_timer(self._backend.current_key, timestamp)

@@ -183,6 +183,7 @@ class WindowOperator(StreamOperator):
         self.trigger_table = backend.raw_table(f"{ns}/window-trigger", "windows")
         self.count_table = backend.raw_table(f"{ns}/window-count", "value")
         self.window_state_tables: dict = {}
+        self._window_cache: dict[int, Any] = {}
         self.timers = InternalTimerService(self._on_event_time, self._on_processing_time)
         self.trigger_ctx = _TriggerContext(self)
         self.process_ctx = _ProcessWindowContext(self)
@@ -194,6 +195,9 @@ class WindowOperator(StreamOperator):
         self.batch_mode = (self.ctx.config or {}).get("execution.runtime-mode") == "BATCH"
         if self.kind == REDUCE:
             self._reduce = getattr(self.function, "reduce", self.function)
+        self._aligned = self._aligned_event_time()
+        if self._aligned:
+            self.process_batch = self._process_aligned
         wf = self.window_function
         self._wf_kind = None
         if wf is not None:
@@ -241,6 +245,79 @@ class WindowOperator(StreamOperator):
                     self.emitter.output(_TagRef(self.late_tag), v, ts)
         self.emitter.flush()
 
+    # ------------------------------------------------------------------ aligned fast path
+    def _aligned_event_time(self) -> bool:
+        """Tumbling/sliding event-time windows with the default EventTimeTrigger are by far
+        the most common case; they get a per-record loop with the assignment and trigger
+        inlined. Semantics are the EventTimeTrigger's: one timer at the window's end
+        (registered with the window's first element), immediate firing for late elements
+        within the allowed lateness, cleanup at end + lateness."""
+        from runtime.datastream.window.assigners import SlidingEventTimeWindows, TumblingEventTimeWindows
+        from runtime.datastream.window.triggers import EventTimeTrigger
+        return (type(self.assigner) in (TumblingEventTimeWindows, SlidingEventTimeWindows)
+                and type(self.trigger) is EventTimeTrigger)
+
+    def _process_aligned(self, values, timestamps=None, keys=None):
+        if timestamps is None or keys is None:
+            return WindowOperator.process_batch(self, values, timestamps, keys)
+        from runtime.datastream.window.windows import TimeWindow
+        size = self.assigner.size
+        slide = getattr(self.assigner, "slide", size)
+        offset = self.assigner.offset
+        tumbling = slide == size
+        windows = self._window_cache
+        contents = self.contents
+        timers_add = self.timers.event.add
+        wm = self.timers.current_watermark
+        lateness = self.allowed_lateness
+        kind = self.kind
+        reduce = getattr(self, "_reduce", None)
+        agg = self.function
+        late_out = self.side_outputs.get(self.late_tag) if self.late_tag is not None else None
+        backend = self.backend
+        missing = _MISSING
+        for k, v, ts in zip(keys, values, timestamps):
+            if ts is None:
+                return WindowOperator.process_batch(self, values, timestamps, keys)  # raises clearly
+            if tumbling:
+                starts: Any = (ts - (ts - offset + size) % size,)
+            else:
+                last = ts - (ts - offset + slide) % slide
+                starts = range(last, ts - size, -slide)
+            skipped = True
+            for start in starts:
+                max_ts = start + size - 1
+                if max_ts + lateness <= wm:
+                    continue  # the window is already cleaned up: the element is late for it
+                skipped = False
+                w = windows.get(start)
+                if w is None:
+                    w = windows[start] = TimeWindow(start, start + size)
+                per_key = contents.get(k)
+                if per_key is None:
+                    per_key = contents[k] = {}
+                acc = per_key.get(w, missing)
+                if kind == REDUCE:
+                    per_key[w] = v if acc is missing else reduce(acc, v)
+                elif kind == AGGREGATE:
+                    per_key[w] = agg.add(v, agg.create_accumulator() if acc is missing else acc)
+                elif acc is missing:
+                    per_key[w] = [v]
+                else:
+                    acc.append(v)
+                if acc is missing:
+                    timers_add(max_ts, (k, w))
+                    if lateness:
+                        timers_add(max_ts + lateness, (k, w))
+                if max_ts <= wm:  # late but within the allowed lateness: a late firing
+                    backend.current_key = k
+                    self._fire(k, w)
+            if skipped and late_out is not None and ts + lateness <= wm:
+                self.emitter.output(_TagRef(self.late_tag), v, ts)
+        if len(windows) > 4096:
+            windows.clear()  # bound the cache of window objects (they are only an optimisation)
+        self.emitter.flush()
+
     def _add(self, k: Any, w: Window, v: Any) -> None:
         per_key = self.contents.get(k)
         if per_key is None:
@@ -272,33 +349,35 @@ class WindowOperator(StreamOperator):
     # ------------------------------------------------------------------ merging
     def _merge_into_existing(self, k: Any, new_window: Window) -> Window | None:
         per_key = self.contents.get(k) or {}
-        existing = list(per_key)
-        groups = self.assigner.merge_windows(existing + [new_window])
+        if new_window in per_key:
+            return new_window  # existing windows never overlap, so nothing merges with it
+        groups = self.assigner.merge_windows(list(per_key) + [new_window])
         result = new_window
         for members, cover in groups:
             if new_window in members:
                 result = cover
-            if len(members) == 1:
-                continue
             olds = [m for m in members if m in per_key]
+            if len(members) == 1 or (len(olds) == 1 and olds[0] == cover):
+                continue
             merged = _MISSING
             for m in sorted(olds, key=lambda w: w.start):
                 merged = self._combine(merged, per_key.pop(m))
+            if k not in self.contents:
+                self.contents[k] = per_key
+            per_key[cover] = merged
+            # as in Flink: the trigger merges the old windows' state into the cover first,
+            # then each old window's timers and state are cleared
+            self.current_window = cover
+            self.trigger_ctx.merged_windows = olds
+            self.trigger.on_merge(cover, self.trigger_ctx)
+            self.trigger_ctx.merged_windows = []
             for m in olds:
                 if m != cover:
                     self.current_window = m
                     self.trigger.clear(m, self.trigger_ctx)
                     self._delete_cleanup(m)
-            if merged is not _MISSING:
-                if k not in self.contents:
-                    self.contents[k] = per_key
-                per_key[cover] = merged
+            if not self._is_window_late(cover):
                 self.current_window = cover
-                self.trigger_ctx.merged_windows = olds
-                self.trigger.on_merge(cover, self.trigger_ctx)
-                self.trigger_ctx.merged_windows = []
-                if self._is_window_late(cover):
-                    continue
                 self._register_cleanup(cover)
         return result
 

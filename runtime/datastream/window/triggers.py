@@ -200,20 +200,22 @@ class _ContinuousTrigger(Trigger):
     def _delete(self, ctx: Any, time: int) -> None:
         raise NotImplementedError
 
-    def _schedule_first(self, ctx: Any, time: int) -> None:
-        state = ctx.get_partitioned_state(self._desc)
-        if state.get() is None:
-            next_fire = time - (time % self.interval) + self.interval
-            self._register(ctx, next_fire)
-            state.add(next_fire)
+    def _register_next(self, ctx: Any, time: int, window: Any) -> None:
+        """Next firing one interval after ``time``, but never after the window's end."""
+        next_fire = min(time + self.interval, window.max_timestamp())
+        ctx.get_partitioned_state(self._desc).add(next_fire)
+        self._register(ctx, next_fire)
 
-    def _on_timer(self, time: int, ctx: Any) -> TriggerResult:
+    def _schedule_first(self, ctx: Any, time: int, window: Any) -> None:
+        if ctx.get_partitioned_state(self._desc).get() is None:
+            self._register_next(ctx, time - (time % self.interval), window)
+
+    def _on_timer(self, time: int, window: Any, ctx: Any) -> TriggerResult:
         state = ctx.get_partitioned_state(self._desc)
         fire = state.get()
         if fire is not None and fire == time:
             state.clear()
-            state.add(time + self.interval)
-            self._register(ctx, time + self.interval)
+            self._register_next(ctx, time, window)
             return TriggerResult.FIRE
         return TriggerResult.CONTINUE
 
@@ -254,13 +256,13 @@ class ContinuousEventTimeTrigger(_ContinuousTrigger):
         if window.max_timestamp() <= ctx.get_current_watermark():
             return TriggerResult.FIRE
         ctx.register_event_time_timer(window.max_timestamp())
-        self._schedule_first(ctx, timestamp)
+        self._schedule_first(ctx, timestamp, window)
         return TriggerResult.CONTINUE
 
     def on_event_time(self, time, window, ctx):
         if time == window.max_timestamp():
             return TriggerResult.FIRE
-        return self._on_timer(time, ctx)
+        return self._on_timer(time, window, ctx)
 
     def on_processing_time(self, time, window, ctx):
         return TriggerResult.CONTINUE
@@ -280,14 +282,14 @@ class ContinuousProcessingTimeTrigger(_ContinuousTrigger):
         ctx.delete_processing_time_timer(time)
 
     def on_element(self, element, timestamp, window, ctx):
-        self._schedule_first(ctx, ctx.get_current_processing_time())
+        self._schedule_first(ctx, ctx.get_current_processing_time(), window)
         return TriggerResult.CONTINUE
 
     def on_event_time(self, time, window, ctx):
         return TriggerResult.CONTINUE
 
     def on_processing_time(self, time, window, ctx):
-        return self._on_timer(time, ctx)
+        return self._on_timer(time, window, ctx)
 
 
 class NeverTrigger(Trigger):
