@@ -198,6 +198,7 @@ class WindowOperator(StreamOperator):
         self._aligned = self._aligned_event_time()
         if self._aligned:
             self.process_batch = self._process_aligned
+            self.timers.on_event_time = self._on_event_time_aligned
         wf = self.window_function
         self._wf_kind = None
         if wf is not None:
@@ -276,6 +277,8 @@ class WindowOperator(StreamOperator):
         late_out = self.side_outputs.get(self.late_tag) if self.late_tag is not None else None
         backend = self.backend
         missing = _MISSING
+        if tumbling and kind == REDUCE and late_out is None:
+            return self._process_tumbling_reduce(values, timestamps, keys)
         for k, v, ts in zip(keys, values, timestamps):
             if ts is None:
                 return WindowOperator.process_batch(self, values, timestamps, keys)  # raises clearly
@@ -316,6 +319,83 @@ class WindowOperator(StreamOperator):
                 self.emitter.output(_TagRef(self.late_tag), v, ts)
         if len(windows) > 4096:
             windows.clear()  # bound the cache of window objects (they are only an optimisation)
+        self.emitter.flush()
+
+    def _on_event_time_aligned(self, ts: int, timer_key: tuple) -> None:
+        """EventTimeTrigger's timers, inlined: fire at the window's end, drop the window at
+        end + allowed lateness (the same instant when there is no lateness)."""
+        k, w = timer_key
+        per_key = self.contents.get(k)
+        if per_key is None:
+            return
+        acc = per_key.get(w, _MISSING)
+        if acc is _MISSING:
+            return
+        max_ts = w[1] - 1
+        if ts == max_ts:
+            if self.kind == REDUCE and self._wf_kind is None:
+                em = self.emitter
+                em.values.append(acc)
+                em.timestamps.append(max_ts)
+            else:
+                self.backend.current_key = k
+                self._fire(k, w)
+        if ts == self._cleanup_time(w):
+            del per_key[w]
+            if not per_key:
+                del self.contents[k]
+            if self._wf_kind == "process" or self.window_state_tables:
+                self.backend.current_key = k
+                self._clear_all(k, w)
+
+    def _process_tumbling_reduce(self, values, timestamps, keys) -> None:
+        """The hottest shape (tumbling window + reduce) with everything per-window hoisted
+        out of the per-record loop: consecutive records mostly share a window."""
+        from runtime.datastream.window.windows import TimeWindow
+        size = self.assigner.size
+        offset = self.assigner.offset
+        windows = self._window_cache
+        contents = self.contents
+        get_per_key = contents.get
+        timers_add = self.timers.event.add
+        wm = self.timers.current_watermark
+        lateness = self.allowed_lateness
+        reduce = self._reduce
+        missing = _MISSING
+        last_start = None
+        w: Any = None
+        max_ts = late = fire_now = 0
+        fired: list = []
+        for k, v, ts in zip(keys, values, timestamps):
+            start = ts - (ts - offset + size) % size
+            if start != last_start:
+                last_start = start
+                max_ts = start + size - 1
+                w = windows.get(start)
+                if w is None:
+                    w = windows[start] = TimeWindow(start, start + size)
+                late = max_ts + lateness <= wm
+                fire_now = max_ts <= wm
+            if late:
+                continue
+            per_key = get_per_key(k)
+            if per_key is None:
+                contents[k] = {w: v}
+                acc = missing
+            else:
+                acc = per_key.get(w, missing)
+                per_key[w] = v if acc is missing else reduce(acc, v)
+            if acc is missing:
+                timers_add(max_ts, (k, w))
+                if lateness:
+                    timers_add(max_ts + lateness, (k, w))
+            if fire_now:
+                fired.append((k, w))
+        for k, w in fired:
+            self.backend.current_key = k
+            self._fire(k, w)
+        if len(windows) > 4096:
+            windows.clear()
         self.emitter.flush()
 
     def _add(self, k: Any, w: Window, v: Any) -> None:

@@ -98,6 +98,9 @@ class RecordWriter(Output):
             target = getattr(self.partitioner, "target_name", "the keyed operator")
             raise UserFunctionError(f"the key selector of key_by() before '{target}' failed: "
                                     f"{type(exc).__name__}: {exc}") from exc
+        if self.n == 1:
+            self._append(0, values, ts, keys)  # one consumer: no routing, the keys still travel
+            return
         ch = self.channels
         chans = [ch[k] for k in keys]
         self._scatter(chans, values, ts, keys)
