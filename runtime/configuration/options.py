@@ -194,7 +194,7 @@ TASKMANAGER_RESOURCE_ID = ConfigOption(
     "identity the TaskManager registers with (empty: generated)",
 )
 TASKMANAGER_NETWORK_BUFFERS_PER_CHANNEL = ConfigOption(
-    "taskmanager.network.memory.buffers-per-channel", "int", 4,
+    "taskmanager.network.memory.buffers-per-channel", "int", 16,
     "buffers (batches) in flight per input channel; credits granted to a remote producer",
     validator=_at_least(1),
 )

@@ -21,7 +21,7 @@ from typing import Any, Callable
 from runtime.common.job import ExecutionState
 from runtime.datastream.functions import RuntimeContext
 from runtime.io.network.input_gate import InputChannel, InputGate
-from runtime.io.network.network_environment import NetworkEnvironment
+from runtime.io.network.network_environment import NetworkEnvironment, decode_buffer
 from runtime.io.network.partition import ResultPartition, TaskCancelled
 from runtime.io.network.record_writer import RecordWriter
 from runtime.streaming.elements import DATA, END_OF_PARTITION, IDLE, MAX_WATERMARK, MIN_WATERMARK, WATERMARK
@@ -214,7 +214,7 @@ class StreamTask:
             address = desc["address"]
             receiver = f"{self.execution_id}:{channel.index}".encode()
             network = self.network
-            channel.release = lambda: network.add_credit(address, receiver)
+            channel.release = _CreditReturner(network, address, receiver, max(1, self.credits // 4))
             self._remote_receivers.append((address, receiver))
             network.request_remote(address, receiver, channel.partition_id, channel.subpartition,
                                    self.credits, gate, channel.index)
@@ -267,7 +267,7 @@ class StreamTask:
         channels = gate.channels
         q = gate.queue
         get_nowait, get = q.get_nowait, q.get
-        loads = pickle.loads
+        loads = decode_buffer
         open_channels = len(channels)
         timeout = self.buffer_timeout
         last_flush = time.monotonic()
@@ -361,6 +361,27 @@ class StreamTask:
         self.head.process_watermark(MAX_WATERMARK)
         for w in self.writers:
             w.end()
+
+
+class _CreditReturner:
+    """Gives consumed buffers' credits back to a remote producer in small groups (a quarter
+    of the channel's credits), so the network thread is woken once per group rather than
+    once per buffer; the producer always keeps most of its credits, so it never stalls."""
+
+    __slots__ = ("network", "address", "receiver", "group", "owed")
+
+    def __init__(self, network: NetworkEnvironment, address: str, receiver: bytes, group: int) -> None:
+        self.network = network
+        self.address = address
+        self.receiver = receiver
+        self.group = group
+        self.owed = 0
+
+    def __call__(self) -> None:
+        self.owed += 1
+        if self.owed >= self.group:
+            self.network.add_credit(self.address, self.receiver, self.owed)
+            self.owed = 0
 
 
 def _combine(outs: list[Output]) -> Output:

@@ -16,6 +16,7 @@ has taken off its queue, so no side ever buffers more than the granted credits.
 from __future__ import annotations
 
 import logging
+import marshal
 import os
 import pickle
 import threading
@@ -28,6 +29,25 @@ from runtime.io.network.input_gate import InputGate
 from runtime.io.network.partition import ResultPartition, ResultPartitionManager, ResultSubpartition
 
 log = logging.getLogger(__name__)
+
+
+def encode_buffer(item: tuple, sp: Any = None) -> bytes:
+    """Serialise one batch for a remote channel. ``marshal`` is tried first: it is C-fast for
+    the built-in types most records are made of (ints, floats, str, tuples, lists, dicts) and
+    rejects anything else (Rows, user classes, tuple subclasses), which then goes through
+    pickle. A subpartition that once needed pickle skips the marshal attempt afterwards.
+    The formats are told apart by the first byte: pickle's is always 0x80, marshal's never."""
+    if sp is None or sp.marshal_ok:
+        try:
+            return marshal.dumps(item, 2)  # version 2: no back-references, fastest to write
+        except ValueError:
+            if sp is not None:
+                sp.marshal_ok = False
+    return dumps(item)
+
+
+def decode_buffer(buf: Any) -> tuple:
+    return pickle.loads(buf) if buf[0] == 0x80 else marshal.loads(buf)
 
 
 def dumps(item: Any) -> bytes:
@@ -56,6 +76,7 @@ class NetworkEnvironment:
         os.set_blocking(self._wake_r, False)
         self._thread: threading.Thread | None = None
         self._running = False
+        self._polling = True
         # producer side (network thread only)
         self._readers: dict[tuple[bytes, bytes], ResultSubpartition] = {}
         self._reader_of: dict[int, tuple[bytes, bytes]] = {}
@@ -103,22 +124,25 @@ class NetworkEnvironment:
         self._post(("notify", sp))
 
     @staticmethod
-    def serialize(item: tuple) -> bytes:
-        return dumps(item)
+    def serialize(item: tuple, sp: Any = None) -> bytes:
+        return encode_buffer(item, sp)
 
     def request_remote(self, address: str, receiver: bytes, partition_id: str, subpartition: int,
                        credits: int, gate: InputGate, channel: int) -> None:
         self._post(("request", address, receiver, partition_id, subpartition, credits, gate, channel))
 
-    def add_credit(self, address: str, receiver: bytes) -> None:
-        self._post(("credit", address, receiver))
+    def add_credit(self, address: str, receiver: bytes, n: int = 1) -> None:
+        self._post(("credit", address, receiver, n))
 
     def cancel_receivers(self, receivers: list[tuple[str, bytes]]) -> None:
         self._post(("cancel", receivers))
 
     def _post(self, cmd: tuple) -> None:
         self._commands.append(cmd)
-        self._wake()
+        if self._polling:
+            # only a sleeping network thread needs the (syscall) wake-up; a busy one sees the
+            # command on its next turn
+            self._wake()
 
     def _wake(self) -> None:
         try:
@@ -134,7 +158,12 @@ class NetworkEnvironment:
         self._poller = poller
         try:
             while self._running:
-                events = dict(poller.poll(1000))
+                self._polling = True
+                if self._commands:
+                    events = dict(poller.poll(0))
+                else:
+                    events = dict(poller.poll(1000))
+                self._polling = False
                 if self._wake_r in events:
                     try:
                         while os.read(self._wake_r, 4096):
@@ -165,7 +194,7 @@ class NetworkEnvironment:
                 self._ready.add(id(sp))
         elif kind == "credit":
             key = (cmd[1], cmd[2])
-            self._credits[key] = self._credits.get(key, 0) + 1
+            self._credits[key] = self._credits.get(key, 0) + cmd[3]
         elif kind == "request":
             _, address, receiver, partition_id, subpartition, credits, gate, channel = cmd
             self._receivers[receiver] = (gate, channel, address)
@@ -255,7 +284,7 @@ class NetworkEnvironment:
             identity, receiver = key
             while sp.credit > 0 and sp.pending:
                 item = sp.pending.popleft()
-                payload = item if type(item) is bytes else dumps(item)  # queued before attach
+                payload = item if type(item) is bytes else encode_buffer(item, sp)  # queued before attach
                 try:
                     self.server.send_multipart([identity, b"D", receiver, payload], copy=False)
                 except zmq.ZMQError as exc:

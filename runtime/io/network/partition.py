@@ -25,7 +25,7 @@ class TaskCancelled(Exception):
 
 class ResultSubpartition:
     __slots__ = ("partition_id", "index", "capacity", "sem", "lock", "pending", "local_gate",
-                 "local_channel", "remote", "credit", "finished")
+                 "local_channel", "remote", "credit", "finished", "marshal_ok")
 
     def __init__(self, partition_id: str, index: int, capacity: int) -> None:
         self.partition_id = partition_id
@@ -39,6 +39,7 @@ class ResultSubpartition:
         self.remote: Any = None  # RemoteReader set by the network environment
         self.credit = 0
         self.finished = False
+        self.marshal_ok = True
 
     def add(self, item: tuple, is_cancelled: Callable[[], bool]) -> None:
         """Enqueue one batch or event; blocks while the subpartition is full."""
@@ -54,11 +55,16 @@ class ResultSubpartition:
         if remote is not None:
             # serialise in the producing task's thread (as Flink does), so the network thread
             # only moves bytes and holds the GIL as briefly as possible
-            payload = remote.serialize(item)
+            payload = remote.serialize(item, self)
             if item[0] == END_OF_PARTITION:
                 self.finished = True
-            self.pending.append(payload)
-            remote.notify(self)
+            pending = self.pending
+            was_empty = not pending
+            pending.append(payload)
+            if was_empty:
+                # the network thread revisits a non-empty subpartition whenever credit
+                # arrives, so only the empty → non-empty transition needs a notification
+                remote.notify(self)
             return
         with self.lock:
             gate = self.local_gate

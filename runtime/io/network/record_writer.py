@@ -98,12 +98,26 @@ class RecordWriter(Output):
             target = getattr(self.partitioner, "target_name", "the keyed operator")
             raise UserFunctionError(f"the key selector of key_by() before '{target}' failed: "
                                     f"{type(exc).__name__}: {exc}") from exc
-        if self.n == 1:
+        n = self.n
+        if n == 1:
             self._append(0, values, ts, keys)  # one consumer: no routing, the keys still travel
             return
         ch = self.channels
-        chans = [ch[k] for k in keys]
-        self._scatter(chans, values, ts, keys)
+        if ts is not None:
+            self._scatter([ch[k] for k in keys], values, ts, keys)
+            return
+        # the common case, in one pass: look the channel up and append value and key to it
+        vs: list[list] = [[] for _ in range(n)]
+        ks: list[list] = [[] for _ in range(n)]
+        va = [x.append for x in vs]
+        ka = [x.append for x in ks]
+        for v, k in zip(values, keys):
+            c = ch[k]
+            va[c](v)
+            ka[c](k)
+        for c in range(n):
+            if vs[c]:
+                self._append(c, vs[c], None, ks[c])
 
     def _emit_shuffle(self, values, ts=None, keys=None):
         chans = random.choices(range(self.n), k=len(values))
