@@ -194,7 +194,18 @@ class KeyedProcessOperator(ProcessOperator):
             ctx._domain = None
 
     def _on_event_timer(self, ts: int, key: Any) -> None:
-        self._fire(ts, key, TimeDomain.EVENT_TIME, ts)
+        # the hot one (a timer per key and window-like period): _fire inlined
+        on_timer = self.on_timer
+        if on_timer is None:
+            return
+        ctx = self.context
+        self.backend.current_key = ctx._key = key
+        ctx._timestamp = ts
+        ctx._domain = TimeDomain.EVENT_TIME
+        result = on_timer(ts, ctx)
+        ctx._domain = None
+        if result is not None:
+            self.emitter.add(result, ts)
 
     def _on_processing_timer(self, ts: int, key: Any) -> None:
         self._fire(ts, key, TimeDomain.PROCESSING_TIME, None)
