@@ -10,20 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.datastream.time_domain import TimeDomain
-from runtime.streaming.operators import StreamOperator, UserFunctionError
+from runtime.streaming.operators import FunctionOperator, StreamOperator, UserFunctionError
 from runtime.streaming.process_operators import (
     Emitter, KeyedProcessOperator, _Context, run_elements, run_keyed_elements,
 )
 from runtime.streaming.timer_service import InternalTimerService, TimerServiceFacade
 
 
-class CoMapOperator(StreamOperator):
-    def __init__(self, name: str, function_obj: Any, output_type: Any = None) -> None:
-        super().__init__(name)
-        self.function = function_obj
-        self.functions = (function_obj,)
-        self.output_type = output_type
-
+class CoMapOperator(FunctionOperator):
     def process_batch(self, values, timestamps=None, keys=None):
         f = self.function.map1
         out = [f(v) for v in values]
@@ -39,13 +33,7 @@ class CoMapOperator(StreamOperator):
         self.emit(out, timestamps, None)
 
 
-class CoFlatMapOperator(StreamOperator):
-    def __init__(self, name: str, function_obj: Any, output_type: Any = None) -> None:
-        super().__init__(name)
-        self.function = function_obj
-        self.functions = (function_obj,)
-        self.output_type = output_type
-
+class CoFlatMapOperator(FunctionOperator):
     def open(self) -> None:
         self.emitter = Emitter(self)
         super().open()
@@ -67,14 +55,8 @@ class CoFlatMapOperator(StreamOperator):
         self._run(self.function.flat_map2, values, timestamps)
 
 
-class CoProcessOperator(StreamOperator):
+class CoProcessOperator(FunctionOperator):
     """``ConnectedStreams.process(CoProcessFunction)`` (non-keyed: no timers)."""
-
-    def __init__(self, name: str, function_obj: Any, output_type: Any = None) -> None:
-        super().__init__(name)
-        self.function = function_obj
-        self.functions = (function_obj,)
-        self.output_type = output_type
 
     def open(self) -> None:
         self.emitter = Emitter(self)

@@ -109,6 +109,16 @@ class StreamOperator:
                     f"{self.output_type}: {reason}")
 
 
+class FunctionOperator(StreamOperator):
+    """An operator around one user function object (process and co-functions)."""
+
+    def __init__(self, name: str, function_obj: Any, output_type: Any = None) -> None:
+        super().__init__(name)
+        self.function = function_obj
+        self.functions = (function_obj,)
+        self.output_type = output_type
+
+
 class MapOperator(StreamOperator):
     def __init__(self, name: str, fn: Callable[[Any], Any], function_obj: Any, output_type: Any = None) -> None:
         super().__init__(name)

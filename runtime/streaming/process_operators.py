@@ -14,7 +14,7 @@ from typing import Any
 from runtime.datastream.output_tag import OutputTag
 from runtime.datastream.time_domain import TimeDomain
 from runtime.streaming.elements import MAX_WATERMARK, MIN_WATERMARK
-from runtime.streaming.operators import StreamOperator, UserFunctionError
+from runtime.streaming.operators import FunctionOperator, StreamOperator, UserFunctionError
 from runtime.streaming.timer_service import InternalTimerService, TimerServiceFacade, now_ms
 
 
@@ -137,14 +137,8 @@ class _NonKeyedTimerService:
     delete_event_time_timer = delete_processing_time_timer = _no_timers
 
 
-class ProcessOperator(StreamOperator):
+class ProcessOperator(FunctionOperator):
     """``DataStream.process(ProcessFunction)``."""
-
-    def __init__(self, name: str, function_obj: Any, output_type: Any = None) -> None:
-        super().__init__(name)
-        self.function = function_obj
-        self.functions = (function_obj,)
-        self.output_type = output_type
 
     def open(self) -> None:
         self.emitter = Emitter(self)
@@ -203,9 +197,9 @@ class KeyedProcessOperator(ProcessOperator):
         ctx._timestamp = ts
         ctx._domain = TimeDomain.EVENT_TIME
         result = on_timer(ts, ctx)
-        ctx._domain = None
         if result is not None:
-            self.emitter.add(result, ts)
+            self.emitter.add(result, ts)  # a generator runs here: ctx must still be set
+        ctx._domain = None
 
     def _on_processing_timer(self, ts: int, key: Any) -> None:
         self._fire(ts, key, TimeDomain.PROCESSING_TIME, None)
