@@ -60,7 +60,7 @@ class PackagedProgram:
     def has_main(self) -> bool:
         return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "main" for n in self.tree.body)
 
-    def archive(self) -> bytes:
+    def archive(self, extra: list[Path] | None = None) -> bytes:
         """Zip of the entry file and the pyfiles, shipped through the blob server and unpacked
         on each TaskManager's sys.path. A directory is a sys.path entry (as with Flink's
         ``--pyFiles``): its contents go to the archive root, so what imports on the client
@@ -68,7 +68,7 @@ class PackagedProgram:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             zf.write(self.entry, self.entry.name)
-            for p in self.pyfiles:
+            for p in self.pyfiles + list(extra or []):
                 if p.is_dir():
                     for f in sorted(p.rglob("*")):
                         if f.is_file() and "__pycache__" not in f.parts:

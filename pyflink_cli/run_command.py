@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
 from pyflink_cli.frontend import CliError, CliFrontend, fail
@@ -31,8 +32,9 @@ class ContextExecutor:
         from pyflink_cli.client import ClusterClient
         from runtime.common.job_client import JobClient
         client = ClusterClient(self.frontend)
-        if self._archive is None:
-            self._archive = self.program.archive()
+        extra = [Path(f) for f in job_graph.pop("python_files", [])]  # env.add_python_file(...)
+        if self._archive is None or extra:
+            self._archive = self.program.archive(extra)
         job_id = client.submit_job(job_graph, self._archive, timeout=60.0)
         print(f"Job has been submitted with JobID {job_id}")
         sys.stdout.flush()

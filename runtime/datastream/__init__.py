@@ -7,6 +7,7 @@ from runtime.datastream.functions import (
     ReduceFunction, RuntimeContext, SinkFunction, SourceFunction,
 )
 from runtime.datastream.connected_streams import BroadcastConnectedStream, BroadcastStream, ConnectedStreams
+from runtime.datastream.execution_config import CheckpointConfig, CheckpointingMode, ExecutionConfig, TimeCharacteristic
 from runtime.datastream.output_tag import OutputTag
 from runtime.datastream.stream_execution_environment import StreamExecutionEnvironment
 from runtime.datastream.time_domain import TimeDomain
@@ -21,5 +22,6 @@ __all__ = [
     "RuntimeContext", "Function", "AggregateFunction", "CoMapFunction", "CoFlatMapFunction", "CoProcessFunction",
     "KeyedCoProcessFunction", "BroadcastProcessFunction", "KeyedBroadcastProcessFunction", "OutputTag",
     "TimeDomain", "RuntimeExecutionMode", "ConnectedStreams", "BroadcastStream", "BroadcastConnectedStream",
-    "TimerService", "WindowedStream", "AllWindowedStream",
+    "TimerService", "WindowedStream", "AllWindowedStream", "CheckpointConfig", "CheckpointingMode", "ExecutionConfig",
+    "TimeCharacteristic",
 ]

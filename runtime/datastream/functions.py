@@ -45,7 +45,10 @@ class RuntimeContext:
         return self._job_parameters.get(key, default_value)
 
     def get_metrics_group(self) -> Any:
-        return None
+        from runtime.datastream.metrics import MetricGroup
+        if getattr(self, "_metrics", None) is None:
+            self._metrics = MetricGroup([self._task_name, str(self._subtask_index)])
+        return self._metrics
 
     # keyed state accessors (state backend attached by keyed operators)
     def _backend(self) -> Any:
@@ -273,6 +276,14 @@ class KeyedBroadcastProcessFunction(Function):
 
     def on_timer(self, timestamp: int, ctx: Any):
         pass
+
+
+def __getattr__(name: str) -> Any:
+    # PyFlink also exposes the window function interfaces from ``pyflink.datastream.functions``
+    if name in ("WindowFunction", "AllWindowFunction", "ProcessWindowFunction", "ProcessAllWindowFunction"):
+        from runtime.datastream.window import functions as window_functions
+        return getattr(window_functions, name)
+    raise AttributeError(f"module 'runtime.datastream.functions' has no attribute {name!r}")
 
 
 def resolve(fn: Any, method: str, kind: str) -> Any:

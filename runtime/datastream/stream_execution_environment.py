@@ -33,6 +33,9 @@ class StreamExecutionEnvironment:
         self._chaining = True
         self._executor_factory = executor_factory
         self._runtime_mode: Any = None
+        self._execution_config: Any = None
+        self._checkpoint_config: Any = None
+        self._python_files: list[str] = []
         self.last_job_id: str | None = None
 
     @staticmethod
@@ -87,8 +90,62 @@ class StreamExecutionEnvironment:
             self._max_parallelism = self._config.get(opts.PIPELINE_MAX_PARALLELISM)
         return self
 
-    def get_config(self) -> Configuration:
+    def get_config(self) -> Any:
+        """PyFlink's ExecutionConfig (auto-watermark interval, parallelism, job parameters)."""
+        from runtime.datastream.execution_config import ExecutionConfig
+        if self._execution_config is None:
+            self._execution_config = ExecutionConfig(self)
+        return self._execution_config
+
+    def get_configuration(self) -> Configuration:
         return self._config
+
+    def enable_checkpointing(self, interval: int, mode: Any = None) -> "StreamExecutionEnvironment":
+        from runtime.datastream.execution_config import warn_no_checkpoints
+        cfg = self.get_checkpoint_config()
+        cfg.set_checkpoint_interval(interval)
+        if mode is not None:
+            cfg.set_checkpointing_mode(mode)
+        warn_no_checkpoints()
+        return self
+
+    def get_checkpoint_config(self) -> Any:
+        from runtime.datastream.execution_config import CheckpointConfig
+        if self._checkpoint_config is None:
+            self._checkpoint_config = CheckpointConfig()
+        return self._checkpoint_config
+
+    def get_checkpoint_interval(self) -> int:
+        return self.get_checkpoint_config().get_checkpoint_interval()
+
+    def set_stream_time_characteristic(self, characteristic: Any) -> "StreamExecutionEnvironment":
+        """Deprecated in Flink 1.12 (event time is always on); accepted so old jobs run."""
+        return self
+
+    def add_jars(self, *jars_path: str) -> None:
+        """There is no JVM: jars cannot be loaded. Accepted (and ignored) so that jobs which
+        add connector jars for other parts of their pipeline still build."""
+        import logging
+        logging.getLogger(__name__).warning("add_jars(%s) ignored: pyflink runs no JVM", ", ".join(jars_path))
+
+    add_classpaths = add_jars
+
+    def add_python_file(self, file_path: str) -> None:
+        """Ship a .py file or a directory with the job (like ``pyflink run --pyfiles``)."""
+        import os
+        import sys
+        if not os.path.exists(file_path):
+            raise FileNotFoundError(f"add_python_file: {file_path} does not exist")
+        self._python_files.append(os.path.abspath(file_path))
+        entry = os.path.abspath(file_path if os.path.isdir(file_path) else os.path.dirname(file_path))
+        if entry not in sys.path:
+            sys.path.append(entry)
+
+    def set_python_executable(self, python_exec: str) -> None:
+        """TaskManagers run the interpreter they were started with; accepted for compatibility."""
+
+    def set_python_requirements(self, requirements_file_path: str, requirements_cache_dir: str | None = None) -> None:
+        """Dependencies must be installed where the TaskManagers run; accepted for compatibility."""
 
     def set_runtime_mode(self, execution_mode: Any) -> "StreamExecutionEnvironment":
         name = getattr(execution_mode, "name", str(execution_mode)).upper()
@@ -191,7 +248,12 @@ class StreamExecutionEnvironment:
         graph = self._stream_graph(job_name)
         config = self._job_config()
         config["execution.runtime-mode"] = self._resolved_runtime_mode(graph)
-        return build_job_graph(graph, JobID.generate().to_hex_string(), config)
+        job = build_job_graph(graph, JobID.generate().to_hex_string(), config)
+        if self._execution_config is not None and self._execution_config.get_global_job_parameters():
+            job["job_parameters"] = self._execution_config.get_global_job_parameters()
+        if self._python_files:
+            job["python_files"] = list(self._python_files)
+        return job
 
     # ------------------------------------------------------------------ execution
     def _executor(self):

@@ -121,6 +121,7 @@ class ExecutionGraph:
             "outputs": outputs,
             "inputs": inputs,
             "config": config,
+            "job_parameters": self.job_graph.get("job_parameters") or {},
         }
 
     def all_terminal(self) -> bool:
