@@ -212,7 +212,7 @@ def jobmanager_start(conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
 
 @jobmanager_app.command("start-foreground")
 def jobmanager_start_foreground(conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
-    """Run the JobManager (and its TaskManagers) in this terminal until Ctrl-C."""
+    """Run the JobManager (without TaskManagers) in this terminal until Ctrl-C."""
     import os
     frontend = _frontend(conf_dir, dynamic)
     os.environ["PYTHONHASHSEED"] = "0"

@@ -35,7 +35,8 @@ class ContextExecutor:
         extra = [Path(f) for f in job_graph.pop("python_files", [])]  # env.add_python_file(...)
         if self._archive is None or extra:
             self._archive = self.program.archive(extra)
-        job_id = client.submit_job(job_graph, self._archive, timeout=60.0)
+        job_id = client.submit_job(job_graph, self._archive,
+                                   timeout=self.frontend.config.get(opts.CLIENT_TIMEOUT) / 1000.0)
         print(f"Job has been submitted with JobID {job_id}")
         sys.stdout.flush()
         job_client = JobClient(client, job_id)

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Start or stop a JobManager (Flink's bin/jobmanager.sh).
 #   scripts/jobmanager.sh start [OPTIONS]             in the background, no local TaskManagers
-#   scripts/jobmanager.sh start-foreground [OPTIONS]  in this terminal until Ctrl-C
-#                                                     (forks taskmanager.count TaskManagers)
+#   scripts/jobmanager.sh start-foreground [OPTIONS]  in this terminal until Ctrl-C (no TaskManagers)
 #   scripts/jobmanager.sh stop [OPTIONS]
 # OPTIONS are passed to `pyflink jobmanager <command>`: --conf-dir DIR, -D key=value.
 set -euo pipefail

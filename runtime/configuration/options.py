@@ -287,7 +287,7 @@ RPC_ASK_TIMEOUT = ConfigOption(
 )
 CLIENT_TIMEOUT = ConfigOption(
     "client.timeout", "duration", 60_000,
-    "timeout of client operations (submit, list, cancel, ...)",
+    "timeout of a job submission (and of the embedded cluster's client calls)",
 )
 
 # --------------------------------------------------------------------------

@@ -58,6 +58,12 @@ class CoFlatMapOperator(FunctionOperator):
 class CoProcessOperator(FunctionOperator):
     """``ConnectedStreams.process(CoProcessFunction)`` (non-keyed: no timers)."""
 
+    watermark = -(2**63)
+
+    def process_watermark(self, watermark: int) -> None:
+        self.watermark = watermark  # read by the non-keyed timer service
+        super().process_watermark(watermark)
+
     def open(self) -> None:
         self.emitter = Emitter(self)
         self.context = _Context(self)

@@ -1,12 +1,12 @@
 """The file sink's writer: buckets, in-progress part files, rolling, finishing.
 
-Layout under the base path (Flink's, plus the subtask index)::
+Layout under the base path (Flink's FileSink)::
 
-    <base>/<bucket id>/.<prefix>-<uuid>-<subtask>-<counter><suffix>.inprogress.<uuid2>   being written
-    <base>/<bucket id>/<prefix>-<uuid>-<subtask>-<counter><suffix>                       finished
+    <base>/<bucket id>/.<prefix>-<uuid>-<counter><suffix>.inprogress.<uuid2>   being written
+    <base>/<bucket id>/<prefix>-<uuid>-<counter><suffix>                       finished
 
-``uuid`` is random per parallel writer (one per subtask and run), ``subtask`` the writer's
-subtask index, ``counter`` counts the part files of that writer in that bucket from 0, and
+``uuid`` is random per parallel writer (one per subtask and run, so writers never collide),
+``counter`` counts the part files of that writer in that bucket from 0, and
 ``uuid2`` is random per in-progress file. In-progress files are hidden (leading dot), so
 readers that skip hidden files (``FileSource``, Hadoop, Spark) never see partial data.
 The base-path bucket assigner's bucket id is ``""``: part files go directly into ``<base>``.
