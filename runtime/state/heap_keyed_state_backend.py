@@ -141,6 +141,17 @@ class _HeapState:
     def _alive(self, entry: Any, now: int) -> bool:
         return now - entry[1] < self.ttl_ms
 
+    def _current(self) -> Any:
+        """The current key's live value, or _MISSING (an expired entry is dropped)."""
+        key = self.backend.current_key
+        entry = self.table.get(key, _MISSING)
+        if entry is _MISSING:
+            return _MISSING
+        value = self._read(entry)
+        if value is _MISSING:
+            del self.table[key]
+        return value
+
     def _read(self, entry: Any) -> Any:
         """Unwrap one TTL entry for reading; _MISSING if expired and hidden."""
         if self.ttl is None:
@@ -155,15 +166,8 @@ class _HeapState:
 
 class HeapValueState(_HeapState, api.ValueState):
     def value(self) -> Any:
-        key = self.backend.current_key
-        entry = self.table.get(key, _MISSING)
-        if entry is _MISSING:
-            return None
-        value = self._read(entry)
-        if value is _MISSING:
-            del self.table[key]
-            return None
-        return value
+        value = self._current()
+        return None if value is _MISSING else value
 
     def update(self, value: Any) -> None:
         if value is None:
@@ -285,15 +289,8 @@ class HeapMapState(_HeapState, api.MapState):
 
 class HeapReducingState(_HeapState, api.ReducingState):
     def get(self) -> Any:
-        key = self.backend.current_key
-        entry = self.table.get(key, _MISSING)
-        if entry is _MISSING:
-            return None
-        v = self._read(entry)
-        if v is _MISSING:
-            del self.table[key]
-            return None
-        return v
+        value = self._current()
+        return None if value is _MISSING else value
 
     def add(self, value: Any) -> None:
         current = self.get()
@@ -302,23 +299,13 @@ class HeapReducingState(_HeapState, api.ReducingState):
 
 
 class HeapAggregatingState(_HeapState, api.AggregatingState):
-    def _acc(self) -> Any:
-        key = self.backend.current_key
-        entry = self.table.get(key, _MISSING)
-        if entry is _MISSING:
-            return _MISSING
-        v = self._read(entry)
-        if v is _MISSING:
-            del self.table[key]
-        return v
-
     def get(self) -> Any:
-        acc = self._acc()
+        acc = self._current()
         return None if acc is _MISSING else self.descriptor.agg_function.get_result(acc)
 
     def add(self, value: Any) -> None:
         fn = self.descriptor.agg_function
-        acc = self._acc()
+        acc = self._current()
         if acc is _MISSING:
             acc = fn.create_accumulator()
         self.table[self.backend.current_key] = self._wrap(fn.add(value, acc))
