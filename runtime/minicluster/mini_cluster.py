@@ -59,12 +59,16 @@ class MiniCluster:
 
     def start(self) -> None:
         import logging
-        root = logging.getLogger("runtime")
-        if not root.handlers and not logging.getLogger().handlers:
+        engine = logging.getLogger("runtime")
+        if engine.level == logging.NOTSET:
+            # the engine's INFO chatter (registrations, deployments) must not land in a job's
+            # output when its program calls logging.basicConfig(stream=sys.stdout, level=INFO)
+            engine.setLevel(logging.WARNING)
+        if not engine.handlers and not logging.getLogger().handlers:
             # embedded runs report failures through execute()'s exception; the engine's own
             # warnings would only repeat them on stderr
-            root.addHandler(logging.NullHandler())
-            root.propagate = False
+            engine.addHandler(logging.NullHandler())
+            engine.propagate = False
         self.thread.start()
         self._run(self._start())
 
