@@ -3,6 +3,7 @@ killed under a running job, `cluster stop` after the JobManager was killed or hu
 TaskManagers started/stopped by hand (and re-registering with a restarted JobManager)."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 
@@ -119,3 +120,20 @@ def test_manual_taskmanagers_join_leave_and_reregister(running_cluster: ClusterE
                message="the surviving TaskManager to re-register")
     status = env.pyflink("cluster", "status")
     assert str(second) in status.stdout, f"re-registered TaskManager {second} not in status:\n{status.stdout}"
+
+
+def test_killed_manual_taskmanager_is_removed_after_heartbeat_timeout(running_cluster: ClusterEnv):
+    """A TaskManager the JobManager did not fork is only known through heartbeats: after a
+    SIGKILL it disappears from the cluster once heartbeat.timeout (2 s here) has passed."""
+    env = running_cluster
+    assert env.pyflink("taskmanager", "start").returncode == 0
+    wait_until(lambda: status_json(env)["taskmanagers"] == 3, 15, message="manual TaskManager registered")
+    manual = [pid for path, pid in pid_file_entries(env, "pyflink-taskmanager-*.pid")
+              if not json.loads(path.read_text()).get("forked_by")]
+    assert len(manual) == 1
+    os.kill(manual[0], signal.SIGKILL)
+    wait_until(lambda: not _alive(manual[0]), 10, message="manual TaskManager gone")
+    # still listed right after the kill (no process exit to observe), gone after the timeout
+    wait_until(lambda: status_json(env)["taskmanagers"] == 2, 15, message="TaskManager removed by heartbeat timeout")
+    overview = status_json(env)
+    assert overview["slots-total"] == 2
