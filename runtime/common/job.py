@@ -153,6 +153,10 @@ class JobStatus(Enum):
 
 _GLOBALLY_TERMINAL = frozenset({JobStatus.FAILED, JobStatus.CANCELED, JobStatus.FINISHED})
 
+    def result(self, timeout: float | None = None) -> "JobStatus":
+        """``job_client.get_job_status().result()`` as in PyFlink (the status is final)."""
+        return self
+
 
 class ExecutionState(Enum):
     """The states of one execution attempt of a task (Flink's ``ExecutionState``)."""
@@ -221,6 +225,11 @@ class JobExecutionResult:
     def get_job_execution_result(self) -> JobExecutionResult:
         """This object (PyFlink's API returns the execution result from a submission
         result; here they are the same thing)."""
+        return self
+
+    def result(self, timeout: float | None = None) -> JobExecutionResult:
+        """PyFlink's ``JobClient`` methods return futures (``...get_job_execution_result()
+        .result()``); ours are already complete, so ``result()`` is the value itself."""
         return self
 
     def get_net_runtime(self) -> int:

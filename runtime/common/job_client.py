@@ -22,6 +22,19 @@ class JobExecutionException(Exception):
         self.cause = cause
 
 
+class CompletedFuture:
+    """What PyFlink's ``JobClient`` methods return; ours complete before returning."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def result(self, timeout: float | None = None) -> Any:
+        return self._value
+
+    def done(self) -> bool:
+        return True
+
+
 class JobClient:
     def __init__(self, gateway: Any, job_id: str, echo_output: TextIO | None = None) -> None:
         self._gateway = gateway
@@ -36,8 +49,9 @@ class JobClient:
     def get_job_status(self) -> JobStatus:
         return JobStatus[self._gateway.request_job(self._job_id)["state"]]
 
-    def cancel(self) -> None:
+    def cancel(self) -> "CompletedFuture":
         self._gateway.cancel_job(self._job_id)
+        return CompletedFuture(None)
 
     def poll(self, collect_offset: int = 0, wait: float = 1.0, ack: int | None = None) -> dict[str, Any]:
         reply = self._gateway.poll_job(self._job_id, self._offset, collect_offset, wait, ack)
