@@ -150,12 +150,12 @@ class JobStatus(Enum):
     def __str__(self) -> str:
         return self.value
 
+    def result(self, timeout: float | None = None) -> "JobStatus":
+        """``job_client.get_job_status().result()`` as in PyFlink: the status is already known."""
+        return self
+
 
 _GLOBALLY_TERMINAL = frozenset({JobStatus.FAILED, JobStatus.CANCELED, JobStatus.FINISHED})
-
-    def result(self, timeout: float | None = None) -> "JobStatus":
-        """``job_client.get_job_status().result()`` as in PyFlink (the status is final)."""
-        return self
 
 
 class ExecutionState(Enum):
