@@ -124,6 +124,7 @@ class Dispatcher(RpcEndpoint):
         await loop.run_in_executor(None, self.blob_server.remove, job_id)
         self._archive(result)
         self._persisting.pop(job_id, None)
+        self.submitted_at.pop(job_id, None)
         if runner is not None:
             # keep the JobMaster reachable for a moment so attached clients read the tail
             self.schedule(5.0, lambda: self.run_async(self._retire(job_id, runner)))

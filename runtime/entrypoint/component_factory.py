@@ -108,8 +108,10 @@ async def create_components(rpc: RpcService, config: Any, jobmanager_address: st
                              lambda: (rm.total_slots(), rm.available_slots()))
 
         def runner_factory(job_graph: dict) -> JobManagerRunner:
-            return JobManagerRunner(job_graph, ha.leader_election(f"job-{job_graph['job_id']}"), result_store,
-                                    jobmaster_factory)
+            component = f"job-{job_graph['job_id']}"
+            runner = JobManagerRunner(job_graph, ha.leader_election(component), result_store, jobmaster_factory)
+            runner.on_close = lambda: ha.release(component)
+            return runner
 
         dispatcher_runner = DispatcherRunner(lambda session: Dispatcher(
             rpc, session, graph_store, result_store, blob_server, runner_factory,

@@ -85,6 +85,10 @@ class StandaloneHaServices:
             election = self._elections[component] = StandaloneLeaderElection(component)
         return election
 
+    def release(self, component: str) -> None:
+        """Forget a finished component's election (one exists per job)."""
+        self._elections.pop(component, None)
+
     def resource_manager_retrieval(self) -> StandaloneLeaderRetrieval:
         return StandaloneLeaderRetrieval(self.jobmanager_address)
 

@@ -28,6 +28,7 @@ class JobManagerRunner:
         self.jobmaster_factory = jobmaster_factory
         self.job_master: JobMaster | None = None
         self.result: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.on_close: Callable[[], None] | None = None
 
     async def start(self) -> None:
         await self.election.start(self)
@@ -54,3 +55,5 @@ class JobManagerRunner:
 
     async def close(self) -> None:
         await self.election.close()
+        if self.on_close is not None:
+            self.on_close()

@@ -128,7 +128,8 @@ class StreamTask:
             close_error = self._close_operators() if opened or self.operators else None
             if close_error and final == ExecutionState.FINISHED:
                 final, error = ExecutionState.FAILED, close_error
-            if final != ExecutionState.FINISHED and self._remote_receivers:
+            if self._remote_receivers:
+                # forget this task's remote channels (and tell producers that still send)
                 self.network.cancel_receivers(self._remote_receivers)
             self._set_state(final, error)
 
