@@ -259,9 +259,9 @@ def test_attached_output_relay_skips_nothing_when_the_long_poll_times_out(monkey
     from runtime.common.job import JobStatus
 
     JobMaster = jm_module.JobMaster
-    fake = types.SimpleNamespace(output=[], output_end=0, output_base=0, output_bytes=0, collected=[],
+    from runtime.jobmaster.output_relay import OutputRelay
+    fake = types.SimpleNamespace(output=OutputRelay(), read_offset=0, collected=[],
                                  collected_base=0, status=JobStatus.RUNNING, result=lambda: None)
-    fake._output_since = lambda offset: JobMaster._output_since(fake, offset)
 
     async def wait_for_that_times_out_as_output_arrives(aw, timeout):
         aw.close()

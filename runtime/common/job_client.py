@@ -41,6 +41,7 @@ class JobClient:
         self._job_id = job_id
         self._echo = echo_output
         self._offset = 0
+        self._more = False
         self.final: dict[str, Any] | None = None
 
     def get_job_id(self) -> JobID:
@@ -61,13 +62,15 @@ class JobClient:
             out.write(text)
             out.flush()
         self._offset = reply.get("offset", self._offset)
+        self._more = bool(reply.get("more"))
         if reply.get("result"):
             self.final = reply["result"]
         return reply
 
     def wait(self) -> dict[str, Any]:
-        while self.final is None:
-            self.poll()
+        # after the job ended, keep reading until every printed line has been relayed
+        while self.final is None or self._more:
+            self.poll(wait=0.0 if self._more else 1.0)
         return self.final
 
     def get_job_execution_result(self) -> JobExecutionResult:

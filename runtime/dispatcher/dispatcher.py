@@ -129,7 +129,12 @@ class Dispatcher(RpcEndpoint):
             # keep the JobMaster reachable for a moment so attached clients read the tail
             self.schedule(5.0, lambda: self.run_async(self._retire(job_id, runner)))
 
-    async def _retire(self, job_id: str, runner: JobManagerRunner) -> None:
+    async def _retire(self, job_id: str, runner: JobManagerRunner, waited: float = 5.0) -> None:
+        jm = runner.job_master
+        if jm is not None and jm.read_offset and jm.output.has_more(jm.read_offset) and waited < 60.0:
+            # an attached client is still reading the job's output: keep it available
+            self.schedule(5.0, lambda: self.run_async(self._retire(job_id, runner, waited + 5.0)))
+            return
         if self.runners.get(job_id) is runner:
             del self.runners[job_id]
         if runner.job_master is not None:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from runtime.common.job import ExecutionState, JobStatus
 from runtime.heartbeat.heartbeat_manager import HeartbeatManager
+from runtime.jobmaster.output_relay import OutputRelay
 from runtime.jobmaster.slot_pool import AllocatedSlot, SlotPool
 from runtime.rpc.endpoint import RpcEndpoint, current_sender, rpc
 from runtime.rpc.service import RpcService
@@ -23,8 +24,6 @@ from runtime.scheduler.execution_graph import Execution, ExecutionGraph
 
 log = logging.getLogger(__name__)
 
-#: bytes of printed output a JobMaster retains for clients that attach late or lag behind
-OUTPUT_RETENTION = 8 * 1024 * 1024
 
 
 def jobmaster_name(job_id: str) -> str:
@@ -54,11 +53,8 @@ class JobMaster(RpcEndpoint):
         self.deployed = False
         self.heartbeats = HeartbeatManager(heartbeat_interval, heartbeat_timeout, lambda rid, p: None,
                                            self._on_heartbeat_timeout)
-        # output relay
-        self.output: list[str] = []
-        self.output_base = 0          # offset of output[0]
-        self.output_end = 0
-        self.output_bytes = 0
+        self.output = OutputRelay()
+        self.read_offset = 0   # how far an attached client has read the output
         self.collected: list[bytes] = []
         self.collected_base = 0
         self._changed = asyncio.Event()
@@ -273,24 +269,18 @@ class JobMaster(RpcEndpoint):
     def job_output(self, kind: str, payload: Any) -> None:
         if kind == "stdout" and isinstance(payload, str):
             self.output.append(payload)
-            self.output_end += len(payload)
-            self.output_bytes += len(payload)
-            while self.output_bytes > OUTPUT_RETENTION and len(self.output) > 1:
-                dropped = self.output.pop(0)
-                self.output_bytes -= len(dropped)
-                self.output_base += len(dropped)
         elif kind == "collect" and isinstance(payload, bytes):
             self.collected.append(payload)
         self._changed.set()
 
     async def poll(self, offset: int, collect_offset: int, timeout: float) -> dict[str, Any]:
         """Long poll: returns as soon as there is output past ``offset``, collected data past
-        ``collect_offset`` or the job has ended, else after ``timeout`` seconds."""
+        ``collect_offset`` or the job has ended, else after ``timeout`` seconds. ``more`` says
+        that output is left to read (a burst is streamed over several polls)."""
         deadline = time.monotonic() + timeout
         while True:
-            text = self._output_since(offset)
             fresh = collect_offset < self.collected_base + len(self.collected)
-            if text or fresh or self.status.is_globally_terminal_state():
+            if self.output.has_more(offset) or fresh or self.status.is_globally_terminal_state():
                 break
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -300,10 +290,12 @@ class JobMaster(RpcEndpoint):
                 await asyncio.wait_for(self._changed.wait(), remaining)
             except asyncio.TimeoutError:
                 break
-        text = self._output_since(offset)  # again, together with the offset returned
+        text, next_offset = self.output.read(offset)
+        self.read_offset = max(self.read_offset, next_offset)
         start = max(collect_offset - self.collected_base, 0)
         batches = self.collected[start:]
-        return {"status": self.status.name, "output": text, "offset": self.output_end,
+        return {"status": self.status.name, "output": text, "offset": next_offset,
+                "more": self.output.has_more(next_offset),
                 "collected": batches, "collect_offset": self.collected_base + len(self.collected),
                 "result": self.result() if self.status.is_globally_terminal_state() else None}
 
@@ -313,14 +305,6 @@ class JobMaster(RpcEndpoint):
         if n > 0:
             del self.collected[:n]
             self.collected_base = upto
-
-    def _output_since(self, offset: int) -> str:
-        if offset >= self.output_end:
-            return ""
-        text = "".join(self.output)
-        if offset < self.output_base:
-            return f"[... {self.output_base - offset} characters of output dropped ...]\n" + text
-        return text[offset - self.output_base:]
 
     # ------------------------------------------------------------------ status
     def _set_status(self, status: JobStatus) -> None:
