@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.datastream import window as w
 from runtime.graph.transformation import Transformation
-from runtime.streaming.window_operator import AGGREGATE, LIST, REDUCE, WindowOperator
+from runtime.streaming.window_contents import AGGREGATE, LIST, REDUCE
 
 if TYPE_CHECKING:
     from runtime.datastream.data_stream import DataStream, KeyedStream
@@ -62,6 +62,7 @@ class WindowedStream:
     # ------------------------------------------------------------------ functions
     def _build(self, kind: str, function: Any, window_function: Any, output_type: Any, fname: str) -> "DataStream":
         from runtime.datastream.data_stream import DataStream
+        from runtime.streaming.window_operator import WindowOperator
         trigger = self._trigger or self._assigner.get_default_trigger()
         name = f"Window({self._assigner!r}, {type(trigger).__name__}, {fname})"
         op = WindowOperator(name, self._assigner, trigger, kind, function, window_function, self._allowed_lateness,

@@ -13,16 +13,14 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from runtime.datastream.window import MAX_LONG, MergingWindowAssigner, TriggerResult, Window
+from runtime.streaming.aligned_windows import AlignedWindowPath
 from runtime.streaming.elements import MAX_WATERMARK
 from runtime.streaming.operators import StreamOperator
 from runtime.streaming.process_operators import Emitter
 from runtime.streaming.timer_service import InternalTimerService, now_ms
+from runtime.streaming.window_contents import AGGREGATE, LIST, MISSING as _MISSING, REDUCE, TagRef as _TagRef
 
-_MISSING = object()
 
-REDUCE = "reduce"
-AGGREGATE = "aggregate"
-LIST = "list"
 
 
 class _WindowPartitionedState:
@@ -156,7 +154,7 @@ class _AssignerContext:
         return self.op.runtime_context
 
 
-class WindowOperator(StreamOperator):
+class WindowOperator(AlignedWindowPath, StreamOperator):
     keyed = True
 
     def __init__(self, name: str, assigner: Any, trigger: Any, kind: str, function: Any = None,
@@ -246,158 +244,8 @@ class WindowOperator(StreamOperator):
                     self.emitter.output(_TagRef(self.late_tag), v, ts)
         self.emitter.flush()
 
-    # ------------------------------------------------------------------ aligned fast path
-    def _aligned_event_time(self) -> bool:
-        """Tumbling/sliding event-time windows with the default EventTimeTrigger are by far
-        the most common case; they get a per-record loop with the assignment and trigger
-        inlined. Semantics are the EventTimeTrigger's: one timer at the window's end
-        (registered with the window's first element), immediate firing for late elements
-        within the allowed lateness, cleanup at end + lateness."""
-        from runtime.datastream.window.assigners import SlidingEventTimeWindows, TumblingEventTimeWindows
-        from runtime.datastream.window.triggers import EventTimeTrigger
-        return (type(self.assigner) in (TumblingEventTimeWindows, SlidingEventTimeWindows)
-                and type(self.trigger) is EventTimeTrigger)
 
-    def _process_aligned(self, values, timestamps=None, keys=None):
-        if timestamps is None or keys is None:
-            return WindowOperator.process_batch(self, values, timestamps, keys)
-        from runtime.datastream.window.windows import TimeWindow
-        size = self.assigner.size
-        slide = getattr(self.assigner, "slide", size)
-        offset = self.assigner.offset
-        tumbling = slide == size
-        windows = self._window_cache
-        contents = self.contents
-        timers_add = self.timers.event.add
-        wm = self.timers.current_watermark
-        lateness = self.allowed_lateness
-        kind = self.kind
-        reduce = getattr(self, "_reduce", None)
-        agg = self.function
-        late_out = self.side_outputs.get(self.late_tag) if self.late_tag is not None else None
-        backend = self.backend
-        missing = _MISSING
-        if tumbling and kind == REDUCE and late_out is None:
-            return self._process_tumbling_reduce(values, timestamps, keys)
-        for k, v, ts in zip(keys, values, timestamps):
-            if ts is None:
-                return WindowOperator.process_batch(self, values, timestamps, keys)  # raises clearly
-            if tumbling:
-                starts: Any = (ts - (ts - offset + size) % size,)
-            else:
-                last = ts - (ts - offset + slide) % slide
-                starts = range(last, ts - size, -slide)
-            skipped = True
-            for start in starts:
-                max_ts = start + size - 1
-                if max_ts + lateness <= wm:
-                    continue  # the window is already cleaned up: the element is late for it
-                skipped = False
-                w = windows.get(start)
-                if w is None:
-                    w = windows[start] = TimeWindow(start, start + size)
-                per_key = contents.get(k)
-                if per_key is None:
-                    per_key = contents[k] = {}
-                acc = per_key.get(w, missing)
-                if kind == REDUCE:
-                    per_key[w] = v if acc is missing else reduce(acc, v)
-                elif kind == AGGREGATE:
-                    per_key[w] = agg.add(v, agg.create_accumulator() if acc is missing else acc)
-                elif acc is missing:
-                    per_key[w] = [v]
-                else:
-                    acc.append(v)
-                if acc is missing:
-                    timers_add(max_ts, (k, w))
-                    if lateness:
-                        timers_add(max_ts + lateness, (k, w))
-                if max_ts <= wm:  # late but within the allowed lateness: a late firing
-                    backend.current_key = k
-                    self._fire(k, w)
-            if skipped and late_out is not None and ts + lateness <= wm:
-                self.emitter.output(_TagRef(self.late_tag), v, ts)
-        if len(windows) > 4096:
-            windows.clear()  # bound the cache of window objects (they are only an optimisation)
-        self.emitter.flush()
-
-    def _on_event_time_aligned(self, ts: int, timer_key: tuple) -> None:
-        """EventTimeTrigger's timers, inlined: fire at the window's end, drop the window at
-        end + allowed lateness (the same instant when there is no lateness)."""
-        k, w = timer_key
-        per_key = self.contents.get(k)
-        if per_key is None:
-            return
-        acc = per_key.get(w, _MISSING)
-        if acc is _MISSING:
-            return
-        max_ts = w[1] - 1
-        if ts == max_ts:
-            if self.kind == REDUCE and self._wf_kind is None:
-                em = self.emitter
-                em.values.append(acc)
-                em.timestamps.append(max_ts)
-            else:
-                self.backend.current_key = k
-                self._fire(k, w)
-        if ts == self._cleanup_time(w):
-            del per_key[w]
-            if not per_key:
-                del self.contents[k]
-            if self._wf_kind == "process" or self.window_state_tables:
-                self.backend.current_key = k
-                self._clear_all(k, w)
-
-    def _process_tumbling_reduce(self, values, timestamps, keys) -> None:
-        """The hottest shape (tumbling window + reduce) with everything per-window hoisted
-        out of the per-record loop: consecutive records mostly share a window."""
-        from runtime.datastream.window.windows import TimeWindow
-        size = self.assigner.size
-        offset = self.assigner.offset
-        windows = self._window_cache
-        contents = self.contents
-        get_per_key = contents.get
-        timers_add = self.timers.event.add
-        wm = self.timers.current_watermark
-        lateness = self.allowed_lateness
-        reduce = self._reduce
-        missing = _MISSING
-        last_start = None
-        w: Any = None
-        max_ts = late = fire_now = 0
-        fired: list = []
-        for k, v, ts in zip(keys, values, timestamps):
-            start = ts - (ts - offset + size) % size
-            if start != last_start:
-                last_start = start
-                max_ts = start + size - 1
-                w = windows.get(start)
-                if w is None:
-                    w = windows[start] = TimeWindow(start, start + size)
-                late = max_ts + lateness <= wm
-                fire_now = max_ts <= wm
-            if late:
-                continue
-            per_key = get_per_key(k)
-            if per_key is None:
-                contents[k] = {w: v}
-                acc = missing
-            else:
-                acc = per_key.get(w, missing)
-                per_key[w] = v if acc is missing else reduce(acc, v)
-            if acc is missing:
-                timers_add(max_ts, (k, w))
-                if lateness:
-                    timers_add(max_ts + lateness, (k, w))
-            if fire_now:
-                fired.append((k, w))
-        for k, w in fired:
-            self.backend.current_key = k
-            self._fire(k, w)
-        if len(windows) > 4096:
-            windows.clear()
-        self.emitter.flush()
-
+    _process_general = process_batch  # the aligned fast path falls back to it
     def _add(self, k: Any, w: Window, v: Any) -> None:
         per_key = self.contents.get(k)
         if per_key is None:
@@ -593,12 +441,3 @@ class WindowOperator(StreamOperator):
         for name, table in self.backend.tables.items():
             if name.startswith(prefix):
                 table.pop(k, None)
-
-
-class _TagRef:
-    """Minimal stand-in for an OutputTag when only its id is known."""
-
-    __slots__ = ("tag_id",)
-
-    def __init__(self, tag_id: str) -> None:
-        self.tag_id = tag_id
