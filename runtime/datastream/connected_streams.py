@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 from runtime.datastream import functions as fns
 from runtime.graph.partitioners import StreamPartitioner
 from runtime.graph.transformation import Transformation
-from runtime.streaming import co_operators as co
 
 if TYPE_CHECKING:
     from runtime.datastream.data_stream import DataStream
@@ -38,18 +37,21 @@ class ConnectedStreams:
         return self.stream1._transformation, self.stream2._transformation
 
     def map(self, func: Any, output_type: Any = None) -> "DataStream":
+        from runtime.streaming import co_operators as co
         if not isinstance(func, fns.CoMapFunction):
             raise TypeError(f"ConnectedStreams.map() takes a CoMapFunction, got {type(func).__name__}")
         return _two_input(self.stream1, *self._inputs(), "Co-Map", co.CoMapOperator("Co-Map", func, output_type),
                           output_type)
 
     def flat_map(self, func: Any, output_type: Any = None) -> "DataStream":
+        from runtime.streaming import co_operators as co
         if not isinstance(func, fns.CoFlatMapFunction):
             raise TypeError(f"ConnectedStreams.flat_map() takes a CoFlatMapFunction, got {type(func).__name__}")
         return _two_input(self.stream1, *self._inputs(), "Co-Flat Map",
                           co.CoFlatMapOperator("Co-Flat Map", func, output_type), output_type)
 
     def process(self, func: Any, output_type: Any = None) -> "DataStream":
+        from runtime.streaming import co_operators as co
         if isinstance(func, fns.KeyedCoProcessFunction):
             if not self._keyed:
                 raise TypeError("a KeyedCoProcessFunction needs keyed inputs: use connect(...).key_by(k1, k2)")
@@ -79,6 +81,7 @@ class BroadcastConnectedStream:
 
     def process(self, func: Any, output_type: Any = None) -> "DataStream":
         from runtime.datastream.data_stream import KeyedStream
+        from runtime.streaming import co_operators as co
         keyed = isinstance(self.non_broadcast_stream, KeyedStream)
         descriptors = self.broadcast_stream.descriptors
         if keyed:
