@@ -66,16 +66,41 @@ class PackagedProgram:
         ``--pyFiles``): its contents go to the archive root, so what imports on the client
         imports the same way on the TaskManagers."""
         buf = io.BytesIO()
+        written: set[str] = set()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.write(self.entry, self.entry.name)
+            def add(path: Path, name: str) -> None:
+                if name not in written:
+                    written.add(name)
+                    zf.write(path, name)
+            add(self.entry, self.entry.name)
             for p in self.pyfiles + list(extra or []):
                 if p.is_dir():
                     for f in sorted(p.rglob("*")):
                         if f.is_file() and "__pycache__" not in f.parts:
-                            zf.write(f, str(f.relative_to(p)))
+                            add(f, str(f.relative_to(p)))
                 else:
-                    zf.write(p, p.name)
+                    add(p, p.name)
+            for path, name in self.local_modules():
+                add(path, name)
         return buf.getvalue()
+
+    def local_modules(self) -> list[tuple[Path, str]]:
+        """Modules the program imported from its own directory (``import helpers`` next to
+        ``job.py``): they import on the client because that directory is on sys.path, so
+        they are shipped too and import the same way on the TaskManagers."""
+        base = self.entry.parent.resolve()
+        prefixes = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+        out = []
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if not file or not file.endswith(".py") or name.split(".")[0] in ("runtime", "pyflink_cli"):
+                continue  # the engine itself is installed on every TaskManager
+            path = Path(file).resolve()
+            if path == self.entry or base not in path.parents or "site-packages" in path.parts \
+                    or any(p in path.parents for p in prefixes):
+                continue
+            out.append((path, str(path.relative_to(base))))
+        return sorted(out)
 
     def invoke(self) -> None:
         """Run the program in this process, as ``python job.py ARGS`` would."""

@@ -74,3 +74,25 @@ def test_add_python_file_ships_the_module_to_taskmanagers(running_cluster, tmp_p
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = [l for l in proc.stdout.splitlines() if not l.startswith(("Job has been submitted", "Job with JobID", "Job Runtime"))]
     assert lines == _expected()
+
+
+def test_modules_next_to_the_job_file_are_shipped(running_cluster, tmp_path):
+    """`import helpers` / `from pkg import f` beside job.py work on the TaskManagers without
+    --pyfiles: modules the program imported from its own directory go into the archive."""
+    (tmp_path / "helpers.py").write_text("def inc(x):\n    return x + 1\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("def neg(x):\n    return -x\n")
+    job = write_job(tmp_path, "sibling_job.py", textwrap.dedent('''
+        from runtime.datastream import StreamExecutionEnvironment
+        import helpers
+        from pkg import neg
+
+        def main():
+            env = StreamExecutionEnvironment.get_execution_environment()
+            env.from_collection([1, 2, 3]).map(helpers.inc).map(neg).print()
+            env.execute("siblings")
+    '''))
+    proc = running_cluster.pyflink("run", str(job), timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = [l for l in proc.stdout.splitlines() if not l.startswith(("Job has been submitted", "Job with JobID", "Job Runtime"))]
+    assert lines == [str(-(v + 1)) for v in (1, 2, 3)]
