@@ -24,6 +24,9 @@ from runtime.scheduler.execution_graph import Execution, ExecutionGraph
 
 log = logging.getLogger(__name__)
 
+#: bytes of collected (execute_and_collect) results a JobMaster holds before the sink waits
+COLLECT_WINDOW = 16 * 1024 * 1024
+
 
 
 def jobmaster_name(job_id: str) -> str:
@@ -57,6 +60,8 @@ class JobMaster(RpcEndpoint):
         self.read_offset = 0   # how far an attached client has read the output
         self.collected: list[bytes] = []
         self.collected_base = 0
+        self.collected_bytes = 0
+        self._drained = asyncio.Event()
         self._changed = asyncio.Event()
 
     # ------------------------------------------------------------------ lifecycle
@@ -269,8 +274,6 @@ class JobMaster(RpcEndpoint):
     def job_output(self, kind: str, payload: Any) -> None:
         if kind == "stdout" and isinstance(payload, str):
             self.output.append(payload)
-        elif kind == "collect" and isinstance(payload, bytes):
-            self.collected.append(payload)
         self._changed.set()
 
     async def poll(self, offset: int, collect_offset: int, timeout: float) -> dict[str, Any]:
@@ -299,18 +302,34 @@ class JobMaster(RpcEndpoint):
                 "collected": batches, "collect_offset": self.collected_base + len(self.collected),
                 "result": self.result() if self.status.is_globally_terminal_state() else None}
 
+    @rpc
+    async def collect_batch(self, payload: bytes) -> bool:
+        """A collect sink's batch (``execute_and_collect``). Answered only once the held,
+        unread results are below COLLECT_WINDOW bytes, so a fast job waits for a slow reader
+        instead of growing the JobMaster's memory (the sink's task blocks meanwhile)."""
+        while self.collected_bytes >= COLLECT_WINDOW and not self.status.is_globally_terminal_state():
+            self._drained.clear()
+            await self._drained.wait()
+        self.collected.append(payload)
+        self.collected_bytes += len(payload)
+        self._changed.set()
+        return True
+
     def ack_collected(self, upto: int) -> None:
         """Drop collected batches the client has consumed (bounded JobMaster memory)."""
         n = upto - self.collected_base
         if n > 0:
+            self.collected_bytes -= sum(len(b) for b in self.collected[:n])
             del self.collected[:n]
             self.collected_base = upto
+            self._drained.set()
 
     # ------------------------------------------------------------------ status
     def _set_status(self, status: JobStatus) -> None:
         self.status = status
         self.status_times[status.name] = _now_ms()
         self._changed.set()
+        self._drained.set()
 
     def _set_execution_state(self, ex: Execution, state: ExecutionState) -> None:
         ex.state = state

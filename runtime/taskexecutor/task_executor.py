@@ -10,6 +10,7 @@ register until a JobManager answers at the configured address again.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import pickle
@@ -25,6 +26,7 @@ from runtime.common.job import ExecutionState
 from runtime.heartbeat.heartbeat_manager import HeartbeatMonitor
 from runtime.highavailability.leader_election import DEFAULT_LEADER_ID
 from runtime.io.network.network_environment import NetworkEnvironment
+from runtime.io.network.partition import TaskCancelled
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.service import UPSTREAM, RpcService
 from runtime.streaming.stream_task import StreamTask
@@ -220,7 +222,17 @@ class TaskExecutor(RpcEndpoint):
             loop.call_soon_threadsafe(self._task_state_changed, jm, slot.allocation_id, execution_id, state, error)
 
         def publish(kind: str, payload: Any) -> None:
-            loop.call_soon_threadsafe(self._publish, jm, kind, payload)
+            # collected results wait for room at the JobMaster (backpressure on the sink's
+            # task); the task thread waits in slices so that cancelling it stays prompt
+            future = asyncio.run_coroutine_threadsafe(jm.collect_batch(payload, timeout=86400.0), loop)
+            while True:
+                try:
+                    future.result(timeout=0.2)
+                    return
+                except concurrent.futures.TimeoutError:
+                    if task.cancelled:
+                        future.cancel()
+                        raise TaskCancelled() from None
 
         task = StreamTask(tdd, self.network, self.resource_id, on_state, pickle.loads, self.credits,
                           publish=publish)
@@ -243,9 +255,6 @@ class TaskExecutor(RpcEndpoint):
             await jm.update_task_execution_state(execution_id, state.name, error)
         except Exception as exc:
             log.warning("reporting %s of %s failed: %s", state.name, execution_id, exc)
-
-    def _publish(self, jm: Any, kind: str, payload: Any) -> None:
-        self.run_async(jm.tell("job_output", kind, payload), name="publish")
 
     @rpc
     def cancel_task(self, execution_id: str) -> bool:
