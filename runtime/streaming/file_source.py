@@ -40,7 +40,7 @@ import os
 import threading
 import time
 import zlib
-from typing import Iterator
+from typing import Any, Iterator
 
 from runtime.streaming.sources import SourceOperator
 
@@ -195,29 +195,26 @@ def read_lines(path: str, start: int, end: int, charset: str) -> Iterator[list[s
         yield from _read_lines_text(path, charset)
         return
     decoder = codecs.getincrementaldecoder(charset)("replace")
-    pending = ""
-    for chunk in _raw_chunks(path, start, end):
-        text = pending + decoder.decode(chunk)
-        lines = text.split("\n")
-        pending = lines.pop()
-        if "\r" in text:
-            lines = [s[:-1] if s.endswith("\r") else s for s in lines]
-        if lines:
-            yield lines
-    pending += decoder.decode(b"", True)
-    if pending:
-        yield [pending[:-1] if pending.endswith("\r") else pending]
+    yield from _split_lines(_raw_chunks(path, start, end), decoder)
 
 
 def _read_lines_text(path: str, charset: str) -> Iterator[list[str]]:
     """Charsets whose line feed is several bytes: decode the whole stream in text mode."""
     decoder = codecs.getincrementaldecoder(charset)("replace")
-    pending = ""
     chunks = _decompressed_chunks(path) if path.endswith(_COMPRESSED) else _file_chunks(path)
+    yield from _split_lines(chunks, decoder)
+
+
+def _split_lines(chunks: Iterator[bytes], decoder: Any) -> Iterator[list[str]]:
+    """Decoded lines of a stream of byte chunks, one list per chunk; a trailing "\r" (CRLF
+    files) is dropped and a last line without a line feed still counts."""
+    pending = ""
     for chunk in chunks:
-        lines = (pending + decoder.decode(chunk)).split("\n")
+        text = pending + decoder.decode(chunk)
+        lines = text.split("\n")
         pending = lines.pop()
-        lines = [s[:-1] if s.endswith("\r") else s for s in lines]
+        if "\r" in text:
+            lines = [s[:-1] if s.endswith("\r") else s for s in lines]
         if lines:
             yield lines
     pending += decoder.decode(b"", True)

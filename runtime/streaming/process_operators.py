@@ -156,7 +156,31 @@ class ProcessOperator(FunctionOperator):
         super().process_watermark(watermark)
 
 
-class KeyedProcessOperator(ProcessOperator):
+class TimerDriven:
+    """Mixed into operators with a keyed timer service (``self.timers``) and an Emitter: the
+    watermark fires event-time timers, the task's tick fires processing-time timers, and
+    at the end of a bounded input processing-time timers due by now fire (in STREAMING;
+    later ones never will) or all of them do (in BATCH)."""
+
+    def process_watermark(self, watermark: int) -> None:
+        self.timers.advance_watermark(watermark)
+        self.emitter.flush()
+        super().process_watermark(watermark)
+
+    def next_deadline(self) -> int | None:
+        return self.timers.next_processing_time()
+
+    def on_tick(self, now: int) -> None:
+        self.timers.advance_processing_time(now)
+        self.emitter.flush()
+
+    def end_input(self) -> None:
+        batch = (self.ctx.config or {}).get("execution.runtime-mode") == "BATCH"
+        self.timers.advance_processing_time(MAX_WATERMARK if batch else now_ms())
+        self.emitter.flush()
+
+
+class KeyedProcessOperator(TimerDriven, ProcessOperator):
     """``KeyedStream.process(KeyedProcessFunction)``: keyed state and timers per key."""
 
     keyed = True
@@ -205,24 +229,6 @@ class KeyedProcessOperator(ProcessOperator):
         self._fire(ts, key, TimeDomain.PROCESSING_TIME, None)
         self.context._timestamp = None
 
-    def process_watermark(self, watermark: int) -> None:
-        self.timers.advance_watermark(watermark)
-        self.emitter.flush()
-        super().process_watermark(watermark)
-
-    def next_deadline(self) -> int | None:
-        return self.timers.next_processing_time()
-
-    def on_tick(self, now: int) -> None:
-        self.timers.advance_processing_time(now)
-        self.emitter.flush()
-
-    def end_input(self) -> None:
-        # bounded input: in STREAMING, processing-time timers due by now still fire and later
-        # ones never will; in BATCH every timer fires at the end of input
-        batch = (self.ctx.config or {}).get("execution.runtime-mode") == "BATCH"
-        self.timers.advance_processing_time(MAX_WATERMARK if batch else now_ms())
-        self.emitter.flush()
 
 
 class TimestampsAndWatermarksOperator(StreamOperator):

@@ -14,9 +14,8 @@ from typing import Any, Callable
 
 from runtime.datastream.window import MAX_LONG, MergingWindowAssigner, TriggerResult, Window
 from runtime.streaming.aligned_windows import AlignedWindowPath
-from runtime.streaming.elements import MAX_WATERMARK
 from runtime.streaming.operators import StreamOperator
-from runtime.streaming.process_operators import Emitter
+from runtime.streaming.process_operators import Emitter, TimerDriven
 from runtime.streaming.timer_service import InternalTimerService, now_ms
 from runtime.streaming.window_contents import AGGREGATE, LIST, MISSING as _MISSING, REDUCE, TagRef as _TagRef
 
@@ -154,7 +153,7 @@ class _AssignerContext:
         return self.op.runtime_context
 
 
-class WindowOperator(AlignedWindowPath, StreamOperator):
+class WindowOperator(AlignedWindowPath, TimerDriven, StreamOperator):
     keyed = True
 
     def __init__(self, name: str, assigner: Any, trigger: Any, kind: str, function: Any = None,
@@ -190,7 +189,6 @@ class WindowOperator(AlignedWindowPath, StreamOperator):
         self.current_window: Window | None = None
         self.event_time = self.assigner.is_event_time()
         self.merging = isinstance(self.assigner, MergingWindowAssigner)
-        self.batch_mode = (self.ctx.config or {}).get("execution.runtime-mode") == "BATCH"
         if self.kind == REDUCE:
             self._reduce = getattr(self.function, "reduce", self.function)
         self._aligned = self._aligned_event_time()
@@ -408,23 +406,6 @@ class WindowOperator(AlignedWindowPath, StreamOperator):
 
     def _on_processing_time(self, ts: int, timer_key: tuple) -> None:
         self._on_timer(ts, timer_key, False)
-
-    def process_watermark(self, watermark: int) -> None:
-        self.timers.advance_watermark(watermark)
-        self.emitter.flush()
-        super().process_watermark(watermark)
-
-    def next_deadline(self) -> int | None:
-        return self.timers.next_processing_time()
-
-    def on_tick(self, now: int) -> None:
-        self.timers.advance_processing_time(now)
-        self.emitter.flush()
-
-    def end_input(self) -> None:
-        # BATCH: every window fires at the end of input; STREAMING: timers due by now do
-        self.timers.advance_processing_time(MAX_WATERMARK if self.batch_mode else now_ms())
-        self.emitter.flush()
 
     # ------------------------------------------------------------------ window state
     def window_state_access(self, w: Window) -> Any:
