@@ -19,7 +19,7 @@ from pathlib import Path
 from pyflink_cli.frontend import CliFrontend, fail
 from runtime.configuration import options as opts
 from runtime.entrypoint.cluster_entrypoint import JOBMANAGER_PID_FILE
-from runtime.entrypoint.process_utils import is_our_process, read_pid_file
+from runtime.util.process_utils import is_our_process, read_pid_file
 
 
 @dataclass

@@ -428,7 +428,7 @@ def test_window_contents_are_keyed_state_in_the_task_backend():
     """The window operator keeps its contents in the task's keyed state backend: a snapshot
     groups them by the key's key group, and a restore into a subtask owning half of the key
     groups keeps exactly the contents of its keys."""
-    from runtime.datastream.functions import RuntimeContext
+    from runtime.streaming.runtime_context import StreamingRuntimeContext
     from runtime.state.heap_keyed_state_backend import HeapKeyedStateBackend
     from runtime.state.key_groups import assign_to_key_group, key_group_range
     from runtime.streaming.stream_task import TaskContext
@@ -446,10 +446,11 @@ def test_window_contents_are_keyed_state_in_the_task_backend():
 
     keys = [f"user-{i}" for i in range(40)]
     backend = HeapKeyedStateBackend(128)
-    rc = RuntimeContext("window", 0, 1)
+    rc = StreamingRuntimeContext("window", 0, 1)
     rc._state_backend = backend.for_namespace("window")
     ctx = TaskContext("job", "window", 0, 1, 128, 0, rc, {}, keyed_state_backend=backend)
-    op = WindowOperator("window", TumblingEventTimeWindows.of(Time.seconds(10)), EventTimeTrigger.create(), LIST)
+    op = WindowOperator("window", TumblingEventTimeWindows.of(Time.seconds(10)), EventTimeTrigger.create(), LIST,
+                        aligned=True)
     op.runtime_context = rc
     out = Out()
     op.setup(ctx, out, {})
@@ -797,7 +798,7 @@ def ast_literal(line: str):
 def _harness(assigner, trigger, kind, function=None, window_function=None):
     """A WindowOperator in a task-like context with its own keyed state backend; returns
     (operator, list of emitted records)."""
-    from runtime.datastream.functions import RuntimeContext
+    from runtime.streaming.runtime_context import StreamingRuntimeContext
     from runtime.state.heap_keyed_state_backend import HeapKeyedStateBackend
     from runtime.streaming.stream_task import TaskContext
     from runtime.streaming.window_operator import WindowOperator
@@ -812,10 +813,14 @@ def _harness(assigner, trigger, kind, function=None, window_function=None):
             pass
 
     backend = HeapKeyedStateBackend(128)
-    rc = RuntimeContext("window", 0, 1)
+    rc = StreamingRuntimeContext("window", 0, 1)
     rc._state_backend = backend.for_namespace("window")
     ctx = TaskContext("job", "window", 0, 1, 128, 0, rc, {}, keyed_state_backend=backend)
-    op = WindowOperator("window", assigner, trigger, kind, function, window_function)
+    from runtime.datastream.window import MergingWindowAssigner
+    from runtime.datastream.windowed_stream import _aligned_event_time
+    op = WindowOperator("window", assigner, trigger, kind, function, window_function,
+                        merging=isinstance(assigner, MergingWindowAssigner),
+                        aligned=_aligned_event_time(assigner, trigger))
     op.runtime_context = rc
     op.setup(ctx, Out(), {})
     op.open()

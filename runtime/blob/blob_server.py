@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from runtime.highavailability.job_stores import atomic_write
+from runtime.util.files import atomic_write
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.service import RpcService
 

@@ -27,7 +27,7 @@ try:  # Python 3.11+
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as _toml  # type: ignore[no-redef]
 
-from runtime.common.configuration import Configuration
+from runtime.configuration.configuration import Configuration
 from runtime.configuration.config_option import (
     ConfigOption,
     format_duration_ms,

@@ -8,68 +8,57 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, Iterable
 
+from runtime.streaming.runtime_context import StreamingRuntimeContext
 
-class RuntimeContext:
-    """What a function learns about the parallel instance it runs in (``open(runtime_context)``)."""
 
-    def __init__(self, task_name: str, subtask_index: int, parallelism: int, attempt_number: int = 0,
-                 max_parallelism: int = 128, job_id: str = "", job_parameters: dict | None = None) -> None:
-        self._task_name = task_name
-        self._subtask_index = subtask_index
-        self._parallelism = parallelism
-        self._attempt_number = attempt_number
-        self._max_parallelism = max_parallelism
-        self._job_id = job_id
-        self._job_parameters = dict(job_parameters or {})
-        self._state_backend: Any = None  # attached by keyed operators
+class RuntimeContext(ABC):
+    """What a function learns about the parallel instance it runs in (``open(runtime_context)``).
 
-    def get_task_name(self) -> str:
-        return self._task_name
+    The interface of PyFlink's RuntimeContext; the object a task hands to ``open`` is a
+    ``runtime.streaming.runtime_context.StreamingRuntimeContext``.
+    """
 
-    def get_number_of_parallel_subtasks(self) -> int:
-        return self._parallelism
+    @abstractmethod
+    def get_task_name(self) -> str: ...
 
-    def get_max_number_of_parallel_subtasks(self) -> int:
-        return self._max_parallelism
+    @abstractmethod
+    def get_number_of_parallel_subtasks(self) -> int: ...
 
-    def get_index_of_this_subtask(self) -> int:
-        return self._subtask_index
+    @abstractmethod
+    def get_max_number_of_parallel_subtasks(self) -> int: ...
 
-    def get_attempt_number(self) -> int:
-        return self._attempt_number
+    @abstractmethod
+    def get_index_of_this_subtask(self) -> int: ...
 
-    def get_task_name_with_subtasks(self) -> str:
-        return f"{self._task_name} ({self._subtask_index + 1}/{self._parallelism})"
+    @abstractmethod
+    def get_attempt_number(self) -> int: ...
 
-    def get_job_parameter(self, key: str, default_value: str) -> str:
-        return self._job_parameters.get(key, default_value)
+    @abstractmethod
+    def get_task_name_with_subtasks(self) -> str: ...
 
-    def get_metrics_group(self) -> Any:
-        from runtime.datastream.metrics import MetricGroup
-        if getattr(self, "_metrics", None) is None:
-            self._metrics = MetricGroup([self._task_name, str(self._subtask_index)])
-        return self._metrics
+    @abstractmethod
+    def get_job_parameter(self, key: str, default_value: str) -> str: ...
 
-    # keyed state accessors (state backend attached by keyed operators)
-    def _backend(self) -> Any:
-        if self._state_backend is None:
-            raise RuntimeError("keyed state is only available on a KeyedStream (after key_by)")
-        return self._state_backend
+    @abstractmethod
+    def get_metrics_group(self) -> Any: ...
 
-    def get_state(self, state_descriptor):
-        return self._backend().get_state(state_descriptor)
+    @abstractmethod
+    def get_state(self, state_descriptor: Any) -> Any: ...
 
-    def get_list_state(self, state_descriptor):
-        return self._backend().get_list_state(state_descriptor)
+    @abstractmethod
+    def get_list_state(self, state_descriptor: Any) -> Any: ...
 
-    def get_map_state(self, state_descriptor):
-        return self._backend().get_map_state(state_descriptor)
+    @abstractmethod
+    def get_map_state(self, state_descriptor: Any) -> Any: ...
 
-    def get_reducing_state(self, state_descriptor):
-        return self._backend().get_reducing_state(state_descriptor)
+    @abstractmethod
+    def get_reducing_state(self, state_descriptor: Any) -> Any: ...
 
-    def get_aggregating_state(self, state_descriptor):
-        return self._backend().get_aggregating_state(state_descriptor)
+    @abstractmethod
+    def get_aggregating_state(self, state_descriptor: Any) -> Any: ...
+
+
+RuntimeContext.register(StreamingRuntimeContext)
 
 
 class Function(ABC):  # noqa: B024 - marker base, like PyFlink's

@@ -21,6 +21,8 @@ from runtime.streaming.sources import CollectionSourceOperator, SourceFunctionOp
 #: Installed by the CLI's PackagedProgram: () -> executor for the configured target.
 _context_executor_factory: Callable[[], Any] | None = None
 _context_configuration: Configuration | None = None
+#: module of the executor for ``python job.py`` (PipelineExecutor of the "local" target)
+_LOCAL_EXECUTOR_MODULE = "runtime.minicluster.mini_cluster"
 
 
 class StreamExecutionEnvironment:
@@ -259,8 +261,11 @@ class StreamExecutionEnvironment:
     def _executor(self):
         if self._executor_factory is not None:
             return self._executor_factory()
-        from runtime.minicluster.mini_cluster import MiniClusterExecutor
-        return MiniClusterExecutor(self._config)
+        # the embedded mini cluster is found by name, as Flink's executors are found through a
+        # service loader: the API does not depend on the cluster that runs it
+        import importlib
+        module = importlib.import_module(_LOCAL_EXECUTOR_MODULE)
+        return module.MiniClusterExecutor(self._config)
 
     def execute_async(self, job_name: str | None = None):
         job_graph = self.get_job_graph(job_name)

@@ -1,7 +1,4 @@
-from enum import Enum
+"""PyFlink's ``pyflink.datastream.time_domain``; defined in ``runtime.common.time_domain``."""
+from runtime.common.time_domain import TimeDomain
 
-
-class TimeDomain(Enum):
-    """Which clock fired a timer (``OnTimerContext.time_domain()``)."""
-    EVENT_TIME = 0
-    PROCESSING_TIME = 1
+__all__ = ["TimeDomain"]

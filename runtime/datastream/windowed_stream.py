@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from runtime.datastream import window as w
+from runtime.datastream.window import (
+    EventTimeTrigger, MergingWindowAssigner, SlidingEventTimeWindows, TumblingEventTimeWindows,
+)
 from runtime.graph.transformation import Transformation
 from runtime.streaming.window_contents import AGGREGATE, LIST, REDUCE
 
@@ -66,7 +69,9 @@ class WindowedStream:
         trigger = self._trigger or self._assigner.get_default_trigger()
         name = f"Window({self._assigner!r}, {type(trigger).__name__}, {fname})"
         op = WindowOperator(name, self._assigner, trigger, kind, function, window_function, self._allowed_lateness,
-                            self._late_tag.tag_id if self._late_tag is not None else None, self._all, output_type)
+                            self._late_tag.tag_id if self._late_tag is not None else None, self._all, output_type,
+                            merging=isinstance(self._assigner, MergingWindowAssigner),
+                            aligned=_aligned_event_time(self._assigner, trigger))
         src = self._keyed_stream
         t = Transformation(name, op, [src._transformation], output_type=output_type, non_parallel=self._all)
         src._env._add_transformation(t)
@@ -104,3 +109,13 @@ class AllWindowedStream(WindowedStream):
 
     def __init__(self, data_stream: "DataStream", window_assigner: Any) -> None:
         super().__init__(data_stream.key_by(_null_key), window_assigner)
+
+
+def _aligned_event_time(assigner: Any, trigger: Any) -> bool:
+    """Tumbling/sliding event-time windows with the default EventTimeTrigger are by far the
+    most common case; the operator runs them on a per-record loop with the assignment and
+    trigger inlined. Semantics are the EventTimeTrigger's: one timer at the window's end
+    (registered with the window's first element), immediate firing for late elements within
+    the allowed lateness, cleanup at end + lateness."""
+    return (type(assigner) in (TumblingEventTimeWindows, SlidingEventTimeWindows)
+            and type(trigger) is EventTimeTrigger)

@@ -12,7 +12,7 @@ import pickle
 import time
 from typing import Any, Iterable
 
-from runtime.datastream import state as api
+from runtime.common import state as api
 from runtime.state.key_groups import assign_to_key_group
 
 _MISSING = object()

@@ -15,21 +15,10 @@ from runtime.streaming.window_contents import AGGREGATE, MISSING as _MISSING, RE
 class AlignedWindowPath:
     """Mixed into WindowOperator; uses its state (contents, timers, emitter, ...)."""
 
-    def _aligned_event_time(self) -> bool:
-        """Tumbling/sliding event-time windows with the default EventTimeTrigger are by far
-        the most common case; they get a per-record loop with the assignment and trigger
-        inlined. Semantics are the EventTimeTrigger's: one timer at the window's end
-        (registered with the window's first element), immediate firing for late elements
-        within the allowed lateness, cleanup at end + lateness."""
-        from runtime.datastream.window.assigners import SlidingEventTimeWindows, TumblingEventTimeWindows
-        from runtime.datastream.window.triggers import EventTimeTrigger
-        return (type(self.assigner) in (TumblingEventTimeWindows, SlidingEventTimeWindows)
-                and type(self.trigger) is EventTimeTrigger)
-
     def _process_aligned(self, values, timestamps=None, keys=None):
         if timestamps is None or keys is None:
             return self._process_general(values, timestamps, keys)
-        from runtime.datastream.window.windows import TimeWindow
+        from runtime.common.windowing import TimeWindow
         size = self.assigner.size
         slide = getattr(self.assigner, "slide", size)
         offset = self.assigner.offset
@@ -119,7 +108,7 @@ class AlignedWindowPath:
     def _process_tumbling_reduce(self, values, timestamps, keys) -> None:
         """The hottest shape (tumbling window + reduce) with everything per-window hoisted
         out of the per-record loop: consecutive records mostly share a window."""
-        from runtime.datastream.window.windows import TimeWindow
+        from runtime.common.windowing import TimeWindow
         size = self.assigner.size
         offset = self.assigner.offset
         windows = self._window_cache

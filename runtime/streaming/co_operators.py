@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.datastream.time_domain import TimeDomain
+from runtime.common.time_domain import TimeDomain
 from runtime.streaming.operators import FunctionOperator, StreamOperator, UserFunctionError
 from runtime.streaming.process_operators import (
     Emitter, KeyedProcessOperator, _Context, run_elements, run_keyed_elements,

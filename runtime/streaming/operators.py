@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from runtime.common.errors import UserFunctionError  # noqa: F401 - raised by operators, imported from here
 from runtime.streaming.output import Output
 
 if TYPE_CHECKING:
@@ -30,10 +31,6 @@ def with_row_names(emit, output_type: Any):
                 v.set_field_names(names)
         emit(values, timestamps, keys)
     return naming_emit
-
-
-class UserFunctionError(Exception):
-    """Raised with the operator's name when a user function misbehaves in a way we detect."""
 
 
 class StreamOperator:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from runtime.datastream.output_tag import OutputTag
-from runtime.datastream.time_domain import TimeDomain
-from runtime.streaming.elements import MAX_WATERMARK, MIN_WATERMARK
+from runtime.common.output_tag import OutputTag
+from runtime.common.time_domain import TimeDomain
+from runtime.io.network.elements import MAX_WATERMARK, MIN_WATERMARK
 from runtime.streaming.operators import FunctionOperator, StreamOperator, UserFunctionError
 from runtime.streaming.timer_service import InternalTimerService, TimerServiceFacade, now_ms
 

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from runtime.common.job import ExecutionState
-from runtime.datastream.functions import RuntimeContext
+from runtime.streaming.runtime_context import StreamingRuntimeContext
 from runtime.io.network.input_gate import InputChannel, InputGate
 from runtime.io.network.network_environment import NetworkEnvironment, decode_buffer
 from runtime.io.network.partition import ResultPartition, TaskCancelled
 from runtime.io.network.record_writer import RecordWriter
-from runtime.streaming.elements import DATA, END_OF_PARTITION, IDLE, MAX_WATERMARK, MIN_WATERMARK, WATERMARK
+from runtime.io.network.elements import DATA, END_OF_PARTITION, IDLE, MAX_WATERMARK, MIN_WATERMARK, WATERMARK
 from runtime.streaming.output import BroadcastingOutput, ChainingOutput, DiscardingOutput, Output
 from runtime.streaming.sources import SourceOperator
 
@@ -146,7 +146,7 @@ class StreamTask:
     def _build(self) -> InputGate | None:
         tdd = self.tdd
         chain = self.load_chain(tdd["chain"])
-        rc = RuntimeContext(tdd["task_name"], tdd["subtask_index"], tdd["parallelism"], tdd.get("attempt", 0),
+        rc = StreamingRuntimeContext(tdd["task_name"], tdd["subtask_index"], tdd["parallelism"], tdd.get("attempt", 0),
                             tdd.get("max_parallelism", 128), tdd["job_id"], tdd.get("job_parameters"))
         ctx = TaskContext(tdd["job_id"], tdd["task_name"], tdd["subtask_index"], tdd["parallelism"],
                           tdd.get("max_parallelism", 128), tdd.get("attempt", 0), rc, tdd.get("config") or {},

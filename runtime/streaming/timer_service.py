@@ -14,7 +14,7 @@ import itertools
 import time
 from typing import Any, Callable
 
-from runtime.streaming.elements import MIN_WATERMARK
+from runtime.io.network.elements import MIN_WATERMARK
 
 
 def now_ms() -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from runtime.datastream.window import MAX_LONG, MergingWindowAssigner, TriggerResult, Window
+from runtime.common.windowing import MAX_LONG, TriggerResult, Window
 from runtime.streaming.aligned_windows import AlignedWindowPath
 from runtime.streaming.operators import StreamOperator
 from runtime.streaming.process_operators import Emitter, TimerDriven
@@ -158,8 +158,13 @@ class WindowOperator(AlignedWindowPath, TimerDriven, StreamOperator):
 
     def __init__(self, name: str, assigner: Any, trigger: Any, kind: str, function: Any = None,
                  window_function: Any = None, allowed_lateness: int = 0, late_tag: str | None = None,
-                 all_windows: bool = False, output_type: Any = None) -> None:
+                 all_windows: bool = False, output_type: Any = None, merging: bool = False,
+                 aligned: bool = False) -> None:
         super().__init__(name)
+        #: decided by the API when it builds the operator (the assigner is a MergingWindowAssigner;
+        #: tumbling/sliding event-time windows with the default EventTimeTrigger take the aligned path)
+        self.merging = merging
+        self.aligned = aligned
         self.assigner = assigner
         self.trigger = trigger
         self.kind = kind
@@ -188,10 +193,9 @@ class WindowOperator(AlignedWindowPath, TimerDriven, StreamOperator):
         self.emitter = Emitter(self)
         self.current_window: Window | None = None
         self.event_time = self.assigner.is_event_time()
-        self.merging = isinstance(self.assigner, MergingWindowAssigner)
         if self.kind == REDUCE:
             self._reduce = getattr(self.function, "reduce", self.function)
-        self._aligned = self._aligned_event_time()
+        self._aligned = self.aligned
         if self._aligned:
             self.process_batch = self._process_aligned
             self.timers.on_event_time = self._on_event_time_aligned

@@ -18,7 +18,7 @@ from pathlib import Path
 from runtime.configuration import options as opts
 from runtime.configuration.errors import ConfigurationError
 from runtime.configuration.loader import find_conf_dir, load_configuration
-from runtime.entrypoint.process_utils import common_args, remove_pid_file, setup_logging, write_pid_file
+from runtime.util.process_utils import common_args, remove_pid_file, setup_logging, write_pid_file
 
 log = logging.getLogger("runtime.taskexecutor")
 

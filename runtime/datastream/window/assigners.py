@@ -8,7 +8,7 @@ from runtime.common.time import Time
 from runtime.datastream.window.triggers import (
     CountTrigger, EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger, PurgingTrigger, Trigger,
 )
-from runtime.datastream.window.windows import MAX_LONG, CountWindow, GlobalWindow, TimeWindow, Window, _ms
+from runtime.common.windowing import MAX_LONG, CountWindow, GlobalWindow, TimeWindow, Window, _ms
 
 
 def _require_timestamp(timestamp: Any) -> None:

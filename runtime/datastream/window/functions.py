@@ -4,7 +4,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, Iterable
 
-from runtime.datastream.window.windows import Window
+from runtime.common.windowing import Window
 
 
 class WindowFunction(ABC):

@@ -2,23 +2,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from enum import Enum
 from typing import Any
 
-from runtime.datastream.window.windows import Window, _ms
-
-
-class TriggerResult(Enum):
-    CONTINUE = (False, False)
-    FIRE_AND_PURGE = (True, True)
-    FIRE = (True, False)
-    PURGE = (False, True)
-
-    def is_fire(self) -> bool:
-        return self.value[0]
-
-    def is_purge(self) -> bool:
-        return self.value[1]
+from runtime.common.windowing import TriggerResult, Window, _ms
 
 
 class Trigger(ABC):

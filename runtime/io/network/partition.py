@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
-from runtime.streaming.elements import END_OF_PARTITION
+from runtime.io.network.elements import END_OF_PARTITION
 
 if TYPE_CHECKING:
     from runtime.io.network.input_gate import InputGate

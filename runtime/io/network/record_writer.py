@@ -12,12 +12,12 @@ import random
 from typing import Any, Callable
 
 from runtime.io.network.partition import ResultSubpartition
+from runtime.common.errors import UserFunctionError
 from runtime.state.key_groups import KeyChannelCache
-from runtime.streaming.elements import DATA, END_OF_PARTITION, IDLE, WATERMARK
-from runtime.streaming.output import Output
+from runtime.io.network.elements import DATA, END_OF_PARTITION, IDLE, WATERMARK
 
 
-class RecordWriter(Output):
+class RecordWriter:
     def __init__(self, partitioner: Any, subpartitions: list[ResultSubpartition], batch_size: int,
                  is_cancelled: Callable[[], bool], subtask_index: int = 0) -> None:
         self.partitioner = partitioner
@@ -94,7 +94,6 @@ class RecordWriter(Output):
         try:
             keys = [kf(v) for v in values]
         except Exception as exc:
-            from runtime.streaming.operators import UserFunctionError
             target = getattr(self.partitioner, "target_name", "the keyed operator")
             raise UserFunctionError(f"the key selector of key_by() before '{target}' failed: "
                                     f"{type(exc).__name__}: {exc}") from exc
