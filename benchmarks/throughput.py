@@ -287,7 +287,7 @@ def run_cmd(res: Result, cmd: list[str], shape: str, n: int, timeout: float, cwd
     res.add(n, dt, float(m.group(1)) if m else None, cpu)
 
 
-def fmt_rate(r: float | None, res: "Result | None" = None) -> str:
+def fmt_rate(r: float | None, res: Result | None = None) -> str:
     if r is not None:
         return f"{r:,.0f}"
     if res is not None and not res.errors:

@@ -17,7 +17,11 @@ from runtime.common import Types, WatermarkStrategy
 from runtime.common.serialization import Encoder
 from runtime.datastream import RuntimeExecutionMode, StreamExecutionEnvironment
 from runtime.datastream.connectors.file_system import (
-    BucketAssigner, FileSink, FileSource, OutputFileConfig, StreamFormat,
+    BucketAssigner,
+    FileSink,
+    FileSource,
+    OutputFileConfig,
+    StreamFormat,
 )
 
 README = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "README.md")

@@ -10,7 +10,10 @@ from runtime.common import Types
 from runtime.datastream import KeyedProcessFunction, StreamExecutionEnvironment
 from runtime.datastream.functions import AggregateFunction
 from runtime.datastream.state import (
-    AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor,
+    AggregatingStateDescriptor,
+    ListStateDescriptor,
+    MapStateDescriptor,
+    ReducingStateDescriptor,
     ValueStateDescriptor,
 )
 

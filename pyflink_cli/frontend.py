@@ -29,7 +29,7 @@ class CliFrontend:
     dynamic: list[str]
 
     @classmethod
-    def load(cls, conf_dir: str | None, dynamic: list[str] | None, overrides: dict[str, Any] | None = None) -> "CliFrontend":
+    def load(cls, conf_dir: str | None, dynamic: list[str] | None, overrides: dict[str, Any] | None = None) -> CliFrontend:
         dynamic = list(dynamic or [])
         try:
             found = find_conf_dir(conf_dir)

@@ -28,7 +28,7 @@ class PackagedProgram:
     pyfiles: list[Path] = field(default_factory=list)
 
     @classmethod
-    def create(cls, entry: str, args: list[str], pyfiles: str | None) -> "PackagedProgram":
+    def create(cls, entry: str, args: list[str], pyfiles: str | None) -> PackagedProgram:
         path = Path(entry)
         if not path.exists():
             raise CliError(f"job file '{entry}' does not exist")

@@ -29,17 +29,30 @@ from runtime.common import Duration, Types
 from runtime.common.time import Time
 from runtime.common.watermark_strategy import TimestampAssigner, WatermarkStrategy
 from runtime.datastream import (
-    KeyedProcessFunction, ProcessFunction, SourceFunction, StreamExecutionEnvironment,
+    KeyedProcessFunction,
+    ProcessFunction,
+    SourceFunction,
+    StreamExecutionEnvironment,
 )
 from runtime.datastream.connectors.number_seq import NumberSequenceSource
 from runtime.datastream.functions import (
-    AggregateFunction, BroadcastProcessFunction, CoFlatMapFunction, CoMapFunction, CoProcessFunction,
-    KeyedBroadcastProcessFunction, KeyedCoProcessFunction, MapFunction,
+    AggregateFunction,
+    BroadcastProcessFunction,
+    CoFlatMapFunction,
+    CoMapFunction,
+    CoProcessFunction,
+    KeyedBroadcastProcessFunction,
+    KeyedCoProcessFunction,
+    MapFunction,
 )
 from runtime.datastream.output_tag import OutputTag
 from runtime.datastream.state import (
-    AggregatingStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor,
-    StateTtlConfig, ValueStateDescriptor,
+    AggregatingStateDescriptor,
+    ListStateDescriptor,
+    MapStateDescriptor,
+    ReducingStateDescriptor,
+    StateTtlConfig,
+    ValueStateDescriptor,
 )
 from runtime.datastream.time_domain import TimeDomain
 

@@ -23,7 +23,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 from conftest import ClusterEnv, free_port, wait_until
 
 HERE = Path(__file__).resolve().parent
@@ -82,6 +81,7 @@ def group(records: list) -> dict[str, list]:
 
 def run_embedded(params: dict, parallelism: int, interval_ms: int | None = None) -> dict[str, list]:
     import stream_jobs
+
     from runtime.common import Configuration
     from runtime.datastream import StreamExecutionEnvironment
 

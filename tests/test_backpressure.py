@@ -12,7 +12,6 @@ import json
 import time
 
 import psutil
-
 from conftest import ClusterEnv, wait_until
 
 JOB = """

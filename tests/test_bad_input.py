@@ -17,8 +17,8 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import ClusterEnv, write_job
+
 from runtime.common import Types
 from runtime.datastream import StreamExecutionEnvironment
 

@@ -17,14 +17,17 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, ClusterEnv
+from window_jobs import ids_of, run_script
+
 from runtime.common import Configuration, Duration, RuntimeExecutionMode, Time, Types, WatermarkStrategy
 from runtime.datastream import SourceFunction, StreamExecutionEnvironment
 from runtime.datastream.window import (
-    ProcessWindowFunction, TumblingEventTimeWindows, TumblingProcessingTimeWindows, WindowFunction,
+    ProcessWindowFunction,
+    TumblingEventTimeWindows,
+    TumblingProcessingTimeWindows,
+    WindowFunction,
 )
-from window_jobs import ids_of, run_script
 
 PARALLELISMS = (1, 2)
 MAX_WATERMARK = 2**63 - 1

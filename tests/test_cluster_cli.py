@@ -16,12 +16,26 @@ import time
 import uuid
 
 import pytest
-
 from conftest import ClusterEnv, free_port, wait_until, write_job
 from helpers_cli import (
-    FAILING_JOB, FAILING_MESSAGE, JOB_FIELDS, STATUS_FIELDS, UNBOUNDED_JOB, UNBOUNDED_JOB_NAME,
-    WORD_COUNT, assert_one_line_error, assert_word_counts, describe, jobs_json, pid_file_entries, read_logs,
-    status_json, submitted_job_id, timed, wait_idle, wait_job_state,
+    FAILING_JOB,
+    FAILING_MESSAGE,
+    JOB_FIELDS,
+    STATUS_FIELDS,
+    UNBOUNDED_JOB,
+    UNBOUNDED_JOB_NAME,
+    WORD_COUNT,
+    assert_one_line_error,
+    assert_word_counts,
+    describe,
+    jobs_json,
+    pid_file_entries,
+    read_logs,
+    status_json,
+    submitted_job_id,
+    timed,
+    wait_idle,
+    wait_job_state,
 )
 
 

@@ -8,10 +8,16 @@ import os
 import signal
 
 import psutil
-
 from conftest import ClusterEnv, wait_until, write_job
 from helpers_cli import (
-    UNBOUNDED_JOB, describe, pid_file_entries, read_logs, status_json, submitted_job_id, timed, wait_job_state,
+    UNBOUNDED_JOB,
+    describe,
+    pid_file_entries,
+    read_logs,
+    status_json,
+    submitted_job_id,
+    timed,
+    wait_job_state,
 )
 
 

@@ -15,7 +15,6 @@ import random
 from collections import Counter, defaultdict
 
 import pytest
-
 from stream_support import PARALLELISMS, Files, jsonable, per_key, run, stream_cluster  # noqa: F401
 
 MODES = ("embedded", "cluster")

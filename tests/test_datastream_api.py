@@ -19,12 +19,22 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, wait_until
+
 from runtime.common import Configuration, JobExecutionResult, JobID, JobStatus, Row, Types
 from runtime.datastream import (
-    FilterFunction, FlatMapFunction, KeyedProcessFunction, KeySelector, MapFunction, Partitioner,
-    ProcessFunction, ReduceFunction, RuntimeContext, SinkFunction, SourceFunction, StreamExecutionEnvironment,
+    FilterFunction,
+    FlatMapFunction,
+    KeyedProcessFunction,
+    KeySelector,
+    MapFunction,
+    Partitioner,
+    ProcessFunction,
+    ReduceFunction,
+    RuntimeContext,
+    SinkFunction,
+    SourceFunction,
+    StreamExecutionEnvironment,
 )
 from runtime.datastream.connectors.number_seq import NumberSequenceSource
 

@@ -17,7 +17,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 from stream_support import PARALLELISMS, Files, jsonable, per_key, run, stream_cluster  # noqa: F401
 
 MIN_WM = -(2 ** 63)

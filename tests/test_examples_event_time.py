@@ -14,7 +14,6 @@ import sys
 from collections import defaultdict
 
 import pytest
-
 from conftest import EXAMPLES, REPO
 from stream_support import stream_cluster  # noqa: F401
 

@@ -13,15 +13,22 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import wait_until
+
 from runtime.common import Duration, Types, WatermarkStrategy
 from runtime.common.serialization import Encoder, SimpleStringSchema
 from runtime.datastream import MapFunction, StreamExecutionEnvironment
-from runtime.datastream.connectors import FileSink as FileSinkExport, FileSource as FileSourceExport
+from runtime.datastream.connectors import FileSink as FileSinkExport
+from runtime.datastream.connectors import FileSource as FileSourceExport
 from runtime.datastream.connectors.datetime_format import compile_pattern, resolve_zone
 from runtime.datastream.connectors.file_system import (
-    BucketAssigner, FileEnumeratorProvider, FileSink, FileSource, OutputFileConfig, RollingPolicy, StreamFormat,
+    BucketAssigner,
+    FileEnumeratorProvider,
+    FileSink,
+    FileSource,
+    OutputFileConfig,
+    RollingPolicy,
+    StreamFormat,
 )
 from runtime.streaming.file_source import list_files, make_splits, read_lines
 
@@ -57,7 +64,7 @@ def make_tree(root: Path) -> Path:
     (root / "in" / ".hidden_dir").mkdir()
     (root / "in" / "_underscore_dir").mkdir()
     (root / "in" / "a.txt").write_text("to be or not to be\nthat is the question\n")
-    (root / "in" / "b.txt").write_bytes("crlf line one\r\ncrlf line two\r\nno newline at end".encode())
+    (root / "in" / "b.txt").write_bytes(b"crlf line one\r\ncrlf line two\r\nno newline at end")
     (root / "in" / "sub" / "c.txt").write_text("ünïcödé → ✓\n\nafter an empty line\n")
     (root / "in" / "sub" / "deeper" / "d.log").write_text("".join(f"line {i}\n" for i in range(2500)))
     (root / "in" / "sub" / "empty.txt").write_text("")

@@ -19,7 +19,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, ClusterEnv
 
 PARALLELISMS = (1, 2, 4)

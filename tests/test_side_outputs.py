@@ -12,7 +12,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 from stream_support import PARALLELISMS, per_key, run, stream_cluster  # noqa: F401
 
 MODES = ("embedded", "cluster")

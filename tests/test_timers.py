@@ -16,7 +16,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
 from stream_support import PARALLELISMS, Files, per_key, run, stream_cluster  # noqa: F401
 
 MODES = ("embedded", "cluster")

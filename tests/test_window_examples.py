@@ -19,7 +19,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, REPO, ClusterEnv, wait_until
 
 PREFIX = re.compile(r"^(\d+)> (.*)$")
@@ -255,8 +254,8 @@ def test_attached_output_relay_skips_nothing_when_the_long_poll_times_out(monkey
     import asyncio
     import types
 
-    from runtime.jobmaster import job_master as jm_module
     from runtime.common.job import JobStatus
+    from runtime.jobmaster import job_master as jm_module
 
     JobMaster = jm_module.JobMaster
     from runtime.jobmaster.output_relay import OutputRelay

@@ -14,16 +14,25 @@ import time
 from collections import Counter, defaultdict
 
 import pytest
+from window_jobs import ids_of, run_script
+from window_reference import WindowModel, make_script, session, sliding, tumbling
 
 from runtime.common import Time
 from runtime.datastream import SinkFunction, SourceFunction, StreamExecutionEnvironment
 from runtime.datastream.window import (
-    ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger, CountTrigger, EventTimeSessionWindows,
-    EventTimeTrigger, GlobalWindows, ProcessWindowFunction, PurgingTrigger, SlidingEventTimeWindows,
-    TumblingEventTimeWindows, TumblingProcessingTimeWindows, WindowFunction,
+    ContinuousEventTimeTrigger,
+    ContinuousProcessingTimeTrigger,
+    CountTrigger,
+    EventTimeSessionWindows,
+    EventTimeTrigger,
+    GlobalWindows,
+    ProcessWindowFunction,
+    PurgingTrigger,
+    SlidingEventTimeWindows,
+    TumblingEventTimeWindows,
+    TumblingProcessingTimeWindows,
+    WindowFunction,
 )
-from window_jobs import ids_of, run_script
-from window_reference import WindowModel, make_script, session, sliding, tumbling
 
 PARALLELISMS = (1, 2)
 

@@ -15,28 +15,46 @@ from __future__ import annotations
 import ast
 import json
 import os
-import re
 import pickle
+import re
 import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 
 import pytest
-
 from conftest import REPO, ClusterEnv
-from runtime.common import Duration, Time, WatermarkStrategy
-from runtime.datastream import AggregateFunction, ProcessFunction, SinkFunction, SourceFunction, \
-    StreamExecutionEnvironment
-from runtime.datastream import window as win
-from runtime.datastream.window import (
-    AllWindowFunction, CountTrigger, CountWindow, EventTimeSessionWindows, EventTimeTrigger, GlobalWindow,
-    GlobalWindows, ProcessingTimeSessionWindows, ProcessingTimeTrigger,
-    ProcessWindowFunction, PurgingTrigger, SlidingEventTimeWindows, SlidingProcessingTimeWindows, TimeWindow,
-    TumblingEventTimeWindows, TumblingProcessingTimeWindows, WindowFunction,
-)
 from window_jobs import MATRIX_JOB, check_matrix, check_order, expected_matrix, ids_of, run_script
 from window_reference import WindowModel, make_script, session, sliding, tumbling
+
+from runtime.common import Duration, Time, WatermarkStrategy
+from runtime.datastream import (
+    AggregateFunction,
+    ProcessFunction,
+    SinkFunction,
+    SourceFunction,
+    StreamExecutionEnvironment,
+)
+from runtime.datastream import window as win
+from runtime.datastream.window import (
+    AllWindowFunction,
+    CountTrigger,
+    CountWindow,
+    EventTimeSessionWindows,
+    EventTimeTrigger,
+    GlobalWindow,
+    GlobalWindows,
+    ProcessingTimeSessionWindows,
+    ProcessingTimeTrigger,
+    ProcessWindowFunction,
+    PurgingTrigger,
+    SlidingEventTimeWindows,
+    SlidingProcessingTimeWindows,
+    TimeWindow,
+    TumblingEventTimeWindows,
+    TumblingProcessingTimeWindows,
+    WindowFunction,
+)
 
 PARALLELISMS = (1, 2)
 SEED = 1
@@ -428,11 +446,12 @@ def test_window_contents_are_keyed_state_in_the_task_backend():
     """The window operator keeps its contents in the task's keyed state backend: a snapshot
     groups them by the key's key group, and a restore into a subtask owning half of the key
     groups keeps exactly the contents of its keys."""
-    from runtime.streaming.runtime_context import StreamingRuntimeContext
     from runtime.state.heap_keyed_state_backend import HeapKeyedStateBackend
     from runtime.state.key_groups import assign_to_key_group, key_group_range
+    from runtime.streaming.runtime_context import StreamingRuntimeContext
     from runtime.streaming.stream_task import TaskContext
-    from runtime.streaming.window_operator import LIST, WindowOperator
+    from runtime.streaming.window_contents import LIST
+    from runtime.streaming.window_operator import WindowOperator
 
     class Out:
         def __init__(self):
@@ -798,8 +817,8 @@ def ast_literal(line: str):
 def _harness(assigner, trigger, kind, function=None, window_function=None):
     """A WindowOperator in a task-like context with its own keyed state backend; returns
     (operator, list of emitted records)."""
-    from runtime.streaming.runtime_context import StreamingRuntimeContext
     from runtime.state.heap_keyed_state_backend import HeapKeyedStateBackend
+    from runtime.streaming.runtime_context import StreamingRuntimeContext
     from runtime.streaming.stream_task import TaskContext
     from runtime.streaming.window_operator import WindowOperator
 
@@ -832,7 +851,7 @@ def test_processing_time_window_fires_only_after_its_last_millisecond(monkeypatc
     timers by 1 ms), so an element processed at T = window.max_timestamp() still joins that
     window and the window fires once, with everything. Clock driven by the test."""
     from runtime.streaming import window_operator
-    from runtime.streaming.window_operator import LIST
+    from runtime.streaming.window_contents import LIST
 
     clock = {"now": 1_250}
     monkeypatch.setattr(window_operator, "now_ms", lambda: clock["now"])

@@ -27,8 +27,9 @@ elements.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 MAX = 2**63 - 1
 MIN = -(2**63)

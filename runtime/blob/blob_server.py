@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from runtime.util.files import atomic_write
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.service import RpcService
+from runtime.util.files import atomic_write
 
 NAME = "blobserver"
 

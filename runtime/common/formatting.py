@@ -45,7 +45,8 @@ from __future__ import annotations
 import datetime as _dt
 import decimal as _decimal
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from runtime.common.java_format import (
     java_double_to_string,

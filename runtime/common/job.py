@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from enum import Enum
 from functools import total_ordering
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = [
     "JobID",
@@ -150,7 +151,7 @@ class JobStatus(Enum):
     def __str__(self) -> str:
         return self.value
 
-    def result(self, timeout: float | None = None) -> "JobStatus":
+    def result(self, timeout: float | None = None) -> JobStatus:
         """``job_client.get_job_status().result()`` as in PyFlink: the status is already known."""
         return self
 

@@ -50,7 +50,7 @@ class JobClient:
     def get_job_status(self) -> JobStatus:
         return JobStatus[self._gateway.request_job(self._job_id)["state"]]
 
-    def cancel(self) -> "CompletedFuture":
+    def cancel(self) -> CompletedFuture:
         self._gateway.cancel_job(self._job_id)
         return CompletedFuture(None)
 

@@ -26,8 +26,9 @@ Deliberate choices where PyFlink's own behaviour is odd or undocumented:
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from enum import Enum
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 __all__ = ["Row", "RowKind"]
 

@@ -15,7 +15,8 @@ A custom encoder can subclass :class:`Encoder` and override :meth:`Encoder.encod
 from __future__ import annotations
 
 import codecs
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["Encoder", "SerializationSchema", "DeserializationSchema", "SimpleStringSchema"]
 
@@ -35,7 +36,7 @@ class Encoder:
         self._codec = _check_charset(charset_name)
 
     @staticmethod
-    def simple_string_encoder(charset_name: str = "UTF-8") -> "Encoder":
+    def simple_string_encoder(charset_name: str = "UTF-8") -> Encoder:
         """The record's string form plus a line feed, encoded in ``charset_name``."""
         return SimpleStringEncoder(charset_name)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from enum import Enum
-from typing import Any, Iterable
+from typing import Any
 
 
 class StateTtlConfig:
@@ -20,24 +21,24 @@ class StateTtlConfig:
     class TtlTimeCharacteristic(Enum):
         ProcessingTime = 0
 
-    def __init__(self, ttl_ms: int, update_type: "StateTtlConfig.UpdateType",
-                 state_visibility: "StateTtlConfig.StateVisibility") -> None:
+    def __init__(self, ttl_ms: int, update_type: StateTtlConfig.UpdateType,
+                 state_visibility: StateTtlConfig.StateVisibility) -> None:
         self.ttl_ms = ttl_ms
         self.update_type = update_type
         self.state_visibility = state_visibility
 
     @staticmethod
-    def new_builder(ttl: Any) -> "StateTtlConfig.Builder":
+    def new_builder(ttl: Any) -> StateTtlConfig.Builder:
         return StateTtlConfig.Builder(ttl)
 
     def get_ttl(self) -> Any:
         from runtime.common.time import Time
         return Time.milliseconds(self.ttl_ms)
 
-    def get_update_type(self) -> "StateTtlConfig.UpdateType":
+    def get_update_type(self) -> StateTtlConfig.UpdateType:
         return self.update_type
 
-    def get_state_visibility(self) -> "StateTtlConfig.StateVisibility":
+    def get_state_visibility(self) -> StateTtlConfig.StateVisibility:
         return self.state_visibility
 
     def is_enabled(self) -> bool:
@@ -49,49 +50,49 @@ class StateTtlConfig:
             self._update = StateTtlConfig.UpdateType.OnCreateAndWrite
             self._visibility = StateTtlConfig.StateVisibility.NeverReturnExpired
 
-        def set_update_type(self, update_type: "StateTtlConfig.UpdateType") -> "StateTtlConfig.Builder":
+        def set_update_type(self, update_type: StateTtlConfig.UpdateType) -> StateTtlConfig.Builder:
             self._update = update_type
             return self
 
-        def update_ttl_on_create_and_write(self) -> "StateTtlConfig.Builder":
+        def update_ttl_on_create_and_write(self) -> StateTtlConfig.Builder:
             return self.set_update_type(StateTtlConfig.UpdateType.OnCreateAndWrite)
 
-        def update_ttl_on_read_and_write(self) -> "StateTtlConfig.Builder":
+        def update_ttl_on_read_and_write(self) -> StateTtlConfig.Builder:
             return self.set_update_type(StateTtlConfig.UpdateType.OnReadAndWrite)
 
-        def set_state_visibility(self, visibility: "StateTtlConfig.StateVisibility") -> "StateTtlConfig.Builder":
+        def set_state_visibility(self, visibility: StateTtlConfig.StateVisibility) -> StateTtlConfig.Builder:
             self._visibility = visibility
             return self
 
-        def return_expired_if_not_cleaned_up(self) -> "StateTtlConfig.Builder":
+        def return_expired_if_not_cleaned_up(self) -> StateTtlConfig.Builder:
             return self.set_state_visibility(StateTtlConfig.StateVisibility.ReturnExpiredIfNotCleanedUp)
 
-        def never_return_expired(self) -> "StateTtlConfig.Builder":
+        def never_return_expired(self) -> StateTtlConfig.Builder:
             return self.set_state_visibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
 
-        def set_ttl_time_characteristic(self, characteristic: Any) -> "StateTtlConfig.Builder":
+        def set_ttl_time_characteristic(self, characteristic: Any) -> StateTtlConfig.Builder:
             return self
 
-        def use_processing_time(self) -> "StateTtlConfig.Builder":
+        def use_processing_time(self) -> StateTtlConfig.Builder:
             return self
 
-        def set_ttl(self, ttl: Any) -> "StateTtlConfig.Builder":
+        def set_ttl(self, ttl: Any) -> StateTtlConfig.Builder:
             self._ttl_ms = int(ttl.to_milliseconds()) if hasattr(ttl, "to_milliseconds") else int(ttl)
             return self
 
-        def cleanup_full_snapshot(self) -> "StateTtlConfig.Builder":
+        def cleanup_full_snapshot(self) -> StateTtlConfig.Builder:
             return self
 
-        def cleanup_incrementally(self, cleanup_size: int = 5, run_cleanup_for_every_record: bool = False) -> "StateTtlConfig.Builder":
+        def cleanup_incrementally(self, cleanup_size: int = 5, run_cleanup_for_every_record: bool = False) -> StateTtlConfig.Builder:
             return self
 
-        def cleanup_in_rocksdb_compact_filter(self, query_time_after_num_entries: int = 1000) -> "StateTtlConfig.Builder":
+        def cleanup_in_rocksdb_compact_filter(self, query_time_after_num_entries: int = 1000) -> StateTtlConfig.Builder:
             return self
 
-        def disable_cleanup_in_background(self) -> "StateTtlConfig.Builder":
+        def disable_cleanup_in_background(self) -> StateTtlConfig.Builder:
             return self
 
-        def build(self) -> "StateTtlConfig":
+        def build(self) -> StateTtlConfig:
             return StateTtlConfig(self._ttl_ms, self._update, self._visibility)
 
 

@@ -20,7 +20,8 @@ import datetime as _dt
 import decimal as _decimal
 import math
 import numbers
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from runtime.common.row import Row
 from runtime.common.time import Instant

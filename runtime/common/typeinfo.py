@@ -28,8 +28,9 @@ on PyFlink.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from runtime.common.typecheck import (
     BASIC_CHECKS,

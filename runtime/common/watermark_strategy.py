@@ -25,31 +25,31 @@ class WatermarkStrategy:
         self.idleness_ms: int | None = None
 
     @staticmethod
-    def for_monotonous_timestamps() -> "WatermarkStrategy":
+    def for_monotonous_timestamps() -> WatermarkStrategy:
         return WatermarkStrategy("bounded", 0)
 
     @staticmethod
-    def for_bounded_out_of_orderness(max_out_of_orderness: Any) -> "WatermarkStrategy":
+    def for_bounded_out_of_orderness(max_out_of_orderness: Any) -> WatermarkStrategy:
         return WatermarkStrategy("bounded", _millis(max_out_of_orderness))
 
     @staticmethod
-    def no_watermarks() -> "WatermarkStrategy":
+    def no_watermarks() -> WatermarkStrategy:
         return WatermarkStrategy("none")
 
-    def with_timestamp_assigner(self, timestamp_assigner: Any) -> "WatermarkStrategy":
+    def with_timestamp_assigner(self, timestamp_assigner: Any) -> WatermarkStrategy:
         out = self._copy()
         out.timestamp_assigner = timestamp_assigner
         return out
 
-    def with_idleness(self, idle_timeout: Any) -> "WatermarkStrategy":
+    def with_idleness(self, idle_timeout: Any) -> WatermarkStrategy:
         out = self._copy()
         out.idleness_ms = _millis(idle_timeout)
         return out
 
-    def with_watermark_alignment(self, *args: Any, **kwargs: Any) -> "WatermarkStrategy":
+    def with_watermark_alignment(self, *args: Any, **kwargs: Any) -> WatermarkStrategy:
         return self._copy()
 
-    def _copy(self) -> "WatermarkStrategy":
+    def _copy(self) -> WatermarkStrategy:
         out = WatermarkStrategy(self.kind, self.out_of_orderness_ms)
         out.timestamp_assigner = self.timestamp_assigner
         out.idleness_ms = self.idleness_ms

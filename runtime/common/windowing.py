@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from enum import Enum
-from typing import Any, Iterable
+from typing import Any
 
 MAX_LONG = 2**63 - 1
 
@@ -33,7 +33,7 @@ class TimeWindow(tuple, Window):
 
     __slots__ = ()
 
-    def __new__(cls, start: int, end: int) -> "TimeWindow":
+    def __new__(cls, start: int, end: int) -> TimeWindow:
         return tuple.__new__(cls, (start, end))
 
     def __getnewargs__(self) -> tuple[int, int]:
@@ -50,10 +50,10 @@ class TimeWindow(tuple, Window):
     def max_timestamp(self) -> int:
         return self[1] - 1
 
-    def intersects(self, other: "TimeWindow") -> bool:
+    def intersects(self, other: TimeWindow) -> bool:
         return self[0] <= other[1] and self[1] >= other[0]
 
-    def cover(self, other: "TimeWindow") -> "TimeWindow":
+    def cover(self, other: TimeWindow) -> TimeWindow:
         return TimeWindow(min(self[0], other[0]), max(self[1], other[1]))
 
     @staticmethod
@@ -79,7 +79,7 @@ class CountWindow(Window):
     def __hash__(self) -> int:
         return hash(("count", self.id))
 
-    def __lt__(self, other: "CountWindow") -> bool:
+    def __lt__(self, other: CountWindow) -> bool:
         return self.id < other.id
 
     def __repr__(self) -> str:
@@ -87,15 +87,15 @@ class CountWindow(Window):
 
 
 class GlobalWindow(Window):
-    _instance: "GlobalWindow | None" = None
+    _instance: GlobalWindow | None = None
 
-    def __new__(cls) -> "GlobalWindow":
+    def __new__(cls) -> GlobalWindow:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
 
     @staticmethod
-    def get() -> "GlobalWindow":
+    def get() -> GlobalWindow:
         return GlobalWindow()
 
     def max_timestamp(self) -> int:

@@ -22,8 +22,9 @@ spellings follow Flink's ``TimeUtils`` and ``MemorySize`` (``"10 s"``,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from runtime.configuration.errors import ConfigurationError
 

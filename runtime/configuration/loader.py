@@ -19,20 +19,21 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 try:  # Python 3.11+
     import tomllib as _toml
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as _toml  # type: ignore[no-redef]
 
-from runtime.configuration.configuration import Configuration
 from runtime.configuration.config_option import (
     ConfigOption,
     format_duration_ms,
     format_memory_bytes,
 )
+from runtime.configuration.configuration import Configuration
 from runtime.configuration.errors import ConfigurationError
 from runtime.configuration.options import ALL_OPTIONS, option_for_key
 

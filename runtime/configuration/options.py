@@ -16,8 +16,8 @@ from __future__ import annotations
 import getpass
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from runtime.configuration.config_option import ConfigOption
 

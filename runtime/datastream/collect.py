@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pickle
 from collections import deque
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from runtime.common.job_client import JobClient, JobExecutionException
 from runtime.streaming.operators import StreamOperator
@@ -31,7 +32,7 @@ class CollectResultIterator(Iterator[Any]):
         self.offset = 0
         self.done = False
 
-    def __iter__(self) -> "CollectResultIterator":
+    def __iter__(self) -> CollectResultIterator:
         return self
 
     def __next__(self) -> Any:
@@ -57,7 +58,7 @@ class CollectResultIterator(Iterator[Any]):
                 pass
             self.done = True
 
-    def __enter__(self) -> "CollectResultIterator":
+    def __enter__(self) -> CollectResultIterator:
         return self
 
     def __exit__(self, *exc: object) -> None:

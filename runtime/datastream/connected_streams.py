@@ -11,8 +11,8 @@ if TYPE_CHECKING:
     from runtime.datastream.data_stream import DataStream
 
 
-def _two_input(first: "DataStream", t1: Transformation, t2: Transformation, name: str, operator: Any,
-               output_type: Any) -> "DataStream":
+def _two_input(first: DataStream, t1: Transformation, t2: Transformation, name: str, operator: Any,
+               output_type: Any) -> DataStream:
     from runtime.datastream.data_stream import DataStream
     t = Transformation(name, operator, [t1, t2], output_type=output_type, two_input=True)
     first._env._add_transformation(t)
@@ -20,11 +20,11 @@ def _two_input(first: "DataStream", t1: Transformation, t2: Transformation, name
 
 
 class ConnectedStreams:
-    def __init__(self, stream1: "DataStream", stream2: "DataStream") -> None:
+    def __init__(self, stream1: DataStream, stream2: DataStream) -> None:
         self.stream1 = stream1
         self.stream2 = stream2
 
-    def key_by(self, key_selector1: Any, key_selector2: Any, key_type: Any = None) -> "ConnectedStreams":
+    def key_by(self, key_selector1: Any, key_selector2: Any, key_type: Any = None) -> ConnectedStreams:
         return ConnectedStreams(self.stream1.key_by(key_selector1, key_type),
                                 self.stream2.key_by(key_selector2, key_type))
 
@@ -36,21 +36,21 @@ class ConnectedStreams:
     def _inputs(self) -> tuple[Transformation, Transformation]:
         return self.stream1._transformation, self.stream2._transformation
 
-    def map(self, func: Any, output_type: Any = None) -> "DataStream":
+    def map(self, func: Any, output_type: Any = None) -> DataStream:
         from runtime.streaming import co_operators as co
         if not isinstance(func, fns.CoMapFunction):
             raise TypeError(f"ConnectedStreams.map() takes a CoMapFunction, got {type(func).__name__}")
         return _two_input(self.stream1, *self._inputs(), "Co-Map", co.CoMapOperator("Co-Map", func, output_type),
                           output_type)
 
-    def flat_map(self, func: Any, output_type: Any = None) -> "DataStream":
+    def flat_map(self, func: Any, output_type: Any = None) -> DataStream:
         from runtime.streaming import co_operators as co
         if not isinstance(func, fns.CoFlatMapFunction):
             raise TypeError(f"ConnectedStreams.flat_map() takes a CoFlatMapFunction, got {type(func).__name__}")
         return _two_input(self.stream1, *self._inputs(), "Co-Flat Map",
                           co.CoFlatMapOperator("Co-Flat Map", func, output_type), output_type)
 
-    def process(self, func: Any, output_type: Any = None) -> "DataStream":
+    def process(self, func: Any, output_type: Any = None) -> DataStream:
         from runtime.streaming import co_operators as co
         if isinstance(func, fns.KeyedCoProcessFunction):
             if not self._keyed:
@@ -68,18 +68,18 @@ class ConnectedStreams:
 class BroadcastStream:
     """``DataStream.broadcast(MapStateDescriptor, ...)``: every subtask sees every element."""
 
-    def __init__(self, stream: "DataStream", descriptors: list) -> None:
+    def __init__(self, stream: DataStream, descriptors: list) -> None:
         self.stream = stream
         self.descriptors = descriptors
         self._transformation = stream._partition(StreamPartitioner("BROADCAST"))._transformation
 
 
 class BroadcastConnectedStream:
-    def __init__(self, non_broadcast: "DataStream", broadcast: BroadcastStream) -> None:
+    def __init__(self, non_broadcast: DataStream, broadcast: BroadcastStream) -> None:
         self.non_broadcast_stream = non_broadcast
         self.broadcast_stream = broadcast
 
-    def process(self, func: Any, output_type: Any = None) -> "DataStream":
+    def process(self, func: Any, output_type: Any = None) -> DataStream:
         from runtime.datastream.data_stream import KeyedStream
         from runtime.streaming import co_operators as co
         keyed = isinstance(self.non_broadcast_stream, KeyedStream)

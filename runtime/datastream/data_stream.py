@@ -1,7 +1,8 @@
 """DataStream, KeyedStream: PyFlink's DataStream API recording Transformations."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from runtime.datastream import functions as fns
 from runtime.datastream.aggregations import MinMaxAggregator, SumAggregator
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class DataStream:
-    def __init__(self, env: "StreamExecutionEnvironment", transformation: Transformation) -> None:
+    def __init__(self, env: StreamExecutionEnvironment, transformation: Transformation) -> None:
         self._env = env
         self._transformation = transformation
 
@@ -22,23 +23,23 @@ class DataStream:
     def get_name(self) -> str:
         return self._transformation.name
 
-    def name(self, name: str) -> "DataStream":
+    def name(self, name: str) -> DataStream:
         self._transformation.name = name
         if self._transformation.operator is not None:
             self._transformation.operator.name = name
         return self
 
-    def uid(self, uid: str) -> "DataStream":
+    def uid(self, uid: str) -> DataStream:
         self._transformation.uid = uid
         return self
 
-    def set_uid_hash(self, uid_hash: str) -> "DataStream":
+    def set_uid_hash(self, uid_hash: str) -> DataStream:
         return self.uid(uid_hash)
 
     def get_type(self) -> Any:
         return self._transformation.output_type
 
-    def set_parallelism(self, parallelism: int) -> "DataStream":
+    def set_parallelism(self, parallelism: int) -> DataStream:
         if self._transformation.non_parallel and parallelism != 1:
             raise ValueError(f"operator '{self._transformation.name}' is non-parallel: its parallelism must be 1")
         if parallelism < 1:
@@ -46,65 +47,65 @@ class DataStream:
         self._transformation.parallelism = parallelism
         return self
 
-    def set_max_parallelism(self, max_parallelism: int) -> "DataStream":
+    def set_max_parallelism(self, max_parallelism: int) -> DataStream:
         if not 1 <= max_parallelism <= 32768:
             raise ValueError(f"max parallelism of '{self._transformation.name}' must be in 1..32768")
         self._transformation.max_parallelism = max_parallelism
         return self
 
-    def disable_chaining(self) -> "DataStream":
+    def disable_chaining(self) -> DataStream:
         self._transformation.chaining = CHAIN_NEVER
         return self
 
-    def start_new_chain(self) -> "DataStream":
+    def start_new_chain(self) -> DataStream:
         self._transformation.chaining = CHAIN_HEAD
         return self
 
-    def slot_sharing_group(self, slot_sharing_group: Any) -> "DataStream":
+    def slot_sharing_group(self, slot_sharing_group: Any) -> DataStream:
         self._transformation.slot_sharing_group = str(getattr(slot_sharing_group, "get_name", lambda: slot_sharing_group)())
         return self
 
-    def get_execution_environment(self) -> "StreamExecutionEnvironment":
+    def get_execution_environment(self) -> StreamExecutionEnvironment:
         return self._env
 
     # ------------------------------------------------------------------ building
     def _add(self, name: str, operator: Any, output_type: Any = None, inputs: list[Transformation] | None = None,
-             kind: str = "operator", cls: type | None = None) -> "DataStream":
+             kind: str = "operator", cls: type | None = None) -> DataStream:
         t = Transformation(name, operator, inputs or [self._transformation], output_type=output_type, kind=kind,
                            parallelism=None)
         self._env._add_transformation(t)
         return (cls or DataStream)(self._env, t)
 
-    def _partition(self, partitioner: StreamPartitioner) -> "DataStream":
+    def _partition(self, partitioner: StreamPartitioner) -> DataStream:
         t = Transformation(partitioner.kind, None, [self._transformation], kind="partition", partitioner=partitioner,
                            output_type=self._transformation.output_type)
         return DataStream(self._env, t)
 
-    def map(self, func: Any, output_type: Any = None) -> "DataStream":
+    def map(self, func: Any, output_type: Any = None) -> DataStream:
         f = fns.resolve(func, "map", "MapFunction")
         return self._add("Map", ops.MapOperator("Map", f, func, output_type), output_type)
 
-    def flat_map(self, func: Any, output_type: Any = None) -> "DataStream":
+    def flat_map(self, func: Any, output_type: Any = None) -> DataStream:
         f = fns.resolve(func, "flat_map", "FlatMapFunction")
         return self._add("Flat Map", ops.FlatMapOperator("Flat Map", f, func, output_type), output_type)
 
-    def filter(self, func: Any) -> "DataStream":
+    def filter(self, func: Any) -> DataStream:
         f = fns.resolve(func, "filter", "FilterFunction")
         return self._add("Filter", ops.FilterOperator("Filter", f, func), self._transformation.output_type)
 
-    def process(self, func: Any, output_type: Any = None) -> "DataStream":
+    def process(self, func: Any, output_type: Any = None) -> DataStream:
         from runtime.streaming.process_operators import ProcessOperator
         if not isinstance(func, fns.ProcessFunction):
             raise TypeError(f"process() takes a ProcessFunction, got {type(func).__name__}")
         return self._add("Process", ProcessOperator("Process", func, output_type), output_type)
 
-    def get_side_output(self, output_tag: Any) -> "DataStream":
+    def get_side_output(self, output_tag: Any) -> DataStream:
         t = Transformation(f"SideOutput: {output_tag.tag_id}", None, [self._transformation], kind="side_output",
                            output_type=output_tag.type_info)
         t.output_tag = output_tag.tag_id
         return DataStream(self._env, t)
 
-    def assign_timestamps_and_watermarks(self, watermark_strategy: Any) -> "DataStream":
+    def assign_timestamps_and_watermarks(self, watermark_strategy: Any) -> DataStream:
         from runtime.streaming.process_operators import TimestampsAndWatermarksOperator
         interval = self._env._auto_watermark_interval()
         op = TimestampsAndWatermarksOperator("Timestamps/Watermarks", watermark_strategy, interval)
@@ -118,12 +119,12 @@ class DataStream:
             return BroadcastConnectedStream(self, ds)
         return ConnectedStreams(self, ds)
 
-    def key_by(self, key_selector: Any, key_type: Any = None) -> "KeyedStream":
+    def key_by(self, key_selector: Any, key_type: Any = None) -> KeyedStream:
         f = fns.resolve(key_selector, "get_key", "KeySelector")
         part = self._partition(KeyGroupStreamPartitioner(f, self._env.get_max_parallelism()))
         return KeyedStream(self._env, part._transformation, self, f, key_type)
 
-    def union(self, *streams: "DataStream") -> "DataStream":
+    def union(self, *streams: DataStream) -> DataStream:
         t = Transformation("Union", None, [self._transformation] + [s._transformation for s in streams], kind="union",
                            output_type=self._transformation.output_type)
         return DataStream(self._env, t)
@@ -137,16 +138,16 @@ class DataStream:
         assigner = w.CountTumblingWindowAssigner(size) if not slide else w.CountSlidingWindowAssigner(size, slide)
         return self.window_all(assigner)
 
-    def rebalance(self) -> "DataStream":
+    def rebalance(self) -> DataStream:
         return self._partition(StreamPartitioner("REBALANCE"))
 
-    def rescale(self) -> "DataStream":
+    def rescale(self) -> DataStream:
         return self._partition(StreamPartitioner("RESCALE"))
 
-    def shuffle(self) -> "DataStream":
+    def shuffle(self) -> DataStream:
         return self._partition(StreamPartitioner("SHUFFLE"))
 
-    def forward(self) -> "DataStream":
+    def forward(self) -> DataStream:
         return self._partition(StreamPartitioner("FORWARD"))
 
     def broadcast(self, *broadcast_state_descriptors: Any) -> Any:
@@ -155,17 +156,17 @@ class DataStream:
             return BroadcastStream(self, list(broadcast_state_descriptors))
         return self._partition(StreamPartitioner("BROADCAST"))
 
-    def partition_custom(self, partitioner: Any, key_selector: Any) -> "DataStream":
+    def partition_custom(self, partitioner: Any, key_selector: Any) -> DataStream:
         pf = fns.resolve(partitioner, "partition", "Partitioner")
         kf = fns.resolve(key_selector, "get_key", "KeySelector")
         return self._partition(CustomPartitionerWrapper(pf, kf))
 
     # ------------------------------------------------------------------ sinks
-    def print(self, sink_identifier: str | None = None) -> "DataStreamSink":
+    def print(self, sink_identifier: str | None = None) -> DataStreamSink:
         op = ops.PrintSinkOperator("Print to Std. Out", self._transformation.output_type, sink_identifier)
         return DataStreamSink(self._add("Print to Std. Out", op, kind="sink")._transformation, self._env)
 
-    def add_sink(self, sink_func: Any) -> "DataStreamSink":
+    def add_sink(self, sink_func: Any) -> DataStreamSink:
         if isinstance(sink_func, fns.SinkFunction):
             op = ops.SinkOperator("Sink: Unnamed", sink_func)
         elif callable(sink_func):
@@ -174,7 +175,7 @@ class DataStream:
             raise TypeError(f"add_sink() takes a SinkFunction, got {type(sink_func).__name__}")
         return DataStreamSink(self._add("Sink: Unnamed", op, kind="sink")._transformation, self._env)
 
-    def sink_to(self, sink: Any) -> "DataStreamSink":
+    def sink_to(self, sink: Any) -> DataStreamSink:
         """Write the stream to a ``Sink`` connector (e.g. ``FileSink``); its operator is named
         ``Sink: Writer`` as in Flink."""
         create = getattr(sink, "create_operator", None)
@@ -196,28 +197,28 @@ class _CallableSink(fns.SinkFunction):
 
 
 class DataStreamSink:
-    def __init__(self, transformation: Transformation, env: "StreamExecutionEnvironment") -> None:
+    def __init__(self, transformation: Transformation, env: StreamExecutionEnvironment) -> None:
         self._transformation = transformation
         self._env = env
 
-    def name(self, name: str) -> "DataStreamSink":
+    def name(self, name: str) -> DataStreamSink:
         self._transformation.name = name
         self._transformation.operator.name = name
         return self
 
-    def uid(self, uid: str) -> "DataStreamSink":
+    def uid(self, uid: str) -> DataStreamSink:
         self._transformation.uid = uid
         return self
 
-    def set_parallelism(self, parallelism: int) -> "DataStreamSink":
+    def set_parallelism(self, parallelism: int) -> DataStreamSink:
         self._transformation.parallelism = parallelism
         return self
 
-    def disable_chaining(self) -> "DataStreamSink":
+    def disable_chaining(self) -> DataStreamSink:
         self._transformation.chaining = CHAIN_NEVER
         return self
 
-    def slot_sharing_group(self, slot_sharing_group: Any) -> "DataStreamSink":
+    def slot_sharing_group(self, slot_sharing_group: Any) -> DataStreamSink:
         self._transformation.slot_sharing_group = str(slot_sharing_group)
         return self
 
@@ -225,7 +226,7 @@ class DataStreamSink:
 class KeyedStream(DataStream):
     """A DataStream partitioned by key; its operators run keyed (state, rolling aggregates)."""
 
-    def __init__(self, env: "StreamExecutionEnvironment", transformation: Transformation, origin: DataStream,
+    def __init__(self, env: StreamExecutionEnvironment, transformation: Transformation, origin: DataStream,
                  key_fn: Callable[[Any], Any], key_type: Any = None) -> None:
         super().__init__(env, transformation)
         self._origin = origin
@@ -278,7 +279,7 @@ class KeyedStream(DataStream):
             raise TypeError(f"KeyedStream.process() takes a KeyedProcessFunction, got {type(func).__name__}")
         return self._add("KeyedProcess", KeyedProcessOperator("KeyedProcess", func, output_type), output_type)
 
-    def key_by(self, key_selector: Any, key_type: Any = None) -> "KeyedStream":
+    def key_by(self, key_selector: Any, key_type: Any = None) -> KeyedStream:
         return self._origin.key_by(key_selector, key_type)
 
     def window(self, window_assigner: Any) -> Any:
@@ -291,8 +292,8 @@ class KeyedStream(DataStream):
         assigner = w.CountTumblingWindowAssigner(size) if not slide else w.CountSlidingWindowAssigner(size, slide)
         return WindowedStream(self, assigner)
 
-    def set_parallelism(self, parallelism: int) -> "DataStream":
+    def set_parallelism(self, parallelism: int) -> DataStream:
         raise TypeError("cannot set the parallelism of a KeyedStream; set it on the operator after it")
 
-    def name(self, name: str) -> "DataStream":
+    def name(self, name: str) -> DataStream:
         raise TypeError("cannot name a KeyedStream; name the operator after it")

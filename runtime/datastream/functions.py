@@ -6,7 +6,8 @@ them to a bound method once, so the hot path calls the user's function directly.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from runtime.streaming.runtime_context import StreamingRuntimeContext
 
@@ -153,7 +154,7 @@ class ProcessFunction(Function):
         def timestamp(self) -> int | None: ...
 
     @abstractmethod
-    def process_element(self, value: Any, ctx: "ProcessFunction.Context"): ...
+    def process_element(self, value: Any, ctx: ProcessFunction.Context): ...
 
 
 class KeyedProcessFunction(Function):
@@ -172,9 +173,9 @@ class KeyedProcessFunction(Function):
         def time_domain(self): ...
 
     @abstractmethod
-    def process_element(self, value: Any, ctx: "KeyedProcessFunction.Context"): ...
+    def process_element(self, value: Any, ctx: KeyedProcessFunction.Context): ...
 
-    def on_timer(self, timestamp: int, ctx: "KeyedProcessFunction.OnTimerContext"):
+    def on_timer(self, timestamp: int, ctx: KeyedProcessFunction.OnTimerContext):
         pass
 
 
@@ -217,10 +218,10 @@ class CoProcessFunction(Function):
         def timer_service(self): ...
 
     @abstractmethod
-    def process_element1(self, value: Any, ctx: "CoProcessFunction.Context"): ...
+    def process_element1(self, value: Any, ctx: CoProcessFunction.Context): ...
 
     @abstractmethod
-    def process_element2(self, value: Any, ctx: "CoProcessFunction.Context"): ...
+    def process_element2(self, value: Any, ctx: CoProcessFunction.Context): ...
 
 
 class KeyedCoProcessFunction(Function):
@@ -239,12 +240,12 @@ class KeyedCoProcessFunction(Function):
         def time_domain(self): ...
 
     @abstractmethod
-    def process_element1(self, value: Any, ctx: "KeyedCoProcessFunction.Context"): ...
+    def process_element1(self, value: Any, ctx: KeyedCoProcessFunction.Context): ...
 
     @abstractmethod
-    def process_element2(self, value: Any, ctx: "KeyedCoProcessFunction.Context"): ...
+    def process_element2(self, value: Any, ctx: KeyedCoProcessFunction.Context): ...
 
-    def on_timer(self, timestamp: int, ctx: "KeyedCoProcessFunction.OnTimerContext"):
+    def on_timer(self, timestamp: int, ctx: KeyedCoProcessFunction.OnTimerContext):
         pass
 
 

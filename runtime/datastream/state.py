@@ -4,22 +4,22 @@ Defined in ``runtime.common.state`` so that the state backends use them without 
 the DataStream API (as Flink keeps them in its core module).
 """
 from runtime.common.state import (
-    StateTtlConfig,
-    StateDescriptor,
-    ValueStateDescriptor,
-    ListStateDescriptor,
-    MapStateDescriptor,
-    ReducingStateDescriptor,
-    AggregatingStateDescriptor,
-    State,
-    ValueState,
-    AppendingState,
-    ListState,
-    ReducingState,
     AggregatingState,
-    MapState,
-    ReadOnlyBroadcastState,
+    AggregatingStateDescriptor,
+    AppendingState,
     BroadcastState,
+    ListState,
+    ListStateDescriptor,
+    MapState,
+    MapStateDescriptor,
+    ReadOnlyBroadcastState,
+    ReducingState,
+    ReducingStateDescriptor,
+    State,
+    StateDescriptor,
+    StateTtlConfig,
+    ValueState,
+    ValueStateDescriptor,
 )
 
 __all__ = [

@@ -6,14 +6,15 @@ and otherwise a local environment that runs jobs on the embedded mini cluster.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from runtime.common.configuration import Configuration
 from runtime.common.job import JobExecutionResult, JobID
 from runtime.configuration import options as opts
 from runtime.datastream.data_stream import DataStream
 from runtime.datastream.functions import ParallelSourceFunction, SourceFunction
-from runtime.graph.job_graph import build_job_graph, execution_plan
+from runtime.graph.job_graph import build_job_graph
 from runtime.graph.stream_graph import GraphError, build_stream_graph
 from runtime.graph.transformation import Transformation
 from runtime.streaming.sources import CollectionSourceOperator, SourceFunctionOperator
@@ -41,7 +42,7 @@ class StreamExecutionEnvironment:
         self.last_job_id: str | None = None
 
     @staticmethod
-    def get_execution_environment(configuration: Configuration | None = None) -> "StreamExecutionEnvironment":
+    def get_execution_environment(configuration: Configuration | None = None) -> StreamExecutionEnvironment:
         if _context_executor_factory is not None:
             conf = Configuration(_context_configuration) if _context_configuration is not None else Configuration()
             if configuration is not None:
@@ -50,7 +51,7 @@ class StreamExecutionEnvironment:
         return StreamExecutionEnvironment(configuration)
 
     # ------------------------------------------------------------------ settings
-    def set_parallelism(self, parallelism: int) -> "StreamExecutionEnvironment":
+    def set_parallelism(self, parallelism: int) -> StreamExecutionEnvironment:
         if parallelism < 1:
             raise ValueError(f"parallelism must be at least 1, not {parallelism}")
         self._parallelism = parallelism
@@ -59,7 +60,7 @@ class StreamExecutionEnvironment:
     def get_parallelism(self) -> int:
         return self._parallelism
 
-    def set_max_parallelism(self, max_parallelism: int) -> "StreamExecutionEnvironment":
+    def set_max_parallelism(self, max_parallelism: int) -> StreamExecutionEnvironment:
         if not 1 <= max_parallelism <= 32768:
             raise ValueError(f"max parallelism must be in 1..32768, not {max_parallelism}")
         self._max_parallelism = max_parallelism
@@ -68,21 +69,21 @@ class StreamExecutionEnvironment:
     def get_max_parallelism(self) -> int:
         return self._max_parallelism
 
-    def set_buffer_timeout(self, timeout_millis: int) -> "StreamExecutionEnvironment":
+    def set_buffer_timeout(self, timeout_millis: int) -> StreamExecutionEnvironment:
         self._buffer_timeout = max(0, int(timeout_millis))
         return self
 
     def get_buffer_timeout(self) -> int:
         return self._buffer_timeout
 
-    def disable_operator_chaining(self) -> "StreamExecutionEnvironment":
+    def disable_operator_chaining(self) -> StreamExecutionEnvironment:
         self._chaining = False
         return self
 
     def is_chaining_enabled(self) -> bool:
         return self._chaining
 
-    def configure(self, configuration: Configuration) -> "StreamExecutionEnvironment":
+    def configure(self, configuration: Configuration) -> StreamExecutionEnvironment:
         self._config.add_all(configuration)
         if configuration.contains_key(opts.PARALLELISM_DEFAULT.key):
             self._parallelism = self._config.get(opts.PARALLELISM_DEFAULT)
@@ -102,7 +103,7 @@ class StreamExecutionEnvironment:
     def get_configuration(self) -> Configuration:
         return self._config
 
-    def enable_checkpointing(self, interval: int, mode: Any = None) -> "StreamExecutionEnvironment":
+    def enable_checkpointing(self, interval: int, mode: Any = None) -> StreamExecutionEnvironment:
         from runtime.datastream.execution_config import warn_no_checkpoints
         cfg = self.get_checkpoint_config()
         cfg.set_checkpoint_interval(interval)
@@ -120,7 +121,7 @@ class StreamExecutionEnvironment:
     def get_checkpoint_interval(self) -> int:
         return self.get_checkpoint_config().get_checkpoint_interval()
 
-    def set_stream_time_characteristic(self, characteristic: Any) -> "StreamExecutionEnvironment":
+    def set_stream_time_characteristic(self, characteristic: Any) -> StreamExecutionEnvironment:
         """Deprecated in Flink 1.12 (event time is always on); accepted so old jobs run."""
         return self
 
@@ -149,7 +150,7 @@ class StreamExecutionEnvironment:
     def set_python_requirements(self, requirements_file_path: str, requirements_cache_dir: str | None = None) -> None:
         """Dependencies must be installed where the TaskManagers run; accepted for compatibility."""
 
-    def set_runtime_mode(self, execution_mode: Any) -> "StreamExecutionEnvironment":
+    def set_runtime_mode(self, execution_mode: Any) -> StreamExecutionEnvironment:
         name = getattr(execution_mode, "name", str(execution_mode)).upper()
         self._runtime_mode = opts.EXECUTION_RUNTIME_MODE.parse(name, "set_runtime_mode")
         return self
@@ -285,7 +286,7 @@ class StreamExecutionEnvironment:
         return client.get_job_execution_result()
 
     def _execute_and_collect(self, stream: DataStream, job_name: str | None, limit: int | None):
-        from runtime.datastream.collect import CollectSinkOperator, CollectResultIterator
+        from runtime.datastream.collect import CollectResultIterator, CollectSinkOperator
         op = CollectSinkOperator("Collect Sink")
         stream._add("Collect Sink", op, kind="sink")
         job_graph = self.get_job_graph(job_name or "Collect Job")

@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.datastream import window as w
 from runtime.datastream.window import (
-    EventTimeTrigger, MergingWindowAssigner, SlidingEventTimeWindows, TumblingEventTimeWindows,
+    EventTimeTrigger,
+    MergingWindowAssigner,
+    SlidingEventTimeWindows,
+    TumblingEventTimeWindows,
 )
 from runtime.graph.transformation import Transformation
 from runtime.streaming.window_contents import AGGREGATE, LIST, REDUCE
@@ -30,7 +33,7 @@ def _fn_name(f: Any) -> str:
 class WindowedStream:
     _all = False
 
-    def __init__(self, keyed_stream: "KeyedStream", window_assigner: Any) -> None:
+    def __init__(self, keyed_stream: KeyedStream, window_assigner: Any) -> None:
         self._keyed_stream = keyed_stream
         self._assigner = window_assigner
         self._trigger: Any = None
@@ -40,13 +43,13 @@ class WindowedStream:
     def get_execution_environment(self):
         return self._keyed_stream._env
 
-    def trigger(self, trigger: Any) -> "WindowedStream":
+    def trigger(self, trigger: Any) -> WindowedStream:
         if isinstance(self._assigner, w.MergingWindowAssigner) and not trigger.can_merge():
             raise ValueError(f"a merging window assigner needs a trigger that can merge; {trigger!r} cannot")
         self._trigger = trigger
         return self
 
-    def allowed_lateness(self, time_ms: Any) -> "WindowedStream":
+    def allowed_lateness(self, time_ms: Any) -> WindowedStream:
         ms = int(time_ms.to_milliseconds()) if hasattr(time_ms, "to_milliseconds") else int(time_ms)
         if ms < 0:
             raise ValueError("allowed lateness must not be negative")
@@ -55,15 +58,15 @@ class WindowedStream:
         self._allowed_lateness = ms
         return self
 
-    def side_output_late_data(self, output_tag: Any) -> "WindowedStream":
+    def side_output_late_data(self, output_tag: Any) -> WindowedStream:
         self._late_tag = output_tag
         return self
 
-    def evictor(self, evictor: Any) -> "WindowedStream":
+    def evictor(self, evictor: Any) -> WindowedStream:
         raise NotImplementedError("evictors are not supported yet")
 
     # ------------------------------------------------------------------ functions
-    def _build(self, kind: str, function: Any, window_function: Any, output_type: Any, fname: str) -> "DataStream":
+    def _build(self, kind: str, function: Any, window_function: Any, output_type: Any, fname: str) -> DataStream:
         from runtime.datastream.data_stream import DataStream
         from runtime.streaming.window_operator import WindowOperator
         trigger = self._trigger or self._assigner.get_default_trigger()
@@ -80,24 +83,24 @@ class WindowedStream:
     def _input_type(self) -> Any:
         return self._keyed_stream._origin._transformation.output_type
 
-    def reduce(self, reduce_function: Any, window_function: Any = None, output_type: Any = None) -> "DataStream":
+    def reduce(self, reduce_function: Any, window_function: Any = None, output_type: Any = None) -> DataStream:
         from runtime.datastream.functions import resolve
         f = resolve(reduce_function, "reduce", "ReduceFunction")
         out = output_type if window_function is not None else (output_type or self._input_type())
         return self._build(REDUCE, f, window_function, out, "reduce")
 
     def aggregate(self, aggregate_function: Any, window_function: Any = None, accumulator_type: Any = None,
-                  output_type: Any = None) -> "DataStream":
+                  output_type: Any = None) -> DataStream:
         for m in ("create_accumulator", "add", "get_result"):
             if not hasattr(aggregate_function, m):
                 raise TypeError(f"aggregate() takes an AggregateFunction (missing {m}()), got "
                                 f"{type(aggregate_function).__name__}")
         return self._build(AGGREGATE, aggregate_function, window_function, output_type, "aggregate")
 
-    def apply(self, window_function: Any, output_type: Any = None) -> "DataStream":
+    def apply(self, window_function: Any, output_type: Any = None) -> DataStream:
         return self._build(LIST, None, window_function, output_type, "apply")
 
-    def process(self, process_window_function: Any, output_type: Any = None) -> "DataStream":
+    def process(self, process_window_function: Any, output_type: Any = None) -> DataStream:
         if not hasattr(process_window_function, "process"):
             raise TypeError("process() takes a ProcessWindowFunction, got "
                             f"{type(process_window_function).__name__}")
@@ -107,7 +110,7 @@ class WindowedStream:
 class AllWindowedStream(WindowedStream):
     _all = True
 
-    def __init__(self, data_stream: "DataStream", window_assigner: Any) -> None:
+    def __init__(self, data_stream: DataStream, window_assigner: Any) -> None:
         super().__init__(data_stream.key_by(_null_key), window_assigner)
 
 

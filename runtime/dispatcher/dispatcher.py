@@ -12,7 +12,8 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from runtime.blob.blob_server import BlobServer
 from runtime.common.job import JobStatus

@@ -19,9 +19,16 @@ from runtime.configuration import options as opts
 from runtime.configuration.errors import ConfigurationError
 from runtime.configuration.loader import find_conf_dir, load_configuration
 from runtime.entrypoint.component_factory import create_components
-from runtime.util.process_utils import common_args, read_pid_file, remove_pid_file, setup_logging, write_pid_file, is_our_process
 from runtime.resourcemanager.task_manager_launcher import TaskManagerLauncher
 from runtime.rpc.service import RpcService
+from runtime.util.process_utils import (
+    common_args,
+    is_our_process,
+    read_pid_file,
+    remove_pid_file,
+    setup_logging,
+    write_pid_file,
+)
 
 log = logging.getLogger("runtime.entrypoint")
 

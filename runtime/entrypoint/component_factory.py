@@ -9,9 +9,10 @@ before the error propagates.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from runtime.blob.blob_server import BlobServer
 from runtime.configuration import options as opts

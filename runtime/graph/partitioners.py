@@ -5,8 +5,9 @@ the producing task implements the routing for each kind a batch at a time.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 POINTWISE = "POINTWISE"
 ALL_TO_ALL = "ALL_TO_ALL"

@@ -25,8 +25,8 @@ class StreamNode:
     is_source: bool
     bounded: bool
     uid: str | None = None
-    in_edges: list["StreamEdge"] = field(default_factory=list)
-    out_edges: list["StreamEdge"] = field(default_factory=list)
+    in_edges: list[StreamEdge] = field(default_factory=list)
+    out_edges: list[StreamEdge] = field(default_factory=list)
 
 
 @dataclass(eq=False)

@@ -20,7 +20,7 @@ CHAIN_NEVER = "NEVER"
 class Transformation:
     name: str
     operator: Any = None                  # StreamOperator (None for virtual transformations)
-    inputs: list["Transformation"] = field(default_factory=list)
+    inputs: list[Transformation] = field(default_factory=list)
     parallelism: int | None = None        # None: the environment's default
     max_parallelism: int | None = None
     output_type: Any = None

@@ -8,8 +8,9 @@ id" is the one code path, as in Flink.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Protocol
+from typing import Protocol
 
 #: Flink's HighAvailabilityServices.DEFAULT_LEADER_ID (UUID(0, 0)).
 DEFAULT_LEADER_ID = str(uuid.UUID(int=0))

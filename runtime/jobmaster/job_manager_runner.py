@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from runtime.highavailability.job_stores import FileJobResultStore
 from runtime.highavailability.leader_election import StandaloneLeaderElection

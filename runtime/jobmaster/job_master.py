@@ -12,7 +12,8 @@ import asyncio
 import logging
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from runtime.common.job import ExecutionState, JobStatus
 from runtime.heartbeat.heartbeat_manager import HeartbeatManager

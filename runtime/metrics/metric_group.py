@@ -6,7 +6,8 @@ to the JobManager or REST (documented), so jobs that define metrics run unchange
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class Counter:
@@ -52,7 +53,7 @@ class MetricGroup:
         self.scope = scope
         self.metrics: dict[str, Any] = {}
 
-    def add_group(self, name: str, extra: str | None = None) -> "MetricGroup":
+    def add_group(self, name: str, extra: str | None = None) -> MetricGroup:
         return MetricGroup(self.scope + [name] + ([extra] if extra else []))
 
     def counter(self, name: str) -> Counter:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import os
-import pickle
 import tempfile
 import threading
 import uuid
@@ -24,7 +22,7 @@ from runtime.configuration import options as opts
 
 
 class MiniCluster:
-    _instance: "MiniCluster | None" = None
+    _instance: MiniCluster | None = None
     _lock = threading.Lock()
 
     def __init__(self, config: Configuration) -> None:
@@ -40,7 +38,7 @@ class MiniCluster:
         self.slots = 0
 
     @classmethod
-    def get(cls, config: Configuration, slots: int) -> "MiniCluster":
+    def get(cls, config: Configuration, slots: int) -> MiniCluster:
         with cls._lock:
             if cls._instance is None:
                 mc = MiniCluster(config)

@@ -12,8 +12,9 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from runtime.heartbeat.heartbeat_manager import HeartbeatManager
 from runtime.resourcemanager.slot_manager import JobRequirement, SlotManager

@@ -58,7 +58,7 @@ class SyncRpcClient:
     def close(self) -> None:
         self.sock.close(0)
 
-    def __enter__(self) -> "SyncRpcClient":
+    def __enter__(self) -> SyncRpcClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from runtime.rpc.service import RpcService
@@ -34,7 +35,7 @@ class RpcEndpoint:
     #: Set by fenced endpoints (leader session id / JobMaster id); calls must carry it.
     fencing_token: str | None = None
 
-    def __init__(self, rpc_service: "RpcService", name: str) -> None:
+    def __init__(self, rpc_service: RpcService, name: str) -> None:
         self.rpc_service = rpc_service
         self.name = name
         self._tasks: set[asyncio.Task] = set()

@@ -91,7 +91,7 @@ class RpcService:
                 sock.close(0)
 
     # ------------------------------------------------------------------ calling
-    def gateway(self, peer: bytes | None, target: str, token: str | None = None) -> "Gateway":
+    def gateway(self, peer: bytes | None, target: str, token: str | None = None) -> Gateway:
         return Gateway(self, peer, target, token)
 
     async def call(self, peer: bytes | None, target: str, method: str, *args: Any,

@@ -17,7 +17,7 @@ from runtime.graph.partitioners import ALL_TO_ALL, pointwise_pairs
 @dataclass(eq=False)
 class Execution:
     attempt_id: str
-    vertex: "ExecutionVertex"
+    vertex: ExecutionVertex
     attempt: int
     state: ExecutionState = ExecutionState.CREATED
     resource_id: str | None = None

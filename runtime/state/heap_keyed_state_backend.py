@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pickle
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from runtime.common import state as api
 from runtime.state.key_groups import assign_to_key_group
@@ -67,7 +68,7 @@ class HeapKeyedStateBackend:
     def get_aggregating_state(self, descriptor: api.AggregatingStateDescriptor, namespace: str = "") -> api.AggregatingState:
         return self._state(namespace, descriptor, HeapAggregatingState)
 
-    def for_namespace(self, namespace: str) -> "NamespacedStateAccess":
+    def for_namespace(self, namespace: str) -> NamespacedStateAccess:
         return NamespacedStateAccess(self, namespace)
 
     # ------------------------------------------------------------------ snapshots

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.streaming.window_contents import AGGREGATE, MISSING as _MISSING, REDUCE, TagRef as _TagRef
+from runtime.streaming.window_contents import AGGREGATE, REDUCE
+from runtime.streaming.window_contents import MISSING as _MISSING
+from runtime.streaming.window_contents import TagRef as _TagRef
 
 
 class AlignedWindowPath:

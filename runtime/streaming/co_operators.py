@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime.common.time_domain import TimeDomain
 from runtime.streaming.operators import FunctionOperator, StreamOperator, UserFunctionError
 from runtime.streaming.process_operators import (
-    Emitter, KeyedProcessOperator, _Context, run_elements, run_keyed_elements,
+    Emitter,
+    KeyedProcessOperator,
+    _Context,
+    run_elements,
+    run_keyed_elements,
 )
-from runtime.streaming.timer_service import InternalTimerService, TimerServiceFacade
+from runtime.streaming.timer_service import TimerServiceFacade
 
 
 class CoMapOperator(FunctionOperator):

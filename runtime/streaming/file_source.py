@@ -40,7 +40,8 @@ import os
 import threading
 import time
 import zlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from runtime.streaming.sources import SourceOperator
 

@@ -8,7 +8,8 @@ output in one call. There is no per-record lock, log call, pickling or socket ca
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from runtime.common.errors import UserFunctionError  # noqa: F401 - raised by operators, imported from here
 from runtime.streaming.output import Output
@@ -48,7 +49,7 @@ class StreamOperator:
         self._opened: list[Any] = []
         self._check_type = False
 
-    def setup(self, ctx: "TaskContext", output: Output, side_outputs: dict[str, Output] | None = None) -> None:
+    def setup(self, ctx: TaskContext, output: Output, side_outputs: dict[str, Output] | None = None) -> None:
         self.ctx = ctx
         self.output = output
         self.side_outputs = side_outputs or {}

@@ -5,7 +5,8 @@ that operator's ``process_batch`` (no extra call layer on the hot path).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class Output:

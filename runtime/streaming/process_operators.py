@@ -63,7 +63,7 @@ class Emitter:
                     out.emit(values, None if all(t is None for t in ts) else ts, None)
 
 
-def run_elements(f: Any, ctx: "_Context", add: Any, values: list, timestamps: list | None) -> None:
+def run_elements(f: Any, ctx: _Context, add: Any, values: list, timestamps: list | None) -> None:
     """Call ``f(value, ctx)`` for each element with ctx's timestamp set, collecting outputs."""
     if timestamps is None:
         ctx._timestamp = None
@@ -75,7 +75,7 @@ def run_elements(f: Any, ctx: "_Context", add: Any, values: list, timestamps: li
             add(f(v, ctx), t)
 
 
-def run_keyed_elements(f: Any, ctx: "_Context", add: Any, backend: Any, values: list,
+def run_keyed_elements(f: Any, ctx: _Context, add: Any, backend: Any, values: list,
                        timestamps: list | None, keys: list) -> None:
     """Like run_elements, with the state backend's (and ctx's) current key set per element."""
     if timestamps is None:
@@ -93,7 +93,7 @@ def run_keyed_elements(f: Any, ctx: "_Context", add: Any, backend: Any, values: 
 class _Context:
     """Context handed to process functions; one instance per operator, updated per element."""
 
-    def __init__(self, op: "ProcessOperator") -> None:
+    def __init__(self, op: ProcessOperator) -> None:
         self._op = op
         self._timestamp: int | None = None
         self._key: Any = None

@@ -113,7 +113,7 @@ class SocketTextStreamOperator(SourceOperator):
         while True:
             try:
                 data = recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 emit_batch([], None)
                 continue
             except OSError:

@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import copy
 import logging
-import pickle
 import queue
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from runtime.common.job import ExecutionState
-from runtime.streaming.runtime_context import StreamingRuntimeContext
+from runtime.io.network.elements import DATA, END_OF_PARTITION, IDLE, MAX_WATERMARK, MIN_WATERMARK, WATERMARK
 from runtime.io.network.input_gate import InputChannel, InputGate
 from runtime.io.network.network_environment import NetworkEnvironment, decode_buffer
 from runtime.io.network.partition import ResultPartition, TaskCancelled
 from runtime.io.network.record_writer import RecordWriter
-from runtime.io.network.elements import DATA, END_OF_PARTITION, IDLE, MAX_WATERMARK, MIN_WATERMARK, WATERMARK
 from runtime.streaming.output import BroadcastingOutput, ChainingOutput, DiscardingOutput, Output
+from runtime.streaming.runtime_context import StreamingRuntimeContext
 from runtime.streaming.sources import SourceOperator
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class TaskContext:
     parallelism: int
     max_parallelism: int
     attempt: int
-    runtime_context: RuntimeContext
+    runtime_context: StreamingRuntimeContext
     config: dict = field(default_factory=dict)
     keyed_state_backend: Any = None
     #: ships job data (collected results) to the JobMaster: publish(kind, payload)
@@ -188,7 +188,7 @@ class StreamTask:
                 i += 1
         return gate
 
-    def _setup_keyed_state(self, ops: list[Any], rc: RuntimeContext, ctx: TaskContext) -> None:
+    def _setup_keyed_state(self, ops: list[Any], rc: StreamingRuntimeContext, ctx: TaskContext) -> None:
         """One heap backend per task, owning this subtask's key-group range; every keyed
         operator gets a RuntimeContext whose state is scoped to that operator."""
         if not any(op.keyed for op in ops):

@@ -12,7 +12,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from runtime.io.network.elements import MIN_WATERMARK
 

@@ -10,22 +10,22 @@ Session windows merge on arrival: overlapping windows' contents are combined (re
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
-from runtime.common.windowing import MAX_LONG, TriggerResult, Window
+from runtime.common.windowing import MAX_LONG, Window
 from runtime.streaming.aligned_windows import AlignedWindowPath
 from runtime.streaming.operators import StreamOperator
 from runtime.streaming.process_operators import Emitter, TimerDriven
 from runtime.streaming.timer_service import InternalTimerService, now_ms
-from runtime.streaming.window_contents import AGGREGATE, LIST, MISSING as _MISSING, REDUCE, TagRef as _TagRef
-
-
+from runtime.streaming.window_contents import AGGREGATE, REDUCE
+from runtime.streaming.window_contents import MISSING as _MISSING
+from runtime.streaming.window_contents import TagRef as _TagRef
 
 
 class _WindowPartitionedState:
     """Trigger state scoped to (key, window): Value-/ReducingState-like."""
 
-    def __init__(self, op: "WindowOperator", descriptor: Any) -> None:
+    def __init__(self, op: WindowOperator, descriptor: Any) -> None:
         self.op = op
         self.descriptor = descriptor
 
@@ -60,7 +60,7 @@ class _WindowPartitionedState:
 
 
 class _TriggerContext:
-    def __init__(self, op: "WindowOperator") -> None:
+    def __init__(self, op: WindowOperator) -> None:
         self.op = op
         self.merged_windows: list[Window] = []
 
@@ -111,7 +111,7 @@ class _TriggerContext:
 class _ProcessWindowContext:
     """Context of ProcessWindowFunction.process / clear."""
 
-    def __init__(self, op: "WindowOperator") -> None:
+    def __init__(self, op: WindowOperator) -> None:
         self.op = op
         self._window: Window | None = None
 
@@ -135,7 +135,7 @@ class _ProcessWindowContext:
 
 
 class _AssignerContext:
-    def __init__(self, op: "WindowOperator") -> None:
+    def __init__(self, op: WindowOperator) -> None:
         self.op = op
 
     def get_current_processing_time(self) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 FLUSH_INTERVAL = 0.05
 

@@ -1,7 +1,16 @@
 from runtime.datastream.connectors.base import Sink
 from runtime.datastream.connectors.file_system import (
-    BucketAssigner, DefaultRollingPolicy, FileEnumeratorProvider, FileSink, FileSource, FileSourceBuilder,
-    FileSplitAssignerProvider, OnCheckpointRollingPolicy, OutputFileConfig, RollingPolicy, StreamFormat,
+    BucketAssigner,
+    DefaultRollingPolicy,
+    FileEnumeratorProvider,
+    FileSink,
+    FileSource,
+    FileSourceBuilder,
+    FileSplitAssignerProvider,
+    OnCheckpointRollingPolicy,
+    OutputFileConfig,
+    RollingPolicy,
+    StreamFormat,
 )
 from runtime.datastream.connectors.number_seq import NumberSequenceSource, Source
 

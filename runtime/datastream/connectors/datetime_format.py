@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["compile_pattern", "resolve_zone"]
 

@@ -69,7 +69,7 @@ class StreamFormat:
         self.charset_name = charset_name
 
     @staticmethod
-    def text_line_format(charset_name: str = "UTF-8") -> "StreamFormat":
+    def text_line_format(charset_name: str = "UTF-8") -> StreamFormat:
         """One record (a ``str``, without its line terminator) per line of the files."""
         return StreamFormat(charset_name)
 
@@ -84,12 +84,12 @@ class FileEnumeratorProvider:
         self.splittable = splittable
 
     @staticmethod
-    def default_splittable_file_enumerator() -> "FileEnumeratorProvider":
+    def default_splittable_file_enumerator() -> FileEnumeratorProvider:
         """Recursive listing, hidden files skipped, large uncompressed files split (the default here)."""
         return FileEnumeratorProvider(True)
 
     @staticmethod
-    def default_non_splittable_file_enumerator() -> "FileEnumeratorProvider":
+    def default_non_splittable_file_enumerator() -> FileEnumeratorProvider:
         """Recursive listing, hidden files skipped, one split per file."""
         return FileEnumeratorProvider(False)
 
@@ -98,7 +98,7 @@ class FileSplitAssignerProvider:
     """Accepted for compatibility: splits are assigned by size (see ``runtime.streaming.file_source``)."""
 
     @staticmethod
-    def locality_aware_split_assigner() -> "FileSplitAssignerProvider":
+    def locality_aware_split_assigner() -> FileSplitAssignerProvider:
         return FileSplitAssignerProvider()
 
 
@@ -109,24 +109,24 @@ class FileSourceBuilder:
         self._interval_ms: int | None = None
         self._splittable = True
 
-    def monitor_continuously(self, discovery_interval: Any) -> "FileSourceBuilder":
+    def monitor_continuously(self, discovery_interval: Any) -> FileSourceBuilder:
         """Unbounded: keep listing the paths every ``discovery_interval`` and read new files."""
         self._interval_ms = _millis(discovery_interval, "monitor_continuously: discovery_interval")
         return self
 
-    def process_static_file_set(self) -> "FileSourceBuilder":
+    def process_static_file_set(self) -> FileSourceBuilder:
         """Bounded (the default): read the files present when the job starts, then finish."""
         self._interval_ms = None
         return self
 
-    def set_file_enumerator(self, file_enumerator: FileEnumeratorProvider) -> "FileSourceBuilder":
+    def set_file_enumerator(self, file_enumerator: FileEnumeratorProvider) -> FileSourceBuilder:
         self._splittable = file_enumerator.splittable
         return self
 
-    def set_split_assigner(self, split_assigner: FileSplitAssignerProvider) -> "FileSourceBuilder":
+    def set_split_assigner(self, split_assigner: FileSplitAssignerProvider) -> FileSourceBuilder:
         return self
 
-    def build(self) -> "FileSource":
+    def build(self) -> FileSource:
         return FileSource(self._format, self._paths, self._interval_ms, self._splittable)
 
 
@@ -187,12 +187,12 @@ class BucketAssigner:
         return None
 
     @staticmethod
-    def base_path_bucket_assigner() -> "BucketAssigner":
+    def base_path_bucket_assigner() -> BucketAssigner:
         """No buckets: part files go directly into the base path."""
         return BasePathBucketAssigner()
 
     @staticmethod
-    def date_time_bucket_assigner(format_str: str = "yyyy-MM-dd--HH", timezone_id: str | None = None) -> "BucketAssigner":
+    def date_time_bucket_assigner(format_str: str = "yyyy-MM-dd--HH", timezone_id: str | None = None) -> BucketAssigner:
         """Buckets named by the current processing time rendered with the Java pattern
         ``format_str`` in ``timezone_id`` (None: the local time zone)."""
         return DateTimeBucketAssigner(format_str, timezone_id)
@@ -244,13 +244,13 @@ class RollingPolicy:
 
     @staticmethod
     def default_rolling_policy(part_size: int = 1024 * 1024 * 128, rollover_interval: int = 60 * 1000,
-                               inactivity_interval: int = 60 * 1000) -> "DefaultRollingPolicy":
+                               inactivity_interval: int = 60 * 1000) -> DefaultRollingPolicy:
         """Roll when the file holds more than ``part_size`` bytes, is older than
         ``rollover_interval`` ms, or was not written to for ``inactivity_interval`` ms."""
         return DefaultRollingPolicy(part_size, rollover_interval, inactivity_interval)
 
     @staticmethod
-    def on_checkpoint_rolling_policy() -> "OnCheckpointRollingPolicy":
+    def on_checkpoint_rolling_policy() -> OnCheckpointRollingPolicy:
         """Roll only on checkpoints (none exist yet: files are finished when the job ends)."""
         return OnCheckpointRollingPolicy()
 
@@ -290,7 +290,7 @@ class OutputFileConfig:
         self.part_suffix = part_suffix
 
     @staticmethod
-    def builder() -> "OutputFileConfig.OutputFileConfigBuilder":
+    def builder() -> OutputFileConfig.OutputFileConfigBuilder:
         return OutputFileConfig.OutputFileConfigBuilder()
 
     def get_part_prefix(self) -> str:
@@ -304,15 +304,15 @@ class OutputFileConfig:
             self.part_prefix = "part"
             self.part_suffix = ""
 
-        def with_part_prefix(self, prefix: str) -> "OutputFileConfig.OutputFileConfigBuilder":
+        def with_part_prefix(self, prefix: str) -> OutputFileConfig.OutputFileConfigBuilder:
             self.part_prefix = prefix
             return self
 
-        def with_part_suffix(self, suffix: str) -> "OutputFileConfig.OutputFileConfigBuilder":
+        def with_part_suffix(self, suffix: str) -> OutputFileConfig.OutputFileConfigBuilder:
             self.part_suffix = suffix
             return self
 
-        def build(self) -> "OutputFileConfig":
+        def build(self) -> OutputFileConfig:
             return OutputFileConfig(self.part_prefix, self.part_suffix)
 
 
@@ -344,35 +344,35 @@ class FileSink(Sink):
             self._output_file_config = OutputFileConfig()
             self._bucket_check_interval = 60 * 1000
 
-        def with_bucket_check_interval(self, interval: int) -> "FileSink.RowFormatBuilder":
+        def with_bucket_check_interval(self, interval: int) -> FileSink.RowFormatBuilder:
             """Accepted for compatibility; time-based rolling happens at each file's exact deadline."""
             self._bucket_check_interval = _millis(interval, "with_bucket_check_interval: interval")
             return self
 
-        def with_bucket_assigner(self, bucket_assigner: BucketAssigner) -> "FileSink.RowFormatBuilder":
+        def with_bucket_assigner(self, bucket_assigner: BucketAssigner) -> FileSink.RowFormatBuilder:
             if not isinstance(bucket_assigner, BucketAssigner):
                 raise TypeError(f"with_bucket_assigner: expected a BucketAssigner, got {bucket_assigner!r}")
             self._bucket_assigner = bucket_assigner
             return self
 
-        def with_rolling_policy(self, rolling_policy: RollingPolicy) -> "FileSink.RowFormatBuilder":
+        def with_rolling_policy(self, rolling_policy: RollingPolicy) -> FileSink.RowFormatBuilder:
             if not isinstance(rolling_policy, RollingPolicy):
                 raise TypeError(f"with_rolling_policy: expected a RollingPolicy, got {rolling_policy!r}")
             self._rolling_policy = rolling_policy
             return self
 
-        def with_output_file_config(self, output_file_config: OutputFileConfig) -> "FileSink.RowFormatBuilder":
+        def with_output_file_config(self, output_file_config: OutputFileConfig) -> FileSink.RowFormatBuilder:
             if not isinstance(output_file_config, OutputFileConfig):
                 raise TypeError(f"with_output_file_config: expected an OutputFileConfig, got {output_file_config!r}")
             self._output_file_config = output_file_config
             return self
 
-        def build(self) -> "FileSink":
+        def build(self) -> FileSink:
             return FileSink(self._base_path, self._encoder, self._bucket_assigner, self._rolling_policy,
                             self._output_file_config, self._bucket_check_interval)
 
     @staticmethod
-    def for_row_format(base_path: str, encoder: Encoder) -> "FileSink.RowFormatBuilder":
+    def for_row_format(base_path: str, encoder: Encoder) -> FileSink.RowFormatBuilder:
         if not isinstance(encoder, Encoder):
             raise TypeError(f"for_row_format: expected an Encoder (Encoder.simple_string_encoder()), got {encoder!r}")
         return FileSink.RowFormatBuilder(os.path.abspath(os.fspath(base_path)), encoder)

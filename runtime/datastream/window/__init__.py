@@ -7,16 +7,35 @@ state and uses the keyed timer service for event- and processing-time triggers.
 """
 from runtime.common.time import Time
 from runtime.datastream.window.assigners import (
-    CountSlidingWindowAssigner, CountTumblingWindowAssigner, EventTimeSessionWindows, GlobalWindows,
-    MergingWindowAssigner, ProcessingTimeSessionWindows, SessionWindowTimeGapExtractor, SlidingEventTimeWindows,
-    SlidingProcessingTimeWindows, TumblingEventTimeWindows, TumblingProcessingTimeWindows, WindowAssigner,
+    CountSlidingWindowAssigner,
+    CountTumblingWindowAssigner,
+    EventTimeSessionWindows,
+    GlobalWindows,
+    MergingWindowAssigner,
+    ProcessingTimeSessionWindows,
+    SessionWindowTimeGapExtractor,
+    SlidingEventTimeWindows,
+    SlidingProcessingTimeWindows,
+    TumblingEventTimeWindows,
+    TumblingProcessingTimeWindows,
+    WindowAssigner,
 )
 from runtime.datastream.window.functions import (
-    AllWindowFunction, ProcessAllWindowFunction, ProcessWindowFunction, WindowFunction,
+    AllWindowFunction,
+    ProcessAllWindowFunction,
+    ProcessWindowFunction,
+    WindowFunction,
 )
 from runtime.datastream.window.triggers import (
-    ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger, CountTrigger, EventTimeTrigger, NeverTrigger,
-    ProcessingTimeTrigger, PurgingTrigger, Trigger, TriggerResult,
+    ContinuousEventTimeTrigger,
+    ContinuousProcessingTimeTrigger,
+    CountTrigger,
+    EventTimeTrigger,
+    NeverTrigger,
+    ProcessingTimeTrigger,
+    PurgingTrigger,
+    Trigger,
+    TriggerResult,
 )
 from runtime.datastream.window.windows import MAX_LONG, CountWindow, GlobalWindow, TimeWindow, Window
 

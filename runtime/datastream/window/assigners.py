@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from runtime.common.time import Time
-from runtime.datastream.window.triggers import (
-    CountTrigger, EventTimeTrigger, NeverTrigger, ProcessingTimeTrigger, PurgingTrigger, Trigger,
-)
 from runtime.common.windowing import MAX_LONG, CountWindow, GlobalWindow, TimeWindow, Window, _ms
+from runtime.datastream.window.triggers import (
+    CountTrigger,
+    EventTimeTrigger,
+    NeverTrigger,
+    ProcessingTimeTrigger,
+    PurgingTrigger,
+    Trigger,
+)
 
 
 def _require_timestamp(timestamp: Any) -> None:
@@ -56,7 +62,7 @@ class TumblingEventTimeWindows(WindowAssigner):
         self.offset = offset
 
     @staticmethod
-    def of(size: Time, offset: Time | None = None) -> "TumblingEventTimeWindows":
+    def of(size: Time, offset: Time | None = None) -> TumblingEventTimeWindows:
         return TumblingEventTimeWindows(_ms(size), _ms(offset))
 
     def assign_windows(self, element, timestamp, context):
@@ -76,7 +82,7 @@ class TumblingEventTimeWindows(WindowAssigner):
 
 class TumblingProcessingTimeWindows(TumblingEventTimeWindows):
     @staticmethod
-    def of(size: Time, offset: Time | None = None) -> "TumblingProcessingTimeWindows":
+    def of(size: Time, offset: Time | None = None) -> TumblingProcessingTimeWindows:
         return TumblingProcessingTimeWindows(_ms(size), _ms(offset))
 
     def assign_windows(self, element, timestamp, context):
@@ -103,7 +109,7 @@ class SlidingEventTimeWindows(WindowAssigner):
         self.offset = offset
 
     @staticmethod
-    def of(size: Time, slide: Time, offset: Time | None = None) -> "SlidingEventTimeWindows":
+    def of(size: Time, slide: Time, offset: Time | None = None) -> SlidingEventTimeWindows:
         return SlidingEventTimeWindows(_ms(size), _ms(slide), _ms(offset))
 
     def _windows(self, timestamp: int) -> list[TimeWindow]:
@@ -131,7 +137,7 @@ class SlidingEventTimeWindows(WindowAssigner):
 
 class SlidingProcessingTimeWindows(SlidingEventTimeWindows):
     @staticmethod
-    def of(size: Time, slide: Time, offset: Time | None = None) -> "SlidingProcessingTimeWindows":
+    def of(size: Time, slide: Time, offset: Time | None = None) -> SlidingProcessingTimeWindows:
         return SlidingProcessingTimeWindows(_ms(size), _ms(slide), _ms(offset))
 
     def assign_windows(self, element, timestamp, context):
@@ -158,14 +164,14 @@ class EventTimeSessionWindows(MergingWindowAssigner):
         self.extractor = extractor
 
     @staticmethod
-    def with_gap(size: Time) -> "EventTimeSessionWindows":
+    def with_gap(size: Time) -> EventTimeSessionWindows:
         gap = _ms(size)
         if gap <= 0:
             raise ValueError("a session gap must be positive")
         return EventTimeSessionWindows(gap)
 
     @staticmethod
-    def with_dynamic_gap(extractor: SessionWindowTimeGapExtractor) -> "EventTimeSessionWindows":
+    def with_dynamic_gap(extractor: SessionWindowTimeGapExtractor) -> EventTimeSessionWindows:
         return EventTimeSessionWindows(0, extractor)
 
     def _gap(self, element: Any) -> int:
@@ -193,14 +199,14 @@ class EventTimeSessionWindows(MergingWindowAssigner):
 
 class ProcessingTimeSessionWindows(EventTimeSessionWindows):
     @staticmethod
-    def with_gap(size: Time) -> "ProcessingTimeSessionWindows":
+    def with_gap(size: Time) -> ProcessingTimeSessionWindows:
         gap = _ms(size)
         if gap <= 0:
             raise ValueError("a session gap must be positive")
         return ProcessingTimeSessionWindows(gap)
 
     @staticmethod
-    def with_dynamic_gap(extractor: SessionWindowTimeGapExtractor) -> "ProcessingTimeSessionWindows":
+    def with_dynamic_gap(extractor: SessionWindowTimeGapExtractor) -> ProcessingTimeSessionWindows:
         return ProcessingTimeSessionWindows(0, extractor)
 
     def assign_windows(self, element, timestamp, context):
@@ -219,7 +225,7 @@ class ProcessingTimeSessionWindows(EventTimeSessionWindows):
 
 class GlobalWindows(WindowAssigner):
     @staticmethod
-    def create() -> "GlobalWindows":
+    def create() -> GlobalWindows:
         return GlobalWindows()
 
     def assign_windows(self, element, timestamp, context):
@@ -244,7 +250,7 @@ class CountTumblingWindowAssigner(WindowAssigner):
         self.size = size
 
     @staticmethod
-    def of(window_size: int) -> "CountTumblingWindowAssigner":
+    def of(window_size: int) -> CountTumblingWindowAssigner:
         return CountTumblingWindowAssigner(window_size)
 
     def assign_windows(self, element, timestamp, context):
@@ -272,7 +278,7 @@ class CountSlidingWindowAssigner(WindowAssigner):
         self.slide = slide
 
     @staticmethod
-    def of(window_size: int, window_slide: int) -> "CountSlidingWindowAssigner":
+    def of(window_size: int, window_slide: int) -> CountSlidingWindowAssigner:
         return CountSlidingWindowAssigner(window_size, window_slide)
 
     def assign_windows(self, element, timestamp, context):

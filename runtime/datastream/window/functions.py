@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from runtime.common.windowing import Window
 
@@ -47,9 +48,9 @@ class ProcessWindowFunction(ABC):
         def global_state(self) -> Any: ...
 
     @abstractmethod
-    def process(self, key: Any, context: "ProcessWindowFunction.Context", elements: Iterable[Any]) -> Iterable[Any]: ...
+    def process(self, key: Any, context: ProcessWindowFunction.Context, elements: Iterable[Any]) -> Iterable[Any]: ...
 
-    def clear(self, context: "ProcessWindowFunction.Context") -> None:
+    def clear(self, context: ProcessWindowFunction.Context) -> None:
         pass
 
     def open(self, runtime_context: Any) -> None:
@@ -64,7 +65,7 @@ class ProcessAllWindowFunction(ABC):
         pass
 
     @abstractmethod
-    def process(self, context: "ProcessAllWindowFunction.Context", elements: Iterable[Any]) -> Iterable[Any]: ...
+    def process(self, context: ProcessAllWindowFunction.Context, elements: Iterable[Any]) -> Iterable[Any]: ...
 
     def clear(self, context: Any) -> None:
         pass

@@ -37,7 +37,7 @@ class EventTimeTrigger(Trigger):
     """Fires once the watermark passes the window's end (at once for late elements)."""
 
     @staticmethod
-    def create() -> "EventTimeTrigger":
+    def create() -> EventTimeTrigger:
         return EventTimeTrigger()
 
     def on_element(self, element, timestamp, window, ctx):
@@ -68,7 +68,7 @@ class EventTimeTrigger(Trigger):
 
 class ProcessingTimeTrigger(Trigger):
     @staticmethod
-    def create() -> "ProcessingTimeTrigger":
+    def create() -> ProcessingTimeTrigger:
         return ProcessingTimeTrigger()
 
     def on_element(self, element, timestamp, window, ctx):
@@ -104,7 +104,7 @@ class CountTrigger(Trigger):
         self._desc = ReducingStateDescriptor("count", lambda a, b: a + b)
 
     @staticmethod
-    def of(count: int) -> "CountTrigger":
+    def of(count: int) -> CountTrigger:
         return CountTrigger(count)
 
     def on_element(self, element, timestamp, window, ctx):
@@ -141,7 +141,7 @@ class PurgingTrigger(Trigger):
         self.nested_trigger = nested_trigger
 
     @staticmethod
-    def of(nested_trigger: Trigger) -> "PurgingTrigger":
+    def of(nested_trigger: Trigger) -> PurgingTrigger:
         return PurgingTrigger(nested_trigger)
 
     @staticmethod
@@ -229,7 +229,7 @@ class ContinuousEventTimeTrigger(_ContinuousTrigger):
     """Fires every ``interval`` of event time within the window, and at its end."""
 
     @staticmethod
-    def of(interval: Any) -> "ContinuousEventTimeTrigger":
+    def of(interval: Any) -> ContinuousEventTimeTrigger:
         return ContinuousEventTimeTrigger(_ms(interval))
 
     def _register(self, ctx: Any, time: int) -> None:
@@ -258,7 +258,7 @@ class ContinuousProcessingTimeTrigger(_ContinuousTrigger):
     """Fires every ``interval`` of processing time while the window is open."""
 
     @staticmethod
-    def of(interval: Any) -> "ContinuousProcessingTimeTrigger":
+    def of(interval: Any) -> ContinuousProcessingTimeTrigger:
         return ContinuousProcessingTimeTrigger(_ms(interval))
 
     def _register(self, ctx: Any, time: int) -> None:

@@ -8,8 +8,8 @@ channel's producer: a semaphore release for a local channel, a credit for a remo
 from __future__ import annotations
 
 import queue
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from runtime.io.network.elements import END_OF_PARTITION
 
@@ -78,7 +79,7 @@ class ResultSubpartition:
         if remote is not None:
             remote.notify(self)
 
-    def attach_local(self, gate: "InputGate", channel: int) -> None:
+    def attach_local(self, gate: InputGate, channel: int) -> None:
         with self.lock:
             self.local_gate = gate
             self.local_channel = channel

@@ -9,12 +9,13 @@ full, on flush (buffer timeout or idle input) and before any in-band event.
 from __future__ import annotations
 
 import random
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from runtime.io.network.partition import ResultSubpartition
 from runtime.common.errors import UserFunctionError
-from runtime.state.key_groups import KeyChannelCache
 from runtime.io.network.elements import DATA, END_OF_PARTITION, IDLE, WATERMARK
+from runtime.io.network.partition import ResultSubpartition
+from runtime.state.key_groups import KeyChannelCache
 
 
 class RecordWriter:
