@@ -84,7 +84,8 @@ def list_jobs(running: Annotated[bool, typer.Option("-r", "--running", help="run
     from pyflink_cli.client import ClusterClient
     frontend = _frontend(conf_dir, dynamic)
     client = ClusterClient(frontend)
-    jobs = sorted(client.list_jobs(), key=lambda j: j.get("start-time") or 0)
+    from runtime.messages import flink_json
+    jobs = [flink_json.job_details(j) for j in sorted(client.list_jobs(), key=lambda j: j.start_time)]
     terminal = {"FINISHED", "CANCELED", "FAILED"}
     scheduled_states = {"INITIALIZING", "CREATED"}
     if all_jobs:
@@ -112,12 +113,12 @@ def list_jobs(running: Annotated[bool, typer.Option("-r", "--running", help="run
 
 @app.command()
 def cancel(job_id: Annotated[str, typer.Argument(help="job id or a unique prefix of it")],
-           conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
-    """Cancel a running job."""
-    from pyflink_cli.client import ClusterClient
-    client = ClusterClient(_frontend(conf_dir, dynamic))
-    result = client.cancel_job(job_id)
-    print(f"Cancelled job {result['jid']} (state {result['state']}).")
+           wait: Annotated[Optional[float], typer.Option(
+               "--timeout", help="seconds to wait for CANCELED (default: task.cancellation.timeout + 10 s)")] = None,
+           json_out: Json = False, conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
+    """Cancel a running job and wait until it is CANCELED (it never runs again, whatever its tasks do)."""
+    from pyflink_cli.cancel_command import cancel_job
+    raise typer.Exit(cancel_job(_frontend(conf_dir, dynamic), job_id, wait, json_out))
 
 
 @app.command()
@@ -143,8 +144,8 @@ def _print_started(frontend: CliFrontend, started: dict, what: str) -> None:
     print(f"Started {what}: JobManager at {frontend.jobmanager_address} (pid {started['pid']})"
           + (f", REST http://{frontend.config.get(__import__('runtime.configuration.options', fromlist=['x']).REST_ADDRESS)}:{started['rest_port']}"
              if started.get("rest_port") else ""))
-    print(f"TaskManagers: {ov['taskmanagers']} ({ov['slots-total']} slots)"
-          + "".join(f"\n  {tm['id']} pid {tm['pid']} slots {tm['slotsNumber']}" for tm in started["taskmanagers"]))
+    print(f"TaskManagers: {ov.taskmanagers} ({ov.slots_total} slots)"
+          + "".join(f"\n  {tm.id} pid {tm.pid} slots {tm.slots_number}" for tm in started["taskmanagers"]))
     print(f"Logs: {frontend.log_dir}")
 
 
@@ -180,11 +181,13 @@ def cluster_status(json_out: Json = False, conf_dir: ConfDir = None, dynamic: Dy
     from pyflink_cli.client import ClusterClient
     frontend = _frontend(conf_dir, dynamic)
     client = ClusterClient(frontend)
-    overview = client.cluster_overview()
+    from runtime.messages import flink_json
+    ov = client.cluster_overview()
+    overview = flink_json.cluster_overview(ov)
     if json_out:
         print(json.dumps(overview))
         return
-    tms = client.list_task_managers()
+    tms = [flink_json.task_manager(tm) for tm in client.list_task_managers()]
     from rich.table import Table
     console = _console()
     console.print(f"JobManager {frontend.jobmanager_address}: {overview['taskmanagers']} TaskManager(s), "

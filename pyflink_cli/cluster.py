@@ -98,7 +98,7 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
     extra = [] if with_taskmanagers else ["-D", "taskmanager.count=0"]
     proc, log_file, out_file = spawn(frontend, "runtime.entrypoint.cluster_entrypoint", "jobmanager", extra)
     count = frontend.config.get(opts.TASKMANAGER_COUNT) if with_taskmanagers else 0
-    from runtime.dispatcher.dispatcher_gateway import DispatcherGateway
+    from runtime.dispatcher.dispatcher_client import dispatcher_client
     from runtime.rpc.client import tcp_reachable
     from runtime.rpc.errors import RpcError
     deadline = time.monotonic() + timeout
@@ -112,13 +112,13 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
             if gateway is None:
                 if jobmanager_pid(frontend) is not None and tcp_reachable(
                         "127.0.0.1" if host == "localhost" else host, port, 0.2):
-                    gateway = DispatcherGateway(f"tcp://{host}:{port}", 2.0)
+                    gateway = dispatcher_client(f"tcp://{host}:{port}", 2.0)
             if gateway is not None:
                 try:
                     overview = gateway.cluster_overview(timeout=2.0)
                 except RpcError:
                     overview = None
-                if overview is not None and overview["taskmanagers"] >= count:
+                if overview is not None and overview.taskmanagers >= count:
                     tms = gateway.list_task_managers(timeout=2.0)
                     info = read_pid_file(frontend.pid_dir / JOBMANAGER_PID_FILE) or {}
                     return {"pid": proc.pid, "overview": overview, "taskmanagers": tms, "log_file": log_file,
@@ -164,7 +164,7 @@ def stop_cluster(frontend: CliFrontend) -> dict:
     signals whatever the pid files still name: the JobManager if it is hung or dead, and
     every TaskManager recorded in the pid dir. A JobManager that does not answer the
     shutdown request within a few seconds is treated as hung and killed at once."""
-    from runtime.dispatcher.dispatcher_gateway import DispatcherGateway
+    from runtime.dispatcher.dispatcher_client import dispatcher_client
     from runtime.rpc.client import tcp_reachable
     stopped_jm = None
     cancelled: list[str] = []
@@ -175,9 +175,9 @@ def stop_cluster(frontend: CliFrontend) -> dict:
         address = jm.info.get("address") or f"tcp://{frontend.jobmanager_address}"
         host, _, port = address.replace("tcp://", "").rpartition(":")
         if tcp_reachable("127.0.0.1" if host == "localhost" else host, int(port), 0.5):
-            gateway = DispatcherGateway(address, 3.0)
+            gateway = dispatcher_client(address, 5.0)
             try:
-                cancelled = gateway.shutdown_cluster(timeout=3.0).get("cancelled", [])
+                cancelled = [str(j) for j in gateway.shutdown_cluster(timeout=5.0)]
                 graceful = True
             except Exception:
                 pass  # hung or half-dead: fall through to signals

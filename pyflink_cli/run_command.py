@@ -28,19 +28,19 @@ class ContextExecutor:
         self.attached = frontend.config.get(opts.EXECUTION_ATTACHED)
         self._archive: bytes | None = None
 
-    def submit(self, job_graph: dict, detached: bool = False):
+    def submit(self, job_graph: Any, detached: bool = False, python_files: list[str] | None = None):
         from pyflink_cli.client import ClusterClient
         from runtime.common.job_client import JobClient
         client = ClusterClient(self.frontend)
-        extra = [Path(f) for f in job_graph.pop("python_files", [])]  # env.add_python_file(...)
+        extra = [Path(f) for f in python_files or []]  # env.add_python_file(...)
         if self._archive is None or extra:
             self._archive = self.program.archive(extra)
-        job_id = client.submit_job(job_graph, self._archive,
-                                   timeout=self.frontend.config.get(opts.CLIENT_TIMEOUT) / 1000.0)
+        job_id = str(client.submit_job(job_graph, self._archive,
+                                       timeout=self.frontend.config.get(opts.CLIENT_TIMEOUT) / 1000.0))
         print(f"Job has been submitted with JobID {job_id}")
         sys.stdout.flush()
         job_client = JobClient(client, job_id)
-        self.submitted.append({"jid": job_id, "name": job_graph.get("name"), "attached": not detached,
+        self.submitted.append({"jid": job_id, "name": job_graph.name, "attached": not detached,
                                "client": job_client})
         return job_client
 
@@ -51,13 +51,14 @@ class LocalContextExecutor:
     def __init__(self, frontend: CliFrontend, submitted: list[dict]) -> None:
         from runtime.minicluster.mini_cluster import MiniClusterExecutor
         self.inner = MiniClusterExecutor(frontend.config)
-        self.attached = self.inner.attached
+        self.attached = True  # the job runs in this process: always wait for it
         self.submitted = submitted
 
-    def submit(self, job_graph: dict, detached: bool = False):
-        client = self.inner.submit(job_graph, detached)
-        self.submitted.append({"jid": client.get_job_id().to_hex_string(), "name": job_graph.get("name"),
-                               "attached": not detached})
+    def submit(self, job_graph: Any, detached: bool = False, python_files: list[str] | None = None):
+        # an embedded job lives in this process: the run waits for it whatever -d says
+        client = self.inner.submit(job_graph, False, python_files)
+        self.submitted.append({"jid": client.get_job_id().to_hex_string(), "name": job_graph.name,
+                               "attached": True})
         return client
 
 
@@ -126,8 +127,8 @@ def run_program(frontend: CliFrontend, job_file: str, args: list[str], pyfiles: 
     for job in submitted:
         final = getattr(job.get("client"), "final", None)
         if job.get("attached") and final is not None:
-            print(f"Job with JobID {job['jid']} has finished with state {final['state']}.")
-            print(f"Job Runtime: {final.get('duration', 0)} ms")
+            print(f"Job with JobID {job['jid']} has finished with state {final.state.name}.")
+            print(f"Job Runtime: {final.duration} ms")
     return 0
 
 
@@ -143,10 +144,10 @@ def plan_program(frontend: CliFrontend, job_file: str, args: list[str], verbose:
     class _PlanExecutor:
         attached = False
 
-        def submit(self, job_graph: dict, detached: bool = False):
-            plans.append({"jid": job_graph["job_id"], "name": job_graph["name"], "plan": job_graph["plan"],
-                          "vertices": [{"id": v["id"], "name": v["name"], "parallelism": v["parallelism"],
-                                        "operators": v["operators"]} for v in job_graph["vertices"]]})
+        def submit(self, job_graph: Any, detached: bool = False, python_files: list[str] | None = None):
+            plans.append({"jid": str(job_graph.job_id), "name": job_graph.name, "plan": job_graph.plan,
+                          "vertices": [{"id": v.id, "name": v.name, "parallelism": v.parallelism,
+                                        "operators": v.operators} for v in job_graph.vertices]})
             raise _PlanCaptured()
 
     _install_context(frontend, lambda: _PlanExecutor())

@@ -29,7 +29,7 @@ def _alive(pid: int) -> bool:
 
 
 # ---------------------------------------------------------------------------------- 7
-def test_killed_taskmanager_fails_its_job(running_cluster: ClusterEnv, tmp_path):
+def test_killed_taskmanager_fails_its_job_and_is_replaced(running_cluster: ClusterEnv, tmp_path):
     env = running_cluster
     job = write_job(tmp_path, "endless_job.py", UNBOUNDED_JOB)
     proc = env.pyflink("run", "-d", "-p", "2", str(job), timeout=30)
@@ -47,11 +47,13 @@ def test_killed_taskmanager_fails_its_job(running_cluster: ClusterEnv, tmp_path)
     os.kill(victim, signal.SIGKILL)
 
     wait_job_state(env, jid, "FAILED", timeout=15)
-    wait_until(lambda: status_json(env)["taskmanagers"] == 1, 15, interval=0.05,
-               message="the dead TaskManager to be removed")
     overview = status_json(env)
     assert overview["jobs-running"] == 0 and overview["jobs-failed"] >= 1, overview
-    assert overview["slots-total"] == 1, overview
+    # the launcher replaces the dead forked TaskManager: the cluster is back to 2, with a new pid
+    wait_until(lambda: status_json(env)["taskmanagers"] == 2 and status_json(env)["slots-available"] == 2, 15,
+               interval=0.05, message="a replacement TaskManager to register")
+    pids = {pid for _, pid in pid_file_entries(env, "pyflink-taskmanager-*.pid") if _alive(pid)}
+    assert victim not in pids and len(pids) == 2, pids
 
 
 # ---------------------------------------------------------------------------------- 9

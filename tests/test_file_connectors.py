@@ -210,9 +210,9 @@ class _Collector:
     def close(self) -> None:
         """Cancel the job through a gateway of our own (the iterator's RPC socket belongs to
         the consuming thread); the iterator then ends and the thread exits."""
-        from runtime.dispatcher.dispatcher_gateway import DispatcherGateway
+        from runtime.dispatcher.dispatcher_client import dispatcher_client
         client = self.it.client
-        gateway = DispatcherGateway(client._gateway.address)
+        gateway = dispatcher_client(client._gateway.address)
         try:
             gateway.cancel_job(client.get_job_id().to_hex_string())
         finally:
@@ -370,7 +370,7 @@ def test_cancelled_job_leaves_in_progress_file_and_no_finished_file(tmp_path):
     client = env.execute_async("cancelled")
     wait_until(lambda: part_files(base), 20, message="in-progress file")
     client.cancel()
-    assert client.wait()["state"] == "CANCELED"
+    assert client.wait().state.name == "CANCELED"
     files = part_files(base)
     assert len(files) == 1 and re.fullmatch(rf"\.part-{UUID}-0\.inprogress\.{UUID}", files[0].name)
 

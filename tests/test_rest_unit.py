@@ -20,6 +20,10 @@ from typing import Any
 import pytest
 
 from runtime.common.configuration import Configuration
+from runtime.common.job import ExecutionState, JobID, JobStatus
+from runtime.messages.ids import ResourceID
+from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobVertexDetails
+from runtime.messages.taskmanager_messages import ClusterOverview, HardwareDescription, TaskManagerInfo
 from runtime.rest import web_monitor_endpoint as wme
 from runtime.rest.web_monitor_endpoint import WebMonitorEndpoint
 
@@ -32,15 +36,14 @@ class JobNotFound(LookupError):
 
 
 class FakeDispatcher:
-    """Implements the Dispatcher methods the endpoint calls, recording cancellations."""
+    """Implements the DispatcherGateway methods the endpoint calls (typed, as the real
+    gateway), recording cancellations."""
 
     def __init__(self) -> None:
         self.cancelled: list[str] = []
         self.jobs = {
-            JID_RUNNING: {"jid": JID_RUNNING, "name": "<b>wordcount</b>", "state": "RUNNING",
-                          "start-time": 1000, "end-time": -1, "duration": 500},
-            JID_DONE: {"jid": JID_DONE, "name": "done", "state": "FINISHED",
-                       "start-time": 1000, "end-time": 3000, "duration": 2000},
+            JID_RUNNING: JobDetails(JobID.from_hex(JID_RUNNING), "<b>wordcount</b>", JobStatus.RUNNING, 1000, -1),
+            JID_DONE: JobDetails(JobID.from_hex(JID_DONE), "done", JobStatus.FINISHED, 1000, 3000),
         }
         self.fail_overview = False
 
@@ -50,30 +53,30 @@ class FakeDispatcher:
             raise JobNotFound(f"no job with id '{prefix}'")
         return matches[0]
 
-    def cluster_overview(self) -> dict[str, Any]:
+    async def cluster_overview(self) -> ClusterOverview:
         if self.fail_overview:
             raise RuntimeError("boom")
-        return {"taskmanagers": 1, "slots-total": 4, "slots-available": 3, "jobs-running": 1,
-                "jobs-finished": 1, "jobs-cancelled": 0, "jobs-failed": 0, "flink-version": "pyflink-test"}
+        return ClusterOverview(1, 4, 3, 1, 1, 0, 0, "pyflink-test")
 
-    def list_jobs(self) -> list[dict[str, Any]]:
-        return [dict(j) for j in self.jobs.values()]
+    async def list_jobs(self) -> list[JobDetails]:
+        return list(self.jobs.values())
 
-    def request_job(self, job_id: str) -> dict[str, Any]:
+    async def request_job(self, job_id: str) -> JobDetailsInfo:
         jid = self._resolve(job_id)
-        return dict(self.jobs[jid], vertices=[{"id": "v1", "name": "Source", "parallelism": 2}])
+        vertex = JobVertexDetails(1, "Source", 2, ExecutionState.FINISHED)
+        return JobDetailsInfo(self.jobs[jid], None, [vertex])
 
-    async def cancel_job(self, job_id: str) -> dict[str, Any]:
+    async def cancel_job(self, job_id: str) -> JobDetails:
         jid = self._resolve(job_id)
-        if self.jobs[jid]["state"] != "RUNNING":
+        if self.jobs[jid].state is not JobStatus.RUNNING:
             raise ValueError(f"job {jid} is not running")
         await asyncio.sleep(0)
         self.cancelled.append(jid)
-        return {"jid": jid, "state": "CANCELED"}
+        return self.jobs[jid]
 
-    def list_task_managers(self) -> list[dict[str, Any]]:
-        return [{"id": "tm-1", "host": "localhost", "pid": 42, "slotsNumber": 4, "freeSlots": 3,
-                 "timeSinceLastHeartbeat": 120}]
+    async def list_task_managers(self) -> list[TaskManagerInfo]:
+        return [TaskManagerInfo(ResourceID("tm-1"), "tcp://localhost:1", 1, 42, "localhost", 4, 3,
+                                HardwareDescription(2, 1 << 30), 120)]
 
 
 class LoopThread:
@@ -477,7 +480,7 @@ def test_percent_encoded_path_cannot_add_segments(server: Server) -> None:
     assert server.dispatcher.cancelled == []
 
 
-def test_json_handles_non_json_values(server: Server) -> None:
-    server.dispatcher.jobs[JID_DONE]["extra"] = {1, 2}
-    status, body = server.json("GET", f"/jobs/{JID_DONE}")
-    assert status == 200 and sorted(body["extra"]) == [1, 2]
+def test_json_handles_non_json_values() -> None:
+    from runtime.rest.handlers import json_response
+    body = json.loads(json_response({"extra": {1, 2}, "state": JobStatus.RUNNING, "raw": b"x"}).body)
+    assert sorted(body["extra"]) == [1, 2] and body["state"] == "RUNNING" and body["raw"] == "x"

@@ -152,7 +152,7 @@ def test_cancel_while_idle_closes_the_connection():
     time.sleep(0.2)  # the source is now idle, waiting in recv
     started = time.monotonic()
     client.cancel()
-    assert client.wait()["state"] == "CANCELED"
+    assert client.wait().state.name == "CANCELED"
     assert closed.wait(10)
     assert time.monotonic() - started < 5
     server.join()

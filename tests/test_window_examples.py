@@ -247,7 +247,7 @@ def test_socket_window_word_count_example_on_cluster(running_cluster: ClusterEnv
 def test_attached_output_relay_skips_nothing_when_the_long_poll_times_out(monkeypatch):
     """The JobMaster's long poll (how ``pyflink run`` gets what the job prints) must never
     hand out an offset past output it did not return. Here the job's output arrives just as
-    the poll's wait times out (forced by replacing asyncio.wait_for in the JobMaster module);
+    the poll's wait times out (forced by replacing asyncio.wait_for in the JobOutputService's module);
     the reply must either carry that output or keep the offset where it was. (With a 1 s
     poll and 1 s windows this timing is common: the socket example on a cluster then loses
     a window's counts now and then.)"""
@@ -255,32 +255,29 @@ def test_attached_output_relay_skips_nothing_when_the_long_poll_times_out(monkey
     import types
 
     from runtime.common.job import JobStatus
-    from runtime.jobmaster import job_master as jm_module
+    from runtime.jobmaster import job_output_service as module
 
-    JobMaster = jm_module.JobMaster
-    from runtime.jobmaster.output_relay import OutputRelay
-    fake = types.SimpleNamespace(output=OutputRelay(), read_offset=0, collected=[],
-                                 collected_base=0, status=JobStatus.RUNNING, result=lambda: None)
+    holder = {}
 
     async def wait_for_that_times_out_as_output_arrives(aw, timeout):
         aw.close()
-        JobMaster.job_output(fake, "stdout", "word : 1\n")   # the TaskManager's output lands ...
-        raise asyncio.TimeoutError                            # ... as the wait times out
+        holder["service"].append_output("word : 1\n")   # the TaskManager's output lands ...
+        raise asyncio.TimeoutError                     # ... as the wait times out
 
-    class AsyncioForJobMaster(types.ModuleType):
-        """asyncio as the JobMaster module sees it, with wait_for replaced (only there)."""
+    class AsyncioForTheService(types.ModuleType):
+        """asyncio as the output service's module sees it, with wait_for replaced (only there)."""
 
         def __getattr__(self, name):
             return getattr(asyncio, name)
 
-    patched = AsyncioForJobMaster("asyncio")
+    patched = AsyncioForTheService("asyncio")
     patched.wait_for = wait_for_that_times_out_as_output_arrives
-    monkeypatch.setattr(jm_module, "asyncio", patched)
+    monkeypatch.setattr(module, "asyncio", patched)
 
     async def scenario():
-        fake._changed = asyncio.Event()
-        return await JobMaster.poll(fake, 0, 0, 0.5)
+        service = holder["service"] = module.JobOutputService(lambda: JobStatus.RUNNING, lambda: None)
+        return await service.poll(0, 0, 0.5)
 
     reply = asyncio.run(scenario())
-    assert reply["offset"] == len(reply["output"] or ""), \
-        f"the poll returned output {reply['output']!r} but moved the offset to {reply['offset']}"
+    assert reply.offset == len(reply.output or ""), \
+        f"the poll returned output {reply.output!r} but moved the offset to {reply.offset}"

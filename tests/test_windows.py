@@ -448,8 +448,8 @@ def test_window_contents_are_keyed_state_in_the_task_backend():
     groups keeps exactly the contents of its keys."""
     from runtime.state.heap_keyed_state_backend import HeapKeyedStateBackend
     from runtime.state.key_groups import assign_to_key_group, key_group_range
-    from runtime.streaming.runtime_context import StreamingRuntimeContext
-    from runtime.streaming.stream_task import TaskContext
+    from runtime.streaming.tasks.runtime_context import StreamingRuntimeContext
+    from runtime.streaming.tasks.task_context import TaskContext
     from runtime.streaming.window_contents import LIST
     from runtime.streaming.window_operator import WindowOperator
 
@@ -818,8 +818,8 @@ def _harness(assigner, trigger, kind, function=None, window_function=None):
     """A WindowOperator in a task-like context with its own keyed state backend; returns
     (operator, list of emitted records)."""
     from runtime.state.heap_keyed_state_backend import HeapKeyedStateBackend
-    from runtime.streaming.runtime_context import StreamingRuntimeContext
-    from runtime.streaming.stream_task import TaskContext
+    from runtime.streaming.tasks.runtime_context import StreamingRuntimeContext
+    from runtime.streaming.tasks.task_context import TaskContext
     from runtime.streaming.window_operator import WindowOperator
 
     emitted: list = []

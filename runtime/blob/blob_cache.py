@@ -10,6 +10,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from runtime.common.job import JobID
+
 
 class BlobCache:
     def __init__(self, base_dir: Path, gateway: Any) -> None:
@@ -23,7 +25,7 @@ class BlobCache:
             fut = asyncio.get_running_loop().create_future()
             self._jobs[job_id] = fut
             try:
-                data = await self.gateway.get_job_archive(job_id, timeout=30.0)
+                data = await self.gateway.get_job_archive(JobID.from_hex(job_id), timeout=30.0)
                 path = None
                 if data:
                     path = self.base_dir / job_id

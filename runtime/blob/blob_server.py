@@ -1,15 +1,17 @@
-"""BlobServer: job program archives, stored under the HA storage dir so a recovered job can
-be shipped again; TaskManagers fetch them once per job through ``get_job_archive``."""
+"""BlobServer (Flink's): job program archives, stored under the HA storage dir so a recovered
+job can be shipped again; TaskManagers fetch them once per job through ``get_job_archive``.
+An archive is found by its job's id only (a decoded JobID: 32 hex digits), so nothing but
+archives it stored can ever be read through it."""
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
+from runtime.blob.blob_server_gateway import NAME
+from runtime.common.job import JobID
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.service import RpcService
 from runtime.util.files import atomic_write
-
-NAME = "blobserver"
 
 
 class BlobServer(RpcEndpoint):
@@ -28,7 +30,7 @@ class BlobServer(RpcEndpoint):
             pass
 
     @rpc
-    async def get_job_archive(self, job_id: str) -> bytes | None:
+    async def get_job_archive(self, job_id: JobID) -> bytes | None:
         path = self.dir / f"{job_id}.zip"
         try:
             return await asyncio.get_running_loop().run_in_executor(None, path.read_bytes)

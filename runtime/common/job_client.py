@@ -42,32 +42,32 @@ class JobClient:
         self._echo = echo_output
         self._offset = 0
         self._more = False
-        self.final: dict[str, Any] | None = None
+        self.final: Any = None  # the JobResult once the job has ended
 
     def get_job_id(self) -> JobID:
         return JobID.from_hex(self._job_id)
 
     def get_job_status(self) -> JobStatus:
-        return JobStatus[self._gateway.request_job(self._job_id)["state"]]
+        return self._gateway.request_job(self._job_id).details.state
 
     def cancel(self) -> CompletedFuture:
         self._gateway.cancel_job(self._job_id)
         return CompletedFuture(None)
 
-    def poll(self, collect_offset: int = 0, wait: float = 1.0, ack: int | None = None) -> dict[str, Any]:
-        reply = self._gateway.poll_job(self._job_id, self._offset, collect_offset, wait, ack)
-        text = reply.get("output") or ""
-        if text:
+    def poll(self, collect_offset: int = 0, wait: float = 1.0, ack: int | None = None) -> Any:
+        reply = self._gateway.poll_job(self._job_id, self._offset, collect_offset, wait, ack,
+                                       timeout=wait + 10.0)
+        if reply.output:
             out = self._echo or sys.stdout
-            out.write(text)
+            out.write(reply.output)
             out.flush()
-        self._offset = reply.get("offset", self._offset)
-        self._more = bool(reply.get("more"))
-        if reply.get("result"):
-            self.final = reply["result"]
+        self._offset = reply.offset
+        self._more = reply.more
+        if reply.result is not None:
+            self.final = reply.result
         return reply
 
-    def wait(self) -> dict[str, Any]:
+    def wait(self) -> Any:
         # after the job ended, keep reading until every printed line has been relayed
         while self.final is None or self._more:
             self.poll(wait=0.0 if self._more else 1.0)
@@ -75,6 +75,6 @@ class JobClient:
 
     def get_job_execution_result(self) -> JobExecutionResult:
         result = self.wait()
-        if result["state"] != JobStatus.FINISHED.name:
-            raise JobExecutionException(self._job_id, result["state"], result.get("failure"))
-        return JobExecutionResult(self.get_job_id(), int(result.get("duration") or 0))
+        if result.state is not JobStatus.FINISHED:
+            raise JobExecutionException(self._job_id, result.state.name, result.failure)
+        return JobExecutionResult(self.get_job_id(), result.duration)

@@ -199,6 +199,19 @@ TASKMANAGER_NETWORK_BUFFERS_PER_CHANNEL = ConfigOption(
     validator=_at_least(1),
 )
 
+TASK_CANCELLATION_INTERVAL = ConfigOption(
+    "task.cancellation.interval", "duration", 500,
+    "time between attempts to interrupt a cancelled task's user code (Flink: 30 s; here an "
+    "interrupt is an exception raised in the task's thread, so it is tried sooner)",
+    validator=_at_least(1),
+)
+TASK_CANCELLATION_TIMEOUT = ConfigOption(
+    "task.cancellation.timeout", "duration", 30_000,
+    "a cancelled task that has not finished after this long makes its TaskManager exit (a forked "
+    "one is replaced); 0: never (Flink: 180 s)",
+    validator=_at_least(0),
+)
+
 # --------------------------------------------------------------------------
 # parallelism / pipeline
 # --------------------------------------------------------------------------
@@ -346,6 +359,8 @@ ALL_OPTIONS: dict[str, ConfigOption] = {
         TASKMANAGER_DATA_PORT,
         TASKMANAGER_RESOURCE_ID,
         TASKMANAGER_NETWORK_BUFFERS_PER_CHANNEL,
+        TASK_CANCELLATION_INTERVAL,
+        TASK_CANCELLATION_TIMEOUT,
         PARALLELISM_DEFAULT,
         PIPELINE_MAX_PARALLELISM,
         PIPELINE_NAME,

@@ -40,14 +40,14 @@ class CollectResultIterator(Iterator[Any]):
             if self.done:
                 raise StopIteration
             reply = self.client.poll(self.offset, wait=1.0, ack=self.offset)
-            for blob in reply.get("collected") or []:
+            for blob in reply.collected:
                 self.buffer.extend(pickle.loads(blob))
-            self.offset = reply.get("collect_offset", self.offset)
-            result = reply.get("result")
-            if result is not None and not reply.get("collected"):
+            self.offset = reply.collect_offset
+            result = reply.result
+            if result is not None and not reply.collected:
                 self.done = True
-                if result["state"] == "FAILED":
-                    raise JobExecutionException(result["jid"], result["state"], result.get("failure"))
+                if result.state.name == "FAILED":
+                    raise JobExecutionException(str(result.job_id), result.state.name, result.failure)
         return self.buffer.popleft()
 
     def close(self) -> None:

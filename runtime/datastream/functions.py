@@ -9,14 +9,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
-from runtime.streaming.runtime_context import StreamingRuntimeContext
+from runtime.streaming.tasks.runtime_context import StreamingRuntimeContext
 
 
 class RuntimeContext(ABC):
     """What a function learns about the parallel instance it runs in (``open(runtime_context)``).
 
     The interface of PyFlink's RuntimeContext; the object a task hands to ``open`` is a
-    ``runtime.streaming.runtime_context.StreamingRuntimeContext``.
+    ``runtime.streaming.tasks.runtime_context.StreamingRuntimeContext``.
     """
 
     @abstractmethod

@@ -17,6 +17,7 @@ from runtime.datastream.functions import ParallelSourceFunction, SourceFunction
 from runtime.graph.job_graph import build_job_graph
 from runtime.graph.stream_graph import GraphError, build_stream_graph
 from runtime.graph.transformation import Transformation
+from runtime.jobgraph.job_graph import JobGraph
 from runtime.streaming.sources import CollectionSourceOperator, SourceFunctionOperator
 
 #: Installed by the CLI's PackagedProgram: () -> executor for the configured target.
@@ -234,29 +235,32 @@ class StreamExecutionEnvironment:
     def _auto_watermark_interval(self) -> int:
         return self._config.get(opts.PIPELINE_AUTO_WATERMARK_INTERVAL)
 
-    def _job_config(self) -> dict[str, Any]:
+    def _job_config(self) -> dict[str, str]:
+        """The options the job's tasks act on, as the strings the JobGraph carries."""
         return {
-            "execution.batch-size": self._config.get(opts.EXECUTION_BATCH_SIZE),
-            "execution.buffer-timeout": self._buffer_timeout,
-            "pipeline.auto-watermark-interval": self._auto_watermark_interval(),
+            opts.EXECUTION_BATCH_SIZE.key: str(self._config.get(opts.EXECUTION_BATCH_SIZE)),
+            opts.EXECUTION_BUFFER_TIMEOUT.key: str(self._buffer_timeout),
+            opts.PIPELINE_AUTO_WATERMARK_INTERVAL.key: str(self._auto_watermark_interval()),
         }
 
     def get_execution_plan(self) -> str:
         import json
         graph = self._stream_graph(None)
-        job = build_job_graph(graph, "0" * 32, serialize=False)
-        return json.dumps(job["plan"], indent=2)
+        job = build_job_graph(graph, JobID(0, 0), serialize=False)
+        return json.dumps(job.plan, indent=2)
 
-    def get_job_graph(self, job_name: str | None = None) -> dict[str, Any]:
+    def get_job_graph(self, job_name: str | None = None) -> JobGraph:
         graph = self._stream_graph(job_name)
         config = self._job_config()
-        config["execution.runtime-mode"] = self._resolved_runtime_mode(graph)
-        job = build_job_graph(graph, JobID.generate().to_hex_string(), config)
+        config[opts.EXECUTION_RUNTIME_MODE.key] = self._resolved_runtime_mode(graph)
+        job = build_job_graph(graph, JobID.generate(), config)
         if self._execution_config is not None and self._execution_config.get_global_job_parameters():
-            job["job_parameters"] = self._execution_config.get_global_job_parameters()
-        if self._python_files:
-            job["python_files"] = list(self._python_files)
+            job.job_parameters = {str(k): str(v)
+                                  for k, v in self._execution_config.get_global_job_parameters().items()}
         return job
+
+    def _submit(self, executor: Any, job_graph: JobGraph, detached: bool) -> Any:
+        return executor.submit(job_graph, detached=detached, python_files=list(self._python_files))
 
     # ------------------------------------------------------------------ execution
     def _executor(self):
@@ -271,7 +275,7 @@ class StreamExecutionEnvironment:
     def execute_async(self, job_name: str | None = None):
         job_graph = self.get_job_graph(job_name)
         self._transformations = []
-        client = self._executor().submit(job_graph, detached=True)
+        client = self._submit(self._executor(), job_graph, True)
         self.last_job_id = client.get_job_id().to_hex_string()
         return client
 
@@ -279,7 +283,7 @@ class StreamExecutionEnvironment:
         job_graph = self.get_job_graph(job_name)
         self._transformations = []
         executor = self._executor()
-        client = executor.submit(job_graph, detached=not executor.attached)
+        client = self._submit(executor, job_graph, not executor.attached)
         self.last_job_id = client.get_job_id().to_hex_string()
         if not executor.attached:
             return JobExecutionResult(client.get_job_id(), 0)
@@ -291,7 +295,7 @@ class StreamExecutionEnvironment:
         stream._add("Collect Sink", op, kind="sink")
         job_graph = self.get_job_graph(job_name or "Collect Job")
         self._transformations = []
-        client = self._executor().submit(job_graph, detached=True)
+        client = self._submit(self._executor(), job_graph, True)
         self.last_job_id = client.get_job_id().to_hex_string()
         it = CollectResultIterator(client)
         if limit is None:

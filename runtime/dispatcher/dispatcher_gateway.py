@@ -1,47 +1,41 @@
-"""Synchronous gateway to a Dispatcher, used by the CLI and by job programs (execute())."""
+"""DispatcherGateway: the Dispatcher's RPC face (Flink's DispatcherGateway), used by the CLI
+(through ``runtime.rpc.client.SyncGateway``), job programs, the REST endpoint and the
+entrypoint. Everything in it is typed with ``runtime.messages``; the Dispatcher endpoint
+implements it."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
-from runtime.highavailability.leader_election import DEFAULT_LEADER_ID
-from runtime.rpc.client import SyncRpcClient
+from runtime.common.job import JobID
+from runtime.jobgraph.job_graph import JobGraph
+from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobPollResult
+from runtime.messages.taskmanager_messages import ClusterOverview, TaskManagerInfo
+
+NAME = "dispatcher"
 
 
-class DispatcherGateway:
-    def __init__(self, address: str, timeout: float = 10.0, context: Any = None) -> None:
-        self.address = address
-        self.rpc = SyncRpcClient(address, timeout, context)
+class DispatcherGateway(Protocol):
+    async def submit_job(self, job_graph: JobGraph, archive: bytes | None = None) -> JobID:
+        """Persist the graph (refused if invalid, naming the field) and run it."""
 
-    def _call(self, method: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        return self.rpc.call("dispatcher", method, *args, token=DEFAULT_LEADER_ID, timeout=timeout, **kwargs)
+    async def list_jobs(self) -> list[JobDetails]: ...
 
-    def submit_job(self, job_graph: dict, archive: bytes | None, timeout: float | None = None) -> str:
-        return self._call("submit_job", job_graph, archive, timeout=timeout)
+    async def resolve_job_id(self, prefix: str) -> JobID:
+        """The job whose id starts with ``prefix`` (an error if none or several)."""
 
-    def list_jobs(self, timeout: float | None = None) -> list[dict]:
-        return self._call("list_jobs", timeout=timeout)
+    async def request_job(self, job_id: str) -> JobDetailsInfo: ...
 
-    def resolve_job_id(self, prefix: str) -> str:
-        return self._call("resolve_job_id", prefix)
+    async def cancel_job(self, job_id: str) -> JobDetails:
+        """Record the job as CANCELED for good and start cancelling its tasks; returns at
+        once (state CANCELLING until the tasks are gone, then CANCELED)."""
 
-    def cancel_job(self, job_id: str, timeout: float | None = None) -> dict:
-        return self._call("cancel_job", job_id, timeout=timeout or 20.0)
+    async def poll_job(self, job_id: str, offset: int = 0, collect_offset: int = 0, timeout: float = 1.0,
+                       ack: int | None = None) -> JobPollResult: ...
 
-    def request_job(self, job_id: str) -> dict:
-        return self._call("request_job", job_id)
+    async def cluster_overview(self) -> ClusterOverview: ...
 
-    def poll_job(self, job_id: str, offset: int = 0, collect_offset: int = 0, wait: float = 1.0,
-                 ack: int | None = None) -> dict:
-        return self._call("poll_job", job_id, offset, collect_offset, wait, ack, timeout=wait + 10.0)
+    async def list_task_managers(self) -> list[TaskManagerInfo]: ...
 
-    def cluster_overview(self, timeout: float | None = None) -> dict:
-        return self._call("cluster_overview", timeout=timeout)
-
-    def list_task_managers(self, timeout: float | None = None) -> list[dict]:
-        return self._call("list_task_managers", timeout=timeout)
-
-    def shutdown_cluster(self, timeout: float | None = None) -> dict:
-        return self._call("shutdown_cluster", timeout=timeout)
-
-    def close(self) -> None:
-        self.rpc.close()
+    async def shutdown_cluster(self) -> list[JobID]:
+        """Cancel every job for good (recorded before anything else), then stop the cluster.
+        Returns the jobs that were running."""

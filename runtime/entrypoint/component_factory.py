@@ -17,11 +17,16 @@ from typing import Any
 from runtime.blob.blob_server import BlobServer
 from runtime.configuration import options as opts
 from runtime.dispatcher.dispatcher import Dispatcher, DispatcherRunner
+from runtime.dispatcher.dispatcher_gateway import NAME as DISPATCHER
+from runtime.dispatcher.dispatcher_gateway import DispatcherGateway
 from runtime.highavailability.job_stores import FileJobGraphStore, FileJobResultStore
 from runtime.highavailability.leader_election import StandaloneHaServices
+from runtime.jobgraph.job_graph import JobGraph
 from runtime.jobmaster.job_manager_runner import JobManagerRunner
 from runtime.jobmaster.job_master import JobMaster
 from runtime.resourcemanager.resource_manager import ResourceManager, ResourceManagerService
+from runtime.resourcemanager.resource_manager_gateway import NAME as RESOURCE_MANAGER
+from runtime.resourcemanager.resource_manager_gateway import ResourceManagerGateway
 from runtime.resourcemanager.task_manager_launcher import TaskManagerLauncher
 from runtime.rpc.service import RpcService
 
@@ -67,6 +72,7 @@ async def create_components(rpc: RpcService, config: Any, jobmanager_address: st
     hb_timeout = config.get(opts.HEARTBEAT_TIMEOUT) / 1000.0
     slot_timeout = config.get(opts.SLOT_REQUEST_TIMEOUT) / 1000.0
     closers: list[Callable[[], Awaitable[None]]] = []
+    components: JobManagerComponents | None = None
     try:
         ha = StandaloneHaServices(jobmanager_address)
         closers.append(ha.close)
@@ -79,45 +85,41 @@ async def create_components(rpc: RpcService, config: Any, jobmanager_address: st
         rest = None
         if with_rest:
             from runtime.rest.web_monitor_endpoint import WebMonitorEndpoint
-            rest = WebMonitorEndpoint(config, lambda: components.dispatcher)
+
+            def dispatcher_gateway() -> Any:
+                d = components.dispatcher if components is not None else None
+                return rpc.gateway(None, DISPATCHER, d.fencing_token, DispatcherGateway) if d is not None else None
+            rest = WebMonitorEndpoint(config, dispatcher_gateway)
             await rest.start()
             closers.append(rest.stop)
 
-        holder: dict[str, Any] = {}
-
-        def on_tm_lost(resource_id: str, cause: str):
-            d = holder["dispatcher_runner"].dispatcher
-            return d.task_manager_lost(resource_id, cause) if d is not None else None
-
         launcher = None
         if launcher_factory is not None:
-            def on_exit(pid: int, code: int):
-                rm = holder["rm_service"].resource_manager
+            def on_exit(pid: int, code: int) -> Any:
+                rm = rm_service.resource_manager
                 return rm.on_process_exit(pid, code) if rm is not None else None
             launcher = launcher_factory(on_exit)
 
         rm_service = ResourceManagerService(lambda session: ResourceManager(
-            rpc, session, hb_interval, hb_timeout, launcher, on_tm_lost))
-        holder["rm_service"] = rm_service
+            rpc, session, hb_interval, hb_timeout, launcher))
         await ha.leader_election("resource_manager").start(rm_service)
         closers.append(rm_service.revoke_leadership)
+        rm = rm_service.resource_manager
+        assert rm is not None
+        rm_gateway = rpc.gateway(None, RESOURCE_MANAGER, rm.fencing_token, ResourceManagerGateway)
 
-        def jobmaster_factory(job_graph: dict, on_terminal: Callable) -> JobMaster:
-            rm = rm_service.resource_manager
-            rm_gateway = rpc.gateway(None, "resourcemanager", rm.fencing_token)
-            return JobMaster(rpc, job_graph, rm_gateway, slot_timeout, hb_interval, hb_timeout, on_terminal,
-                             lambda: (rm.total_slots(), rm.available_slots()))
+        def jobmaster_factory(job_graph: JobGraph, on_terminal: Callable) -> JobMaster:
+            return JobMaster(rpc, job_graph, rm_gateway, slot_timeout, hb_interval, hb_timeout, on_terminal)
 
-        def runner_factory(job_graph: dict) -> JobManagerRunner:
-            component = f"job-{job_graph['job_id']}"
+        def runner_factory(job_graph: JobGraph) -> JobManagerRunner:
+            component = f"job-{job_graph.job_id}"
             runner = JobManagerRunner(job_graph, ha.leader_election(component), result_store, jobmaster_factory)
             runner.on_close = lambda: ha.release(component)
             return runner
 
         dispatcher_runner = DispatcherRunner(lambda session: Dispatcher(
-            rpc, session, graph_store, result_store, blob_server, runner_factory,
-            lambda: rm_service.resource_manager, config.get(opts.JOBSTORE_MAX_CAPACITY), on_shutdown))
-        holder["dispatcher_runner"] = dispatcher_runner
+            rpc, session, graph_store, result_store, blob_server, runner_factory, rm_gateway,
+            config.get(opts.JOBSTORE_MAX_CAPACITY), on_shutdown))
         await ha.leader_election("dispatcher").start(dispatcher_runner)
         closers.append(dispatcher_runner.revoke_leadership)
 

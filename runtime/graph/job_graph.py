@@ -8,11 +8,14 @@ chained successors. The JobGraph is plain data plus one cloudpickled ChainSpec p
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
+from runtime.common.job import JobID
 from runtime.graph.chain import ChainNode, ChainSpec
 from runtime.graph.stream_graph import GraphError, StreamEdge, StreamGraph, StreamNode
 from runtime.graph.transformation import CHAIN_ALWAYS, CHAIN_HEAD
+from runtime.jobgraph.job_graph import JobEdge, JobGraph, JobVertex, ShipStrategy
 
 
 def is_chainable(edge: StreamEdge, graph: StreamGraph) -> bool:
@@ -26,9 +29,9 @@ def is_chainable(edge: StreamEdge, graph: StreamGraph) -> bool:
             and up.chaining in (CHAIN_ALWAYS, CHAIN_HEAD))
 
 
-def build_job_graph(graph: StreamGraph, job_id: str, config: dict[str, Any] | None = None,
-                    serialize: bool = True) -> dict[str, Any]:
-    """Returns the JobGraph as a msgpack-able dict (``chain`` blobs only when ``serialize``)."""
+def build_job_graph(graph: StreamGraph, job_id: JobID, config: dict[str, str] | None = None,
+                    serialize: bool = True) -> JobGraph:
+    """The JobGraph of the stream graph (``chain`` blobs only when ``serialize``)."""
     heads = [n for n in graph.nodes if not n.in_edges or not any(is_chainable(e, graph) for e in n.in_edges)]
     vertex_of: dict[int, int] = {}
     chains: dict[int, list[StreamNode]] = {}
@@ -45,7 +48,7 @@ def build_job_graph(graph: StreamGraph, job_id: str, config: dict[str, Any] | No
                 if is_chainable(e, graph):
                     stack.append(e.target)
         chains[vid] = members
-    edges: list[dict[str, Any]] = []
+    edges: list[JobEdge] = []
     specs: dict[int, ChainSpec] = {}
     for vid, members in chains.items():
         index = {n.id: i for i, n in enumerate(members)}
@@ -60,9 +63,8 @@ def build_job_graph(graph: StreamGraph, job_id: str, config: dict[str, Any] | No
                         nodes[i].side_chained.setdefault(e.output_tag, []).append(index[e.target.id])
                 else:
                     eid = len(edges)
-                    edges.append({"id": eid, "source": vid, "target": vertex_of[e.target.id],
-                                  "partitioner": e.partitioner.kind, "pattern": e.partitioner.pattern,
-                                  "input_index": e.input_index, "target_node": e.target.id})
+                    edges.append(JobEdge(eid, vid, vertex_of[e.target.id], ShipStrategy[e.partitioner.kind],
+                                         e.input_index, e.target.id))
                     if e.output_tag is None:
                         nodes[i].edges.append(eid)
                     else:
@@ -72,26 +74,27 @@ def build_job_graph(graph: StreamGraph, job_id: str, config: dict[str, Any] | No
     vertices = []
     for vid, members in chains.items():
         head = members[0]
-        vertices.append({
-            "id": vid,
-            "name": " -> ".join(n.name for n in members),
-            "operators": [n.name for n in members],
-            "operator_ids": [n.id for n in members],
-            "parallelism": head.parallelism,
-            "max_parallelism": head.max_parallelism,
-            "slot_sharing_group": head.slot_sharing_group,
-            "is_source": head.is_source,
-            "chain": serialize_chain(specs[vid], members) if serialize else b"",
-        })
-    return {
-        "job_id": job_id,
-        "name": graph.job_name,
-        "vertices": vertices,
-        "edges": edges,
-        "config": dict(config or {}),
-        "bounded": all(n.bounded for n in graph.nodes if n.is_source),
-        "plan": execution_plan(graph, vertex_of),
-    }
+        vertices.append(JobVertex(
+            id=vid,
+            name=" -> ".join(n.name for n in members),
+            operators=[n.name for n in members],
+            operator_ids=[n.id for n in members],
+            parallelism=head.parallelism,
+            max_parallelism=head.max_parallelism,
+            slot_sharing_group=head.slot_sharing_group,
+            is_source=head.is_source,
+            chain=serialize_chain(specs[vid], members) if serialize else b"",
+            operator_uids=[n.operator.operator_id for n in members],
+        ))
+    return JobGraph(
+        job_id=job_id,
+        name=graph.job_name,
+        vertices=vertices,
+        edges=edges,
+        config=dict(config or {}),
+        bounded=all(n.bounded for n in graph.nodes if n.is_source),
+        plan_json=json.dumps(execution_plan(graph, vertex_of)),
+    )
 
 
 def serialize_chain(spec: ChainSpec, members: list[StreamNode]) -> bytes:

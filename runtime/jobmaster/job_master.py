@@ -1,367 +1,190 @@
-"""JobMaster: runs one job — slots, deployment, task states, job status, output relay.
+"""JobMaster (Flink's): one job's RPC face, its slots and its TaskManager heartbeats.
 
-It declares its slot requirement to the ResourceManager, accepts slots the TaskManagers
-offer, deploys every subtask once all slots are there (streaming jobs run all tasks at
-once), and derives the job status from the tasks' ExecutionStates. It is fenced with its
-own JobMaster id so a TaskManager still talking to a previous incarnation is rejected.
-Printed output and collected results of the job are relayed to attached clients.
+It declares the job's slot requirement to the ResourceManager, accepts the slots
+TaskManagers offer, and hands them to its scheduler (``runtime.scheduler``), which deploys
+the tasks and derives the job's status. Printed output and collected results go through its
+JobOutputService. It is fenced with its own JobMasterId, new for every JobMaster, so a
+TaskManager still talking to a previous incarnation of the job is refused.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from runtime.common.job import ExecutionState, JobStatus
+from runtime.common.job import JobStatus
+from runtime.deployment.task_deployment_descriptor import JobMasterAddress
 from runtime.heartbeat.heartbeat_manager import HeartbeatManager
-from runtime.jobmaster.output_relay import OutputRelay
+from runtime.jobgraph.job_graph import JobGraph
+from runtime.jobmaster.job_master_gateway import jobmaster_name
+from runtime.jobmaster.job_output_service import JobOutputService
 from runtime.jobmaster.slot_pool import AllocatedSlot, SlotPool
+from runtime.messages.ids import AllocationID, JobMasterId, ResourceID
+from runtime.messages.job_messages import JobDetailsInfo, JobPollResult, JobResult
+from runtime.messages.taskmanager_messages import SlotOffer, TaskExecutionState
 from runtime.rpc.endpoint import RpcEndpoint, current_sender, rpc
 from runtime.rpc.service import RpcService
-from runtime.scheduler.execution_graph import Execution, ExecutionGraph
+from runtime.scheduler.default_scheduler import DefaultScheduler, SlotAssignment
+from runtime.taskexecutor.task_executor_gateway import NAME as TASK_EXECUTOR
+from runtime.taskexecutor.task_executor_gateway import TaskExecutorGateway
 
 log = logging.getLogger(__name__)
 
-#: bytes of collected (execute_and_collect) results a JobMaster holds before the sink waits
-COLLECT_WINDOW = 16 * 1024 * 1024
-
-
-
-def jobmaster_name(job_id: str) -> str:
-    return f"jobmaster-{job_id}"
+TerminalListener = Callable[[JobResult], "Awaitable[None] | None"]
 
 
 class JobMaster(RpcEndpoint):
-    def __init__(self, rpc_service: RpcService, job_graph: dict[str, Any], resource_manager: Any,
+    def __init__(self, rpc_service: RpcService, job_graph: JobGraph, resource_manager: Any,
                  slot_request_timeout: float, heartbeat_interval: float, heartbeat_timeout: float,
-                 on_terminal: Callable[[dict[str, Any]], Any], cluster_slots: Callable[[], tuple[int, int]]) -> None:
-        super().__init__(rpc_service, jobmaster_name(job_graph["job_id"]))
-        self.fencing_token = uuid.uuid4().hex
+                 on_terminal: TerminalListener) -> None:
+        super().__init__(rpc_service, jobmaster_name(job_graph.job_id))
+        self.jobmaster_id = JobMasterId.generate()
+        self.fencing_token = str(self.jobmaster_id)
+        self.address = JobMasterAddress(self.name, self.jobmaster_id)
         self.job_graph = job_graph
-        self.job_id: str = job_graph["job_id"]
-        self.job_name: str = job_graph.get("name", "")
+        self.job_id = job_graph.job_id
+        self.job_name = job_graph.name
         self.resource_manager = resource_manager
         self.slot_request_timeout = slot_request_timeout
         self.on_terminal = on_terminal
-        self.cluster_slots = cluster_slots
-        self.graph = ExecutionGraph(job_graph)
-        self.slot_pool = SlotPool(self.graph.slots_needed())
-        self.status = JobStatus.CREATED
-        self.status_times: dict[str, int] = {JobStatus.CREATED.name: _now_ms()}
-        self.start_time = _now_ms()
-        self.end_time = -1
-        self.failure: str | None = None
-        self.deployed = False
+        self.scheduler = DefaultScheduler(job_graph, self.address, self._on_status, self._on_scheduler_terminal)
+        self.slot_pool = SlotPool(job_graph.slots_needed())
         self.heartbeats = HeartbeatManager(heartbeat_interval, heartbeat_timeout, lambda rid, p: None,
                                            self._on_heartbeat_timeout)
-        self.output = OutputRelay()
-        self.read_offset = 0   # how far an attached client has read the output
-        self.collected: list[bytes] = []
-        self.collected_base = 0
-        self.collected_bytes = 0
-        self._drained = asyncio.Event()
-        self._changed = asyncio.Event()
+        self.output = JobOutputService(lambda: self.scheduler.status, lambda: self.result)
+        self.result: JobResult | None = None
+
+    @property
+    def status(self) -> JobStatus:
+        return self.scheduler.status
 
     # ------------------------------------------------------------------ lifecycle
     async def on_start(self) -> None:
         self.heartbeats.start()
-        self._set_status(JobStatus.RUNNING)
-        self.graph.new_attempt()
-        for ex in self.graph.executions.values():
-            self._set_execution_state(ex, ExecutionState.SCHEDULED)
-        await self.resource_manager.declare_resource_requirements(
-            self.job_id, self.name, self.fencing_token, self.slot_pool.needed)
+        self.scheduler.start_scheduling()
+        await self.resource_manager.declare_resource_requirements(self.job_id, self.address, self.slot_pool.needed)
         self.run_async(self._slot_timeout(), name="slot-timeout")
 
     async def on_stop(self) -> None:
         self.heartbeats.stop()
 
+    def _on_status(self, status: JobStatus, cause: str | None) -> None:
+        first = (cause or "").strip().splitlines()[:1]
+        log.info("job %s (%s) switched to %s%s", self.job_id, self.job_name, status.name,
+                 f": {first[0]}" if first else "")
+        self.output.changed()
+
     async def _slot_timeout(self) -> None:
         await asyncio.sleep(self.slot_request_timeout)
-        if not self.deployed and not self.status.is_globally_terminal_state():
-            total, available = self.cluster_slots()
-            held = len(self.slot_pool.slots)
-            await self._fail(
-                f"NoResourceAvailableException: could not acquire the minimum required resources within "
-                f"{self.slot_request_timeout:g} s (slot.request.timeout): the job needs {self.slot_pool.needed} slots, "
-                f"the cluster has {total} slots of which {available + held} were available to it. "
-                "Lower the parallelism or add TaskManagers/slots.")
+        if self.scheduler.deployed or self.status.is_terminal_state():
+            return
+        try:
+            overview = await self.resource_manager.request_resource_overview()
+            total, available = overview.slots_total, overview.slots_available
+        except Exception:
+            total = available = -1
+        held = len(self.slot_pool.slots)
+        await self.scheduler.fail(
+            f"NoResourceAvailableException: could not acquire the minimum required resources within "
+            f"{self.slot_request_timeout:g} s (slot.request.timeout): the job needs {self.slot_pool.needed} slots, "
+            f"the cluster has {total} slots of which {available + held} were available to it. "
+            "Lower the parallelism or add TaskManagers/slots.")
 
     # ------------------------------------------------------------------ slots
+    def _task_executor(self, peer: bytes | None) -> Any:
+        return self.rpc_service.gateway(peer, TASK_EXECUTOR, None, TaskExecutorGateway)
+
     @rpc
-    async def offer_slots(self, resource_id: str, data_address: str, slots: list[dict]) -> list[str]:
+    async def offer_slots(self, resource_id: ResourceID, data_address: str,
+                          offers: list[SlotOffer]) -> list[AllocationID]:
         peer = current_sender.get()
-        accepted = []
-        if self.status.is_globally_terminal_state() or self.status in (JobStatus.FAILING, JobStatus.CANCELLING):
+        accepted: list[AllocationID] = []
+        if self.status is not JobStatus.CREATED or self.scheduler.deployed:
             return accepted
-        for s in slots:
-            slot = AllocatedSlot(s["allocation_id"], resource_id, s["index"], peer, data_address)
+        for offer in offers:
+            slot = AllocatedSlot(offer.allocation_id, resource_id, offer.index, peer, data_address)
             if self.slot_pool.offer(slot):
                 accepted.append(slot.allocation_id)
-        if accepted and resource_id not in self.heartbeats.targets:
-            gateway = self.rpc_service.gateway(peer, "taskexecutor")
+        if accepted and resource_id.value not in self.heartbeats.targets:
+            gateway = self._task_executor(peer)
             job_id = self.job_id
-            self.heartbeats.monitor(resource_id, lambda: gateway.heartbeat_from_job_manager(job_id, timeout=5.0))
-        if self.slot_pool.complete() and not self.deployed:
-            self.deployed = True
-            self.run_async(self._deploy(), name="deploy")
+            self.heartbeats.monitor(resource_id.value, lambda: gateway.heartbeat_from_job_manager(job_id, timeout=5.0))
+        if self.slot_pool.complete() and not self.scheduler.deployed:
+            slots = [SlotAssignment(s.allocation_id, s.resource_id, s.index, s.data_address,
+                                    self._task_executor(s.peer)) for s in self.slot_pool.slots.values()]
+            self.run_async(self.scheduler.deploy(slots), name="deploy")
         return accepted
-
-    async def _deploy(self) -> None:
-        slots = self.slot_pool.ordered()
-        groups = self.graph.slot_sharing_groups()
-        offset = 0
-        group_offset: dict[str, int] = {}
-        for g in sorted(groups):
-            group_offset[g] = offset
-            offset += groups[g]
-        for ex in self.graph.executions.values():
-            v = ex.vertex.job_vertex
-            slot = slots[group_offset[v.get("slot_sharing_group", "default")] + ex.vertex.subtask]
-            ex.resource_id, ex.allocation_id = slot.resource_id, slot.allocation_id
-        locations = {s.resource_id: s.data_address for s in slots}
-        config = dict(self.job_graph.get("config") or {})
-        calls = []
-        for ex in self.graph.executions.values():
-            if ex.state != ExecutionState.SCHEDULED:
-                continue
-            slot = self.slot_pool.slots[ex.allocation_id]
-            tdd = self.graph.deployment_descriptor(ex, locations, config)
-            tdd["jobmaster"] = {"target": self.name, "token": self.fencing_token}
-            self._set_execution_state(ex, ExecutionState.DEPLOYING)
-            gateway = self.rpc_service.gateway(slot.peer, "taskexecutor")
-            calls.append(self._submit(gateway, ex, tdd))
-        await asyncio.gather(*calls)
-
-    async def _submit(self, gateway: Any, ex: Execution, tdd: dict) -> None:
-        try:
-            await gateway.submit_task(tdd, timeout=30.0)
-        except Exception as exc:
-            await self._execution_failed(ex, f"deployment of {ex.vertex.task_name} "
-                                             f"({ex.vertex.subtask + 1}) to {ex.resource_id} failed: {exc}")
-
-    # ------------------------------------------------------------------ task states
-    @rpc
-    async def update_task_execution_state(self, execution_id: str, state: str, error: str | None = None) -> bool:
-        ex = self.graph.executions.get(execution_id)
-        if ex is None:
-            return False
-        new = ExecutionState[state]
-        if ex.state.is_terminal():
-            return False
-        if new == ExecutionState.FAILED:
-            await self._execution_failed(ex, error or "task failed")
-            return True
-        self._set_execution_state(ex, new)
-        await self._check_job_state()
-        return True
-
-    async def _execution_failed(self, ex: Execution, error: str) -> None:
-        if ex.state.is_terminal():
-            return
-        ex.failure = error
-        self._set_execution_state(ex, ExecutionState.FAILED)
-        if self.status == JobStatus.RUNNING:
-            await self._fail(error)
-        else:
-            await self._check_job_state()
-
-    async def _fail(self, cause: str) -> None:
-        if self.status.is_globally_terminal_state() or self.status in (JobStatus.FAILING, JobStatus.CANCELLING):
-            return
-        self.failure = cause
-        log.warning("job %s failed: %s", self.job_id, cause.splitlines()[0] if cause else cause)
-        self._set_status(JobStatus.FAILING)
-        await self._cancel_executions()
-        await self._check_job_state()
-
-    async def cancel(self) -> None:
-        if self.status.is_globally_terminal_state() or self.status == JobStatus.CANCELLING:
-            return
-        self._set_status(JobStatus.CANCELLING)
-        await self._cancel_executions()
-        await self._check_job_state()
-
-    async def suspend(self) -> None:
-        """The JobManager is going away without the job ending (SIGTERM, not cancel): stop
-        the tasks but record no result, so the next JobManager recovers the job from the job
-        graph store."""
-        if self.status.is_globally_terminal_state() or self.status == JobStatus.SUSPENDED:
-            return
-        self._set_status(JobStatus.SUSPENDED)
-        await self._cancel_executions()
-        await self._release_slots()
-
-    async def _cancel_executions(self) -> None:
-        calls = []
-        for ex in self.graph.executions.values():
-            if ex.state.is_terminal():
-                continue
-            if ex.state in (ExecutionState.CREATED, ExecutionState.SCHEDULED) or ex.allocation_id not in self.slot_pool.slots:
-                self._set_execution_state(ex, ExecutionState.CANCELED)
-                continue
-            self._set_execution_state(ex, ExecutionState.CANCELING)
-            slot = self.slot_pool.slots[ex.allocation_id]
-            calls.append(self._cancel_one(self.rpc_service.gateway(slot.peer, "taskexecutor"), ex))
-        await asyncio.gather(*calls)
-
-    async def _cancel_one(self, gateway: Any, ex: Execution) -> None:
-        try:
-            found = await gateway.cancel_task(ex.attempt_id, timeout=5.0)
-            if not found and not ex.state.is_terminal():
-                self._set_execution_state(ex, ExecutionState.CANCELED)
-        except Exception as exc:
-            log.warning("cancelling %s failed: %s", ex.attempt_id, exc)
-            if not ex.state.is_terminal():
-                self._set_execution_state(ex, ExecutionState.CANCELED)
-        await self._check_job_state()
-
-    async def _check_job_state(self) -> None:
-        if self.status.is_globally_terminal_state():
-            return
-        if not self.graph.all_terminal():
-            return
-        if self.status == JobStatus.FAILING:
-            final = JobStatus.FAILED
-        elif self.status == JobStatus.CANCELLING:
-            final = JobStatus.CANCELED
-        elif all(ex.state == ExecutionState.FINISHED for ex in self.graph.executions.values()):
-            final = JobStatus.FINISHED
-        else:
-            return
-        await self._terminate(final)
-
-    async def _terminate(self, final: JobStatus) -> None:
-        self._set_status(final)
-        self.end_time = _now_ms()
-        await self._release_slots()
-        self._changed.set()
-        result = self.on_terminal(self.result())
-        if asyncio.iscoroutine(result):
-            await result
 
     async def _release_slots(self) -> None:
         try:
-            await self.resource_manager.declare_resource_requirements(self.job_id, self.name, self.fencing_token, 0)
+            await self.resource_manager.declare_resource_requirements(self.job_id, self.address, 0)
         except Exception as exc:
             log.debug("clearing requirements failed: %s", exc)
         for slot in list(self.slot_pool.slots.values()):
             try:
-                await self.rpc_service.gateway(slot.peer, "taskexecutor").free_slot(slot.allocation_id, self.job_id,
-                                                                                    timeout=2.0)
+                await self._task_executor(slot.peer).free_slot(slot.allocation_id, timeout=2.0)
             except Exception as exc:
                 log.debug("freeing slot %s failed: %s", slot.allocation_id, exc)
         self.slot_pool.slots.clear()
 
+    # ------------------------------------------------------------------ task states
+    @rpc
+    async def update_task_execution_state(self, state: TaskExecutionState) -> bool:
+        return await self.scheduler.update_task_execution_state(state.execution_id, state.state, state.error)
+
+    async def _on_scheduler_terminal(self, status: JobStatus) -> None:
+        s = self.scheduler
+        self.result = JobResult(self.job_id, self.job_name, status, s.start_time, s.end_time, s.failure,
+                                s.graph.task_counts())
+        await self._release_slots()
+        self.output.changed()
+        outcome = self.on_terminal(self.result)
+        if asyncio.iscoroutine(outcome):
+            await outcome
+
+    @rpc
+    async def cancel(self) -> None:
+        await self.scheduler.cancel()
+
+    @rpc
+    async def suspend(self) -> None:
+        await self.scheduler.suspend()
+        await self._release_slots()
+
     # ------------------------------------------------------------------ TaskManager loss
-    async def task_manager_lost(self, resource_id: str, cause: str) -> None:
-        self.heartbeats.unmonitor(resource_id)
-        lost = self.slot_pool.remove_task_manager(resource_id)
-        if not lost:
-            return
-        for ex in self.graph.executions.values():
-            if ex.resource_id == resource_id and not ex.state.is_terminal():
-                await self._execution_failed(ex, f"TaskManager {resource_id} was lost: {cause}")
-        await self._check_job_state()
+    @rpc
+    async def disconnect_task_manager(self, resource_id: ResourceID, cause: str) -> None:
+        self.heartbeats.unmonitor(resource_id.value)
+        if self.slot_pool.remove_task_manager(resource_id):
+            await self.scheduler.task_manager_lost(resource_id, cause)
 
     async def _on_heartbeat_timeout(self, resource_id: str) -> None:
-        await self.task_manager_lost(resource_id, f"heartbeat of TaskManager {resource_id} timed out")
+        await self.disconnect_task_manager(ResourceID(resource_id), f"heartbeat of TaskManager {resource_id} timed out")
 
-    # ------------------------------------------------------------------ output relay
+    # ------------------------------------------------------------------ output and queries
     @rpc
-    def job_output(self, kind: str, payload: Any) -> None:
-        if kind == "stdout" and isinstance(payload, str):
-            self.output.append(payload)
-        self._changed.set()
-
-    async def poll(self, offset: int, collect_offset: int, timeout: float) -> dict[str, Any]:
-        """Long poll: returns as soon as there is output past ``offset``, collected data past
-        ``collect_offset`` or the job has ended, else after ``timeout`` seconds. ``more`` says
-        that output is left to read (a burst is streamed over several polls)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            fresh = collect_offset < self.collected_base + len(self.collected)
-            if self.output.has_more(offset) or fresh or self.status.is_globally_terminal_state():
-                break
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            except asyncio.TimeoutError:
-                break
-        text, next_offset = self.output.read(offset)
-        self.read_offset = max(self.read_offset, next_offset)
-        start = max(collect_offset - self.collected_base, 0)
-        batches = self.collected[start:]
-        return {"status": self.status.name, "output": text, "offset": next_offset,
-                "more": self.output.has_more(next_offset),
-                "collected": batches, "collect_offset": self.collected_base + len(self.collected),
-                "result": self.result() if self.status.is_globally_terminal_state() else None}
+    def job_output(self, text: str) -> None:
+        self.output.append_output(text)
 
     @rpc
     async def collect_batch(self, payload: bytes) -> bool:
-        """A collect sink's batch (``execute_and_collect``). Answered only once the held,
-        unread results are below COLLECT_WINDOW bytes, so a fast job waits for a slow reader
-        instead of growing the JobMaster's memory (the sink's task blocks meanwhile)."""
-        while self.collected_bytes >= COLLECT_WINDOW and not self.status.is_globally_terminal_state():
-            self._drained.clear()
-            await self._drained.wait()
-        self.collected.append(payload)
-        self.collected_bytes += len(payload)
-        self._changed.set()
-        return True
+        return await self.output.collect(payload)
 
-    def ack_collected(self, upto: int) -> None:
-        """Drop collected batches the client has consumed (bounded JobMaster memory)."""
-        n = upto - self.collected_base
-        if n > 0:
-            self.collected_bytes -= sum(len(b) for b in self.collected[:n])
-            del self.collected[:n]
-            self.collected_base = upto
-            self._drained.set()
+    @rpc
+    async def poll(self, offset: int, collect_offset: int, timeout: float, ack: int | None) -> JobPollResult:
+        if ack is not None:
+            self.output.ack_collected(ack)
+        return await self.output.poll(offset, collect_offset, max(0.0, min(timeout, 30.0)))
 
-    # ------------------------------------------------------------------ status
-    def _set_status(self, status: JobStatus) -> None:
-        self.status = status
-        self.status_times[status.name] = _now_ms()
-        self._changed.set()
-        self._drained.set()
+    @rpc
+    def request_job_status(self) -> JobStatus:
+        return self.status
 
-    def _set_execution_state(self, ex: Execution, state: ExecutionState) -> None:
-        ex.state = state
-        ex.state_times[state.name] = time.time()
+    @rpc
+    def request_job_details(self) -> JobDetailsInfo:
+        return self.scheduler.details_info(self.job_name)
 
-    def result(self) -> dict[str, Any]:
-        end = self.end_time
-        return {
-            "jid": self.job_id,
-            "name": self.job_name,
-            "state": self.status.name,
-            "start-time": self.start_time,
-            "end-time": end,
-            "duration": (end if end > 0 else _now_ms()) - self.start_time,
-            "failure": self.failure,
-            "tasks": self.graph.task_counts(),
-        }
-
-    def details(self) -> dict[str, Any]:
-        out = self.result()
-        out["vertices"] = [
-            {"id": vid, "name": v["name"], "parallelism": v["parallelism"],
-             "subtasks": [{"subtask": ev.subtask, "status": ev.current.state.name if ev.current else "CREATED",
-                           "taskmanager-id": ev.current.resource_id if ev.current else None,
-                           "attempt": ev.current.attempt if ev.current else 0}
-                          for ev in self.graph.execution_vertices[vid]]}
-            for vid, v in sorted(self.graph.vertices.items())]
-        out["timestamps"] = dict(self.status_times)
-        out["plan"] = self.job_graph.get("plan")
-        return out
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+    @rpc
+    def request_job_result(self) -> JobResult | None:
+        return self.result

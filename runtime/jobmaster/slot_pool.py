@@ -1,15 +1,18 @@
-"""SlotPool: the slots a JobMaster holds, offered by TaskManagers after the ResourceManager
-matched the JobMaster's declared requirement."""
+"""SlotPool (Flink's): the slots a JobMaster holds, offered by TaskManagers after the
+ResourceManager matched the JobMaster's declared requirement."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from runtime.messages.ids import AllocationID, ResourceID
+
 
 @dataclass
 class AllocatedSlot:
-    allocation_id: str
-    resource_id: str
+    allocation_id: AllocationID
+    resource_id: ResourceID
     index: int
+    #: the TaskManager's connection (routing id at the JobManager's RPC socket)
     peer: bytes | None
     data_address: str
 
@@ -17,7 +20,7 @@ class AllocatedSlot:
 class SlotPool:
     def __init__(self, needed: int) -> None:
         self.needed = needed
-        self.slots: dict[str, AllocatedSlot] = {}
+        self.slots: dict[AllocationID, AllocatedSlot] = {}
 
     def offer(self, slot: AllocatedSlot) -> bool:
         if slot.allocation_id in self.slots:
@@ -30,14 +33,8 @@ class SlotPool:
     def complete(self) -> bool:
         return len(self.slots) >= self.needed
 
-    def ordered(self) -> list[AllocatedSlot]:
-        return sorted(self.slots.values(), key=lambda s: (s.resource_id, s.index))
-
-    def remove_task_manager(self, resource_id: str) -> list[AllocatedSlot]:
+    def remove_task_manager(self, resource_id: ResourceID) -> list[AllocatedSlot]:
         gone = [s for s in self.slots.values() if s.resource_id == resource_id]
         for s in gone:
             del self.slots[s.allocation_id]
         return gone
-
-    def task_managers(self) -> dict[str, AllocatedSlot]:
-        return {s.resource_id: s for s in self.slots.values()}

@@ -5,6 +5,10 @@ loop in a background thread, talking over ZeroMQ ``inproc://`` sockets; tasks ru
 own threads as on a real TaskManager and print straight to this process's stdout. It starts
 on the first ``execute()`` with as many slots as the job needs and grows if a later job
 needs more; it stops when the process exits.
+
+Its stores (job graphs, results, blobs) live in its own temporary directory whatever the
+configuration says: an embedded run never reads a cluster's stores (it would recover that
+cluster's jobs) and never writes into them (a cluster would later run its jobs).
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from typing import Any
 from runtime.common.configuration import Configuration
 from runtime.common.job_client import JobClient
 from runtime.configuration import options as opts
+from runtime.jobgraph.job_graph import JobGraph
 
 
 class MiniCluster:
@@ -30,8 +35,7 @@ class MiniCluster:
         self.name = uuid.uuid4().hex[:12]
         self.address = f"inproc://pyflink-minicluster-{self.name}"
         self.tmp = Path(tempfile.mkdtemp(prefix="pyflink-minicluster-"))
-        if not self.config.contains_key(opts.HIGH_AVAILABILITY_STORAGE_DIR.key):
-            self.config.set_string(opts.HIGH_AVAILABILITY_STORAGE_DIR.key, str(self.tmp / "ha"))
+        self.config.set_string(opts.HIGH_AVAILABILITY_STORAGE_DIR.key, str(self.tmp / "ha"))
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="minicluster", daemon=True)
         self.task_executors: list[Any] = []
@@ -83,6 +87,7 @@ class MiniCluster:
 
     async def _add_task_executor(self, slots: int) -> None:
         from runtime.io.network.network_environment import NetworkEnvironment
+        from runtime.messages.ids import ResourceID
         from runtime.rpc.service import RpcService
         from runtime.taskexecutor.task_executor import TaskExecutor
         rid = f"minicluster-tm-{len(self.task_executors)}-{self.name}"
@@ -90,9 +95,13 @@ class MiniCluster:
         network.start()
         rpc = RpcService(self.config.get(opts.RPC_ASK_TIMEOUT) / 1000.0)
         rpc.connect(self.address, rid.encode())
-        te = TaskExecutor(rpc, rid, slots, network, self.config.get(opts.HEARTBEAT_TIMEOUT) / 1000.0,
+        # no fatal exit here: the process is the user's program; a task that will not stop
+        # is reported in the log and its thread is left to end with the process
+        te = TaskExecutor(rpc, ResourceID(rid), slots, network, self.config.get(opts.HEARTBEAT_TIMEOUT) / 1000.0,
                           0.01, 0.1, self.tmp / rid, None,
-                          self.config.get(opts.TASKMANAGER_NETWORK_BUFFERS_PER_CHANNEL))
+                          self.config.get(opts.TASKMANAGER_NETWORK_BUFFERS_PER_CHANNEL),
+                          self.config.get(opts.TASK_CANCELLATION_INTERVAL) / 1000.0,
+                          self.config.get(opts.TASK_CANCELLATION_TIMEOUT) / 1000.0)
         await te.start()
         self.task_executors.append((te, rpc, network))
         rm = self.components.resource_manager
@@ -134,11 +143,9 @@ class MiniClusterExecutor:
         self.config = config
         self.attached = config.get(opts.EXECUTION_ATTACHED)
 
-    def submit(self, job_graph: dict, detached: bool = False) -> JobClient:
-        from runtime.dispatcher.dispatcher_gateway import DispatcherGateway
-        from runtime.scheduler.execution_graph import ExecutionGraph
-        needed = ExecutionGraph(job_graph).slots_needed()
-        mc = MiniCluster.get(self.config, needed)
-        gateway = DispatcherGateway(mc.address, self.config.get(opts.CLIENT_TIMEOUT) / 1000.0)
+    def submit(self, job_graph: JobGraph, detached: bool = False, python_files: list[str] | None = None) -> JobClient:
+        from runtime.dispatcher.dispatcher_client import dispatcher_client
+        mc = MiniCluster.get(self.config, job_graph.slots_needed())
+        gateway = dispatcher_client(mc.address, self.config.get(opts.CLIENT_TIMEOUT) / 1000.0)
         job_id = gateway.submit_job(job_graph, None)
-        return JobClient(gateway, job_id)
+        return JobClient(gateway, str(job_id))

@@ -1,51 +1,71 @@
-"""ResourceManager: TaskManager registrations, heartbeats and slots of the cluster.
+"""ResourceManager (Flink's StandaloneResourceManager): TaskManager registrations, heartbeats
+and the cluster's slots.
 
 Created by ResourceManagerService only once leadership is granted (as in seed 002), fenced
 with the leader session id. A TaskManager registers with its address, resource id, data
 port, hardware and slot count, receives a registration id, then sends its slot report; from
 then on the ResourceManager asks it for heartbeats and treats a missed ``heartbeat.timeout``
-or (for TaskManagers it forked) the process's exit as the TaskManager being gone.
+or (for TaskManagers it forked) the process's exit as the TaskManager being gone, which it
+tells every JobMaster holding slots through their gateways. A TaskManager forked by another
+JobManager process is refused: it belongs to that JobManager and exits.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.common.job import JobID
+from runtime.deployment.task_deployment_descriptor import JobMasterAddress
 from runtime.heartbeat.heartbeat_manager import HeartbeatManager
+from runtime.jobmaster.job_master_gateway import JobMasterGateway
+from runtime.messages.ids import AllocationID, ResourceID
+from runtime.messages.taskmanager_messages import (
+    RegistrationResponse,
+    ResourceOverview,
+    SlotReport,
+    TaskExecutorRegistration,
+    TaskManagerInfo,
+)
+from runtime.resourcemanager.resource_manager_gateway import NAME
 from runtime.resourcemanager.slot_manager import JobRequirement, SlotManager
 from runtime.resourcemanager.task_manager_launcher import TaskManagerLauncher
 from runtime.rpc.endpoint import RpcEndpoint, current_sender, rpc
+from runtime.rpc.errors import RpcError
 from runtime.rpc.service import RpcService
+from runtime.taskexecutor.task_executor_gateway import NAME as TASK_EXECUTOR
+from runtime.taskexecutor.task_executor_gateway import TaskExecutorGateway
 
 log = logging.getLogger(__name__)
 
-NAME = "resourcemanager"
+
+class RegistrationRejected(RpcError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "RegistrationRejected")
 
 
 @dataclass
 class WorkerRegistration:
-    resource_id: str
+    resource_id: ResourceID
     registration_id: str
     peer: bytes | None
-    info: dict[str, Any]
+    info: TaskExecutorRegistration
     registered_at: float = field(default_factory=time.time)
 
 
 class ResourceManager(RpcEndpoint):
     def __init__(self, rpc_service: RpcService, leader_session_id: str, heartbeat_interval: float,
-                 heartbeat_timeout: float, launcher: TaskManagerLauncher | None = None,
-                 on_task_manager_lost: Callable[[str, str], Any] | None = None) -> None:
+                 heartbeat_timeout: float, launcher: TaskManagerLauncher | None = None) -> None:
         super().__init__(rpc_service, NAME)
         self.fencing_token = leader_session_id
         self.slot_manager = SlotManager()
-        self.workers: dict[str, WorkerRegistration] = {}
+        self.workers: dict[ResourceID, WorkerRegistration] = {}
         self.launcher = launcher
-        self.on_task_manager_lost = on_task_manager_lost
         self.heartbeats = HeartbeatManager(heartbeat_interval, heartbeat_timeout, self._on_heartbeat_payload,
                                            self._on_heartbeat_timeout)
         self._registration_waiters: list[tuple[int, asyncio.Future]] = []
@@ -56,90 +76,100 @@ class ResourceManager(RpcEndpoint):
     async def on_stop(self) -> None:
         self.heartbeats.stop()
 
+    def _task_executor(self, peer: bytes | None) -> Any:
+        return self.rpc_service.gateway(peer, TASK_EXECUTOR, None, TaskExecutorGateway)
+
     # ------------------------------------------------------------------ registration
     @rpc
-    async def register_task_executor(self, info: dict) -> dict:
-        resource_id = str(info["resource_id"])
+    async def register_task_executor(self, registration: TaskExecutorRegistration) -> RegistrationResponse:
+        resource_id = registration.resource_id
+        if registration.forked_by is not None and registration.forked_by != os.getpid():
+            raise RegistrationRejected(f"TaskManager {resource_id} was started by JobManager pid "
+                                       f"{registration.forked_by}, not by this one (pid {os.getpid()})")
         peer = current_sender.get()
-        old = self.workers.get(resource_id)
-        if old is not None:
-            await self._remove_worker(resource_id, "re-registered", notify=True)
-        reg = WorkerRegistration(resource_id, uuid.uuid4().hex, peer, dict(info))
+        if resource_id in self.workers:
+            await self._remove_worker(resource_id, "re-registered")
+        reg = WorkerRegistration(resource_id, uuid.uuid4().hex, peer, registration)
         self.workers[resource_id] = reg
-        self.slot_manager.register_task_manager(resource_id, int(info.get("num_slots", 1)))
-        gateway = self.rpc_service.gateway(peer, "taskexecutor")
-        self.heartbeats.monitor(resource_id, lambda: gateway.heartbeat_from_resource_manager(timeout=5.0))
-        log.info("registered TaskManager %s (pid %s, %s slots, data %s)", resource_id, info.get("pid"),
-                 info.get("num_slots"), info.get("data_address"))
+        self.slot_manager.register_task_manager(resource_id, registration.num_slots)
+        gateway = self._task_executor(peer)
+        self.heartbeats.monitor(resource_id.value, lambda: gateway.heartbeat_from_resource_manager(timeout=5.0))
+        log.info("registered TaskManager %s (pid %s, %s slots, data %s)", resource_id, registration.pid,
+                 registration.num_slots, registration.data_address)
         self._wake_registration_waiters()
-        return {"registration_id": reg.registration_id, "resource_manager_id": self.fencing_token}
+        return RegistrationResponse(reg.registration_id, self.fencing_token or "")
 
     @rpc
-    async def send_slot_report(self, resource_id: str, registration_id: str, report: list) -> bool:
+    async def send_slot_report(self, resource_id: ResourceID, registration_id: str, report: SlotReport) -> bool:
         reg = self.workers.get(resource_id)
         if reg is None or reg.registration_id != registration_id:
             raise LookupError(f"TaskManager {resource_id} is not registered")
         self.slot_manager.apply_slot_report(resource_id, report)
-        self.heartbeats.record(resource_id)
+        self.heartbeats.record(resource_id.value)
         self._allocate()
         return True
 
     @rpc
-    async def disconnect_task_manager(self, resource_id: str, cause: str) -> None:
-        await self._remove_worker(resource_id, cause, notify=True)
+    async def disconnect_task_manager(self, resource_id: ResourceID, cause: str) -> None:
+        await self._remove_worker(resource_id, cause)
 
     def _on_heartbeat_payload(self, resource_id: str, payload: Any) -> None:
-        if isinstance(payload, dict) and isinstance(payload.get("slots"), list):
-            self.slot_manager.apply_slot_report(resource_id, payload["slots"])
+        rid = ResourceID(resource_id)
+        if isinstance(payload, SlotReport) and rid in self.workers:
+            self.slot_manager.apply_slot_report(rid, payload)
             self._allocate()
 
     async def _on_heartbeat_timeout(self, resource_id: str) -> None:
-        await self._remove_worker(resource_id, f"heartbeat of TaskManager {resource_id} timed out", notify=True)
+        await self._remove_worker(ResourceID(resource_id), f"heartbeat of TaskManager {resource_id} timed out")
 
     async def on_process_exit(self, pid: int, code: int) -> None:
         for rid, reg in list(self.workers.items()):
-            if reg.info.get("pid") == pid:
-                await self._remove_worker(rid, f"TaskManager {rid} (pid {pid}) exited with code {code}", notify=True)
+            if reg.info.pid == pid:
+                await self._remove_worker(rid, f"TaskManager {rid} (pid {pid}) exited with code {code}")
 
-    async def _remove_worker(self, resource_id: str, cause: str, notify: bool) -> None:
+    async def _remove_worker(self, resource_id: ResourceID, cause: str) -> None:
         reg = self.workers.pop(resource_id, None)
         if reg is None:
             return
-        self.heartbeats.unmonitor(resource_id)
+        self.heartbeats.unmonitor(resource_id.value)
         self.slot_manager.unregister_task_manager(resource_id)
         log.warning("removed TaskManager %s: %s", resource_id, cause)
-        if notify and self.on_task_manager_lost is not None:
-            result = self.on_task_manager_lost(resource_id, cause)
-            if asyncio.iscoroutine(result):
-                await result
+        for req in list(self.slot_manager.requirements.values()):
+            jm = self.rpc_service.gateway(None, req.jobmaster.target, req.jobmaster.token, JobMasterGateway)
+            try:
+                await jm.disconnect_task_manager(resource_id, cause)
+            except Exception as exc:
+                log.debug("telling %s about the lost TaskManager failed: %s", req.jobmaster.target, exc)
         self._allocate()
 
     # ------------------------------------------------------------------ slots
     @rpc
-    async def declare_resource_requirements(self, job_id: str, jobmaster_target: str, jobmaster_token: str,
-                                            slots: int) -> None:
+    async def declare_resource_requirements(self, job_id: JobID, jobmaster: JobMasterAddress, slots: int) -> None:
         if slots <= 0:
             self.slot_manager.requirements.pop(job_id, None)
             return
-        self.slot_manager.requirements[job_id] = JobRequirement(job_id, jobmaster_target, jobmaster_token, slots)
+        if slots > 4 * 32768:
+            raise ValueError(f"slots: {slots} is more than any job can use")
+        self.slot_manager.requirements[job_id] = JobRequirement(job_id, jobmaster, slots)
         self._allocate()
 
     @rpc
-    async def notify_slot_available(self, resource_id: str, index: int, allocation_id: str) -> None:
+    async def notify_slot_available(self, resource_id: ResourceID, index: int, allocation_id: AllocationID) -> None:
         self.slot_manager.free(resource_id, index, allocation_id)
         self._allocate()
 
     def _allocate(self) -> None:
         for slot, req in self.slot_manager.plan_allocations():
+            assert slot.allocation_id is not None
             self.run_async(self._request_slot(slot.resource_id, slot.index, slot.allocation_id, req))
 
-    async def _request_slot(self, resource_id: str, index: int, allocation_id: str, req: JobRequirement) -> None:
+    async def _request_slot(self, resource_id: ResourceID, index: int, allocation_id: AllocationID,
+                            req: JobRequirement) -> None:
         reg = self.workers.get(resource_id)
         if reg is None:
             return
-        gateway = self.rpc_service.gateway(reg.peer, "taskexecutor")
         try:
-            await gateway.request_slot(index, req.job_id, allocation_id, req.jobmaster_target, req.jobmaster_token)
+            await self._task_executor(reg.peer).request_slot(index, req.job_id, allocation_id, req.jobmaster)
             self.slot_manager.confirm(resource_id, index, allocation_id)
         except Exception as exc:
             log.warning("slot request %s to %s failed: %s", allocation_id, resource_id, exc)
@@ -148,31 +178,23 @@ class ResourceManager(RpcEndpoint):
                 self.schedule(0.2, self._allocate)
 
     # ------------------------------------------------------------------ queries
-    def available_slots(self) -> int:
-        return self.slot_manager.available()
-
-    def total_slots(self) -> int:
-        return self.slot_manager.total()
+    @rpc
+    def request_resource_overview(self) -> ResourceOverview:
+        return ResourceOverview(len(self.workers), self.slot_manager.total(), self.slot_manager.available())
 
     @rpc
-    def list_task_managers(self) -> list[dict]:
+    def request_task_manager_info(self) -> list[TaskManagerInfo]:
         now = time.monotonic()
+        forked = set(self.launcher.children) if self.launcher is not None else set()
         out = []
         for rid, reg in sorted(self.workers.items(), key=lambda kv: kv[1].registered_at):
-            last = self.heartbeats.last_heartbeat(rid)
-            hw = reg.info.get("hardware") or {}
-            out.append({
-                "id": rid,
-                "path": reg.info.get("data_address"),
-                "dataPort": reg.info.get("data_port"),
-                "pid": reg.info.get("pid"),
-                "host": reg.info.get("host"),
-                "slotsNumber": reg.info.get("num_slots"),
-                "freeSlots": self.slot_manager.free_slots_of(rid),
-                "timeSinceLastHeartbeat": int(1000 * (now - last)) if last is not None else None,
-                "hardware": {"cpuCores": hw.get("cores"), "physicalMemory": hw.get("memory")},
-                "forked": bool(self.launcher and reg.info.get("pid") in self.launcher.children),
-            })
+            last = self.heartbeats.last_heartbeat(rid.value)
+            info = reg.info
+            out.append(TaskManagerInfo(
+                id=rid, path=info.data_address, data_port=info.data_port, pid=info.pid, host=info.host,
+                slots_number=info.num_slots, free_slots=self.slot_manager.free_slots_of(rid), hardware=info.hardware,
+                time_since_last_heartbeat=int(1000 * (now - last)) if last is not None else None,
+                forked=info.pid in forked))
         return out
 
     async def wait_for_workers(self, count: int, timeout: float) -> bool:
@@ -196,12 +218,14 @@ class ResourceManager(RpcEndpoint):
         """Ask TaskManagers to exit (all, or only the ones this process forked); forked ones
         are then awaited and killed if stuck. TaskManagers started elsewhere survive a
         JobManager-only stop and re-register with the next JobManager."""
+        if self.launcher is not None:
+            self.launcher.stopping = True
         forked = set(self.launcher.children) if self.launcher is not None else set()
         for rid, reg in list(self.workers.items()):
-            if only_forked and reg.info.get("pid") not in forked:
+            if only_forked and reg.info.pid not in forked:
                 continue
             try:
-                await self.rpc_service.gateway(reg.peer, "taskexecutor").shutdown(timeout=1.0)
+                await self._task_executor(reg.peer).shutdown(timeout=1.0)
             except Exception as exc:
                 log.debug("shutdown of %s: %s", rid, exc)
         if self.launcher is not None:

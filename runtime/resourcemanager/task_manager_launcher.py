@@ -1,8 +1,11 @@
-"""Forks local TaskManager processes and notices at once when one exits.
+"""Forks local TaskManager processes, notices at once when one exits, and replaces it.
 
 Flink's standalone scripts start TaskManagers next to the JobManager; here the
 ResourceManager does it itself so that a dead child is seen through its exit status at
-once, not only after a heartbeat timeout.
+once, not only after a heartbeat timeout, and so that the cluster keeps
+``taskmanager.count`` TaskManagers: one that died (killed, or ended itself because a task
+would not stop) is started again, at once if it had been running for a while, after a
+growing pause if TaskManagers keep dying right after their start.
 """
 from __future__ import annotations
 
@@ -12,11 +15,16 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+
+#: a TaskManager that ran this long before it died is replaced at once
+RESTART_STABLE_AFTER = 10.0
+RESTART_MAX_DELAY = 10.0
 
 
 @dataclass
@@ -25,6 +33,7 @@ class LaunchedTaskManager:
     process: asyncio.subprocess.Process
     log_file: Path
     out_file: Path
+    started: float = 0.0
 
 
 class TaskManagerLauncher:
@@ -39,6 +48,7 @@ class TaskManagerLauncher:
         self._watchers: set[asyncio.Task] = set()
         self._counter = 0
         self.stopping = False
+        self._restart_delay = 0.0
 
     async def launch(self, count: int) -> list[int]:
         procs = await asyncio.gather(*(self._launch_one() for _ in range(count)))
@@ -56,7 +66,7 @@ class TaskManagerLauncher:
             args += ["--conf-dir", self.conf_dir]
         for d in self.dynamic:
             args += ["-D", d]
-        env = dict(os.environ, PYTHONHASHSEED="0", PYFLINK_FORKED_BY=str(os.getpid()))
+        env = dict(os.environ, PYTHONHASHSEED="0", PYTHONUTF8="1", PYFLINK_FORKED_BY=str(os.getpid()))
         out = open(out_file, "ab")
         try:
             proc = await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.DEVNULL, stdout=out,
@@ -64,7 +74,7 @@ class TaskManagerLauncher:
                                                         start_new_session=True)
         finally:
             out.close()
-        tm = LaunchedTaskManager(n, proc, log_file, out_file)
+        tm = LaunchedTaskManager(n, proc, log_file, out_file, time.monotonic())
         self.children[proc.pid] = tm
         task = asyncio.get_running_loop().create_task(self._watch(tm))
         self._watchers.add(task)
@@ -80,6 +90,26 @@ class TaskManagerLauncher:
         result = self.on_exit(tm.process.pid, code)
         if asyncio.iscoroutine(result):
             await result
+        if not self.stopping:
+            await self._replace(tm)
+
+    async def _replace(self, dead: LaunchedTaskManager) -> None:
+        lived = time.monotonic() - dead.started
+        if lived > RESTART_STABLE_AFTER:
+            self._restart_delay = 0.0
+        else:  # dying right after start: back off (0.5 s, 1 s, 2 s, ... up to 10 s)
+            self._restart_delay = min(max(0.5, self._restart_delay * 2), RESTART_MAX_DELAY)
+        if self._restart_delay:
+            log.info("starting a TaskManager in place of TaskManager %d in %.1f s", dead.number, self._restart_delay)
+            await asyncio.sleep(self._restart_delay)
+        if self.stopping:
+            return
+        try:
+            new = await self._launch_one()
+            log.info("started TaskManager %d (pid %d) in place of TaskManager %d", new.number, new.process.pid,
+                     dead.number)
+        except Exception:
+            log.exception("could not start a TaskManager in place of TaskManager %d", dead.number)
 
     async def stop_all(self, timeout: float = 3.0) -> None:
         """Wait for the children to exit after their shutdown RPC; escalate by pid if not."""

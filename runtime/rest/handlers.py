@@ -22,6 +22,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from runtime.messages import flink_json
+
 log = logging.getLogger(__name__)
 
 __all__ = [
@@ -234,48 +236,40 @@ class Router:
 
 async def _overview(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /overview``: cluster counters, Flink's ``ClusterOverviewWithVersion``."""
-    overview = dict(await _call(ctx.dispatcher().cluster_overview))
-    overview.setdefault("flink-commit", "")
-    return json_response(overview)
+    return json_response(flink_json.cluster_overview(await ctx.dispatcher().cluster_overview()))
 
 
 async def _jobs_overview(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /jobs/overview``: one summary per job, with Flink's extra fields filled in."""
-    jobs = []
-    for job in await _call(ctx.dispatcher().list_jobs):
-        job = dict(job)
-        end_time = job.get("end-time")
-        last = end_time if isinstance(end_time, int) and end_time > 0 else job.get("start-time")
-        job.setdefault("last-modification", last)
-        job.setdefault("tasks", {})
-        jobs.append(job)
-    return json_response({"jobs": jobs})
+    jobs = await ctx.dispatcher().list_jobs()
+    return json_response({"jobs": [flink_json.job_details(j) for j in jobs]})
 
 
 async def _jobs(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /jobs``: Flink's terse ``JobIdsWithStatusOverview``."""
-    jobs = await _call(ctx.dispatcher().list_jobs)
-    return json_response({"jobs": [{"id": j.get("jid"), "status": j.get("state")} for j in jobs]})
+    jobs = await ctx.dispatcher().list_jobs()
+    return json_response({"jobs": [{"id": str(j.job_id), "status": j.state.name} for j in jobs]})
 
 
 async def _job_details(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /jobs/<jid>``: the Dispatcher's details plus Flink's ``now`` timestamp."""
-    details = dict(await _call(ctx.dispatcher().request_job, params["jobid"]))
-    details["now"] = _now_ms()
-    details.setdefault("vertices", [])
-    return json_response(details)
+    return json_response(flink_json.job_details_info(await ctx.dispatcher().request_job(params["jobid"])))
 
 
 async def _job_plan(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /jobs/<jid>/plan``: the dataflow plan, if the job graph carries one."""
-    details = await _call(ctx.dispatcher().request_job, params["jobid"])
-    return json_response({"plan": details.get("plan") or {}})
+    info = await ctx.dispatcher().request_job(params["jobid"])
+    try:
+        plan = json.loads(info.plan_json)
+    except ValueError:
+        plan = {}
+    return json_response({"plan": plan})
 
 
 async def _cancel(ctx: RestContext, job_id: str) -> Response:
     """Cancel a job; 404 for unknown ids, 409 when it is not running (anymore)."""
     try:
-        await _call(ctx.dispatcher().cancel_job, job_id)
+        await ctx.dispatcher().cancel_job(job_id)
     except ValueError as exc:  # not running: a conflict with the job's state, not a bad request
         raise RestError(409, str(exc)) from exc
     return json_response({}, 202)
@@ -297,15 +291,16 @@ async def _yarn_cancel(ctx: RestContext, request: Request, params: dict[str, str
 
 async def _taskmanagers(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /taskmanagers``: registered TaskManagers as the ResourceManager reports them."""
-    return json_response({"taskmanagers": list(await _call(ctx.dispatcher().list_task_managers))})
+    tms = await ctx.dispatcher().list_task_managers()
+    return json_response({"taskmanagers": [flink_json.task_manager(tm) for tm in tms]})
 
 
 async def _taskmanager(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /taskmanagers/<id>``: one TaskManager, 404 if it is not registered."""
     wanted = params["taskmanagerid"]
-    for tm in await _call(ctx.dispatcher().list_task_managers):
-        if str(tm.get("id")) == wanted:
-            return json_response(tm)
+    for tm in await ctx.dispatcher().list_task_managers():
+        if str(tm.id) == wanted:
+            return json_response(flink_json.task_manager(tm))
     raise RestError(404, f"Could not find TaskManager {wanted}")
 
 
@@ -319,7 +314,7 @@ async def _dashboard_config(ctx: RestContext, request: Request, params: dict[str
     d = ctx.dispatcher_or_none()
     if d is not None:
         try:
-            version = str((await _call(d.cluster_overview)).get("flink-version") or version)
+            version = (await d.cluster_overview()).flink_version or version
         except Exception:  # the version is cosmetic: never fail /config for it
             log.debug("could not read the version from the dispatcher", exc_info=True)
     return json_response({

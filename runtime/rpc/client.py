@@ -10,8 +10,10 @@ from typing import Any
 
 import zmq
 
+from runtime.messages.codec import to_wire
 from runtime.rpc import codec
 from runtime.rpc.errors import RpcError, RpcTimeout, remote_error
+from runtime.rpc.signatures import result_decoder
 
 
 class SyncRpcClient:
@@ -65,6 +67,33 @@ class SyncRpcClient:
         self.close()
 
 
+class SyncGateway:
+    """Blocking proxy of one endpoint for the CLI and job programs: ``gateway.method(*args)``
+    sends the call and waits for the reply, decoded into the types the endpoint's gateway
+    Protocol declares. ``timeout=`` overrides the client's default per call."""
+
+    def __init__(self, client: SyncRpcClient, target: str, token: Any = None, protocol: type | None = None) -> None:
+        self._client = client
+        self._target = target
+        self._token = None if token is None else str(token)
+        self._protocol = protocol
+
+    def __getattr__(self, method: str) -> Any:
+        if method.startswith("_"):
+            raise AttributeError(method)
+        decode = result_decoder(self._protocol, method)
+        client, target, token = self._client, self._target, self._token
+
+        def invoke(*args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+            raw = client.call(target, method, *[to_wire(a) for a in args], token=token, timeout=timeout,
+                              **{k: to_wire(v) for k, v in kwargs.items()})
+            return raw if decode is None else decode(raw)
+        return invoke
+
+    def close(self) -> None:
+        self._client.close()
+
+
 def tcp_reachable(host: str, port: int, timeout: float = 1.0) -> bool:
     """Whether something accepts TCP connections at host:port.
 
@@ -78,4 +107,4 @@ def tcp_reachable(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-__all__ = ["SyncRpcClient", "RpcError", "RpcTimeout", "tcp_reachable"]
+__all__ = ["RpcError", "RpcTimeout", "SyncGateway", "SyncRpcClient", "tcp_reachable"]

@@ -15,9 +15,11 @@ from typing import Any
 import zmq
 import zmq.asyncio
 
+from runtime.messages.codec import MessageError, to_wire
 from runtime.rpc import codec
 from runtime.rpc.endpoint import RpcEndpoint, current_sender
 from runtime.rpc.errors import FencingTokenError, PeerUnreachable, RpcError, RpcTimeout, remote_error
+from runtime.rpc.signatures import decode_arguments, result_decoder
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +93,10 @@ class RpcService:
                 sock.close(0)
 
     # ------------------------------------------------------------------ calling
-    def gateway(self, peer: bytes | None, target: str, token: str | None = None) -> Gateway:
-        return Gateway(self, peer, target, token)
+    def gateway(self, peer: bytes | None, target: str, token: Any = None, protocol: type | None = None) -> Any:
+        """A proxy for the endpoint ``target`` at ``peer`` (None: this process). With the
+        endpoint's gateway ``protocol``, results are decoded into its declared types."""
+        return Gateway(self, peer, target, None if token is None else str(token), protocol)
 
     async def call(self, peer: bytes | None, target: str, method: str, *args: Any,
                    token: str | None = None, timeout: float | None = None, **kwargs: Any) -> Any:
@@ -185,11 +189,14 @@ class RpcService:
             if not isinstance(args, list) or not isinstance(kwargs, dict):
                 raise RpcError("malformed arguments")
             result = await self._dispatch(peer, str(msg.get("t")), str(msg.get("m")), args, kwargs, msg.get("tok"))
-            reply = codec.reply_message(cid, result)
+            reply = codec.reply_message(cid, to_wire(result))
         except asyncio.CancelledError:
             raise
         except RpcError as exc:
             reply = codec.error_message(cid, exc.error_type, str(exc))
+        except MessageError as exc:  # the arguments do not have the declared shape: refused
+            log.warning("refused %s.%s from %r: %s", msg.get("t"), msg.get("m"), peer, exc)
+            reply = codec.error_message(cid, "MessageError", str(exc))
         except Exception as exc:  # the endpoint failed; report, do not crash the process
             log.debug("RPC %s.%s failed", msg.get("t"), msg.get("m"), exc_info=True)
             reply = codec.error_message(cid, type(exc).__name__, str(exc) or type(exc).__name__)
@@ -209,6 +216,8 @@ class RpcService:
         fn = getattr(endpoint, method, None)
         if fn is None or not getattr(fn, "__rpc__", False):
             raise RpcError(f"{target!r} has no RPC method {method!r}", "NoSuchMethod")
+        if peer is not None:  # from the wire: decode and validate by the method's declared types
+            args, kwargs = decode_arguments(fn, method, args, kwargs)
         current_sender.set(peer)
         result = fn(*args, **kwargs)
         if asyncio.iscoroutine(result):
@@ -217,22 +226,34 @@ class RpcService:
 
 
 class Gateway:
-    """Typed-ish proxy: ``await gateway.method(*args)`` calls ``method`` on the remote endpoint."""
+    """Proxy: ``await gateway.method(*args)`` calls ``method`` on the endpoint. Arguments are
+    encoded with the message codec; with a gateway Protocol, results are decoded into the
+    types it declares (and so validated)."""
 
-    def __init__(self, service: RpcService, peer: bytes | None, target: str, token: str | None) -> None:
+    def __init__(self, service: RpcService, peer: bytes | None, target: str, token: str | None,
+                 protocol: type | None = None) -> None:
         self._service = service
         self.peer = peer
         self.target = target
         self.token = token
+        self.protocol = protocol
 
-    def __getattr__(self, method: str):
+    def __getattr__(self, method: str) -> Any:
         if method.startswith("_"):
             raise AttributeError(method)
+        service, peer, target, token = self._service, self.peer, self.target, self.token
+        decode = result_decoder(self.protocol, method) if peer is not None else None
 
         async def invoke(*args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-            return await self._service.call(self.peer, self.target, method, *args,
-                                            token=self.token, timeout=timeout, **kwargs)
+            if peer is None:
+                return await service.call(None, target, method, *args, token=token, timeout=timeout, **kwargs)
+            raw = await service.call(peer, target, method, *[to_wire(a) for a in args], token=token,
+                                     timeout=timeout, **{k: to_wire(v) for k, v in kwargs.items()})
+            return raw if decode is None else decode(raw)
         return invoke
 
     async def tell(self, method: str, *args: Any, **kwargs: Any) -> None:
+        if self.peer is not None:
+            args = tuple(to_wire(a) for a in args)
+            kwargs = {k: to_wire(v) for k, v in kwargs.items()}
         await self._service.tell(self.peer, self.target, method, *args, token=self.token, **kwargs)

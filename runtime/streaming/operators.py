@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from runtime.common.errors import UserFunctionError  # noqa: F401 - raised by operators, imported from here
-from runtime.streaming.output import Output
+from runtime.streaming.tasks.output import Output
 
 if TYPE_CHECKING:
-    from runtime.streaming.stream_task import TaskContext
+    from runtime.streaming.tasks.task_context import TaskContext
 
 
 def with_row_names(emit, output_type: Any):
@@ -248,7 +248,7 @@ class KeyedReduceOperator(StreamOperator):
         backend = getattr(self.ctx, "keyed_state_backend", None)
         if backend is not None:
             self.state = backend.raw_table(f"{self.operator_id}/#reduce", "value")
-        if (self.ctx.config or {}).get("execution.runtime-mode") == "BATCH":
+        if self.ctx.task_config.batch_mode:
             self.process_batch = self._accumulate  # BATCH: only the final value per key is emitted
         super().open()
 

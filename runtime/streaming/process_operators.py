@@ -175,7 +175,7 @@ class TimerDriven:
         self.emitter.flush()
 
     def end_input(self) -> None:
-        batch = (self.ctx.config or {}).get("execution.runtime-mode") == "BATCH"
+        batch = self.ctx.task_config.batch_mode
         self.timers.advance_processing_time(MAX_WATERMARK if batch else now_ms())
         self.emitter.flush()
 
@@ -245,7 +245,7 @@ class TimestampsAndWatermarksOperator(StreamOperator):
         self.functions = (a,) if a is not None and hasattr(a, "open") else ()
         # BATCH has no periodic watermarks: only the final one at end of input
         self.emits_watermarks = self.strategy.kind != "none" and \
-            (self.ctx.config or {}).get("execution.runtime-mode") != "BATCH"
+            not self.ctx.task_config.batch_mode
         self.bound = self.strategy.out_of_orderness_ms
         self.max_ts = MIN_WATERMARK
         self.last_emitted = MIN_WATERMARK

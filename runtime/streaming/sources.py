@@ -18,6 +18,8 @@ EmitBatch = Callable[[list, "list | None"], None]
 
 class SourceOperator(StreamOperator):
     bounded = True
+    #: the task runs a source operator as the head of its chain (it has no input gate)
+    is_source = True
     #: WatermarkStrategy given to ``from_source``: applied inside the source, as in Flink
     watermark_strategy: Any = None
 
@@ -27,7 +29,7 @@ class SourceOperator(StreamOperator):
         strategy = self.watermark_strategy
         if strategy is not None and (strategy.kind != "none" or strategy.timestamp_assigner is not None):
             from runtime.streaming.process_operators import TimestampsAndWatermarksOperator
-            interval = int((ctx.config or {}).get("pipeline.auto-watermark-interval", 200))
+            interval = ctx.task_config.auto_watermark_interval_ms
             self._assigner = TimestampsAndWatermarksOperator(f"{self.name} watermarks", strategy, interval)
             self._assigner.setup(ctx, output, side_outputs)
             from runtime.streaming.operators import with_row_names
@@ -63,6 +65,10 @@ class SourceOperator(StreamOperator):
 
     def cancel(self) -> None:
         pass
+
+    def wakeup(self) -> None:
+        """The task has mail: a source waiting for its input should call ``emit_batch`` soon
+        (any thread may call this)."""
 
     def process_batch(self, values, timestamps=None, keys=None):  # sources have no input
         raise RuntimeError("a source has no input")
@@ -140,7 +146,11 @@ class _SourceThreadContext:
         if self.task_idle:
             self.ready.set()
         if len(self.records) >= self.limit:
-            while len(self.records) >= self.limit and not self.closed:
+            while len(self.records) >= self.limit:
+                if self.closed:
+                    # the task has ended (cancelled): a source that keeps emitting after its
+                    # cancel() is stopped here instead of filling memory
+                    raise SourceClosedError("the source's task has ended; emitting is no longer possible")
                 self.space.clear()
                 if len(self.records) >= self.limit:
                     self.space.wait(0.1)
@@ -169,6 +179,10 @@ class _SourceThreadContext:
 
     def get_checkpoint_lock(self) -> Any:
         return _NO_LOCK
+
+
+class SourceClosedError(Exception):
+    """Raised into a SourceFunction that keeps emitting after its task ended."""
 
 
 class _NoLock:
@@ -210,6 +224,7 @@ class SourceFunctionOperator(SourceOperator):
                 ctx.ready.set()
 
         thread = threading.Thread(target=source_main, name=f"source {self.name}", daemon=True)
+        self.ctx.user_threads.append(thread)  # interrupted with the task when it is cancelled
         records = ctx.records
         popleft = records.popleft
         thread.start()
@@ -260,7 +275,7 @@ class SourceFunctionOperator(SourceOperator):
                     emit_batch(values, stamps if any(x is not None for x in stamps) else None)
                     values, stamps = [], []
                 if item.kind == "watermark":
-                    if (self.ctx.config or {}).get("execution.runtime-mode") != "BATCH":
+                    if not self.ctx.task_config.batch_mode:
                         self.output.emit_watermark(item.value)  # BATCH: only the final one counts
                 else:
                     self.output.emit_idle(True)
@@ -272,3 +287,8 @@ class SourceFunctionOperator(SourceOperator):
 
     def cancel(self) -> None:
         self.fn.cancel()
+
+    def wakeup(self) -> None:
+        ctx = self._ctx
+        if ctx is not None:
+            ctx.ready.set()

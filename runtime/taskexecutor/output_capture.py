@@ -8,6 +8,7 @@ The print sink writes once per batch, so the lock here is taken per batch, not p
 """
 from __future__ import annotations
 
+import codecs
 import io
 import threading
 from collections.abc import Callable
@@ -32,6 +33,14 @@ class CapturingStream(io.TextIOBase):
         return True
 
     def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                # lone surrogates: written escaped, here and to the client, rather than lost
+                text = text.encode("utf-8", "backslashreplace").decode("utf-8")
         self.underlying.write(text)
         job_id = getattr(_job, "id", None)
         if job_id is not None and text:
@@ -48,6 +57,19 @@ class CapturingStream(io.TextIOBase):
     def flush(self) -> None:
         self.underlying.flush()
 
+    @property
+    def buffer(self) -> _BinaryWriter:
+        """``sys.stdout.buffer``: bytes written here are decoded as UTF-8 (undecodable bytes
+        escaped) and go the same way as text."""
+        writer = self.__dict__.get("_buffer")
+        if writer is None:
+            writer = self.__dict__["_buffer"] = _BinaryWriter(self)
+        return writer
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
     def drain(self) -> dict[str, str]:
         with self.lock:
             buffers, self.buffers = self.buffers, {}
@@ -58,3 +80,25 @@ class CapturingStream(io.TextIOBase):
 
     def isatty(self) -> bool:
         return False
+
+
+class _BinaryWriter(io.RawIOBase):
+    def __init__(self, owner: CapturingStream) -> None:
+        super().__init__()
+        self.owner = owner
+        self.lock = threading.Lock()
+        self.decoder = codecs.getincrementaldecoder("utf-8")("backslashreplace")
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:  # type: ignore[override]
+        view = memoryview(data)
+        with self.lock:
+            text = self.decoder.decode(bytes(view))
+        if text:
+            self.owner.write(text)
+        return len(view)
+
+    def flush(self) -> None:
+        self.owner.flush()

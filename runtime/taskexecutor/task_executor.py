@@ -1,11 +1,16 @@
-"""TaskExecutor: the TaskManager's RPC endpoint (seed 003).
+"""TaskExecutor (Flink's): the TaskManager's RPC endpoint.
 
 Registers with the ResourceManager (retrying with exponential backoff), sends its slot
 report, answers heartbeats from the ResourceManager and from each JobMaster it serves,
 allocates slots on the ResourceManager's request and offers them to the JobMaster, runs
 deployed tasks (each in its own thread), reports their state changes, and frees slots.
-If the JobManager goes away it cancels its tasks, frees its slots and keeps trying to
-register until a JobManager answers at the configured address again.
+
+Cancelling always completes: a cancelled task is interrupted every
+``task.cancellation.interval`` until its threads are gone, and one still running after
+``task.cancellation.timeout`` is a fatal error that ends the TaskManager process (Flink's
+TaskCancelerWatchDog); the JobManager's launcher replaces a forked TaskManager.
+A TaskManager that loses its JobManager cancels every task of it; a forked one whose
+JobManager process is gone exits.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import logging
 import os
 import pickle
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,27 +28,46 @@ import zmq
 from zmq.utils.monitor import parse_monitor_message
 
 from runtime.blob.blob_cache import BlobCache
-from runtime.common.job import ExecutionState
+from runtime.blob.blob_server_gateway import NAME as BLOB_SERVER
+from runtime.blob.blob_server_gateway import BlobServerGateway
+from runtime.common.job import ExecutionState, JobID
+from runtime.deployment.task_deployment_descriptor import JobMasterAddress, TaskDeploymentDescriptor
 from runtime.heartbeat.heartbeat_manager import HeartbeatMonitor
 from runtime.highavailability.leader_election import DEFAULT_LEADER_ID
 from runtime.io.network.network_environment import NetworkEnvironment
 from runtime.io.network.partition import TaskCancelled
+from runtime.jobmaster.job_master_gateway import JobMasterGateway
+from runtime.messages.ids import AllocationID, ExecutionAttemptID, ResourceID
+from runtime.messages.taskmanager_messages import (
+    HardwareDescription,
+    SlotOffer,
+    SlotReport,
+    TaskExecutionState,
+    TaskExecutorRegistration,
+)
+from runtime.resourcemanager.resource_manager_gateway import NAME as RESOURCE_MANAGER
+from runtime.resourcemanager.resource_manager_gateway import ResourceManagerGateway
 from runtime.rpc.endpoint import RpcEndpoint, rpc
+from runtime.rpc.errors import RpcError
 from runtime.rpc.service import UPSTREAM, RpcService
-from runtime.streaming.stream_task import StreamTask
+from runtime.streaming.tasks.stream_task import StreamTask
 from runtime.taskexecutor import output_capture
 from runtime.taskexecutor.output_capture import CapturingStream
+from runtime.taskexecutor.task_executor_gateway import NAME
 from runtime.taskexecutor.task_slot_table import SlotAllocationError, TaskSlotTable
 
 log = logging.getLogger(__name__)
 
-NAME = "taskexecutor"
+#: how often a forked TaskManager checks that the JobManager that forked it still exists
+PARENT_CHECK_INTERVAL = 0.25
 
 
 class TaskExecutor(RpcEndpoint):
-    def __init__(self, rpc_service: RpcService, resource_id: str, num_slots: int, network: NetworkEnvironment,
+    def __init__(self, rpc_service: RpcService, resource_id: ResourceID, num_slots: int, network: NetworkEnvironment,
                  heartbeat_timeout: float, registration_initial: float, registration_max: float,
-                 work_dir: Path, capture: CapturingStream | None = None, credits: int = 4) -> None:
+                 work_dir: Path, capture: CapturingStream | None = None, credits: int = 4,
+                 cancellation_interval: float = 0.5, cancellation_timeout: float = 30.0,
+                 forked_by: int | None = None, on_fatal_error: Callable[[str], None] | None = None) -> None:
         super().__init__(rpc_service, NAME)
         self.resource_id = resource_id
         self.table = TaskSlotTable(num_slots)
@@ -51,14 +76,20 @@ class TaskExecutor(RpcEndpoint):
         self.registration_max = registration_max
         self.capture = capture
         self.credits = credits
+        self.cancellation_interval = cancellation_interval
+        self.cancellation_timeout = cancellation_timeout
+        self.forked_by = forked_by
+        self.on_fatal_error = on_fatal_error
         self.registration_id: str | None = None
-        self.rm = rpc_service.gateway(UPSTREAM, "resourcemanager", DEFAULT_LEADER_ID)
-        self.blob_cache = BlobCache(work_dir / "blobs", rpc_service.gateway(UPSTREAM, "blobserver"))
+        self.rm: Any = rpc_service.gateway(UPSTREAM, RESOURCE_MANAGER, DEFAULT_LEADER_ID, ResourceManagerGateway)
+        self.blob_cache = BlobCache(work_dir / "blobs", rpc_service.gateway(UPSTREAM, BLOB_SERVER, None,
+                                                                           BlobServerGateway))
         self.rm_monitor = HeartbeatMonitor(heartbeat_timeout, lambda: self._connection_lost("heartbeat timeout"))
         self.terminated: asyncio.Future | None = None
         self._reconnect = asyncio.Event()
         self._registering: asyncio.Task | None = None
         self._flush_scheduled = False
+        self._cancelling: set[ExecutionAttemptID] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -70,12 +101,14 @@ class TaskExecutor(RpcEndpoint):
         self._start_registration()
         if self.rpc_service.dealer is not None:
             self.run_async(self._watch_connection(self.rpc_service.dealer), name="connection-monitor")
+        if self.forked_by is not None:
+            self.run_async(self._watch_parent(self.forked_by), name="parent-monitor")
 
     async def on_stop(self) -> None:
         self.rm_monitor.stop()
-        for slot in self.table.slots:
-            for task in list(slot.tasks.values()):
-                task.cancel()
+        for task in self.table.all_tasks():
+            task.cancel()
+            task.interrupt()
         if self.registration_id is not None:
             # tell the ResourceManager now, instead of letting it wait for a heartbeat timeout
             try:
@@ -83,22 +116,32 @@ class TaskExecutor(RpcEndpoint):
             except Exception as exc:
                 log.debug("disconnect on shutdown failed: %s", exc)
 
+    def terminate(self, reason: str) -> None:
+        if self.terminated is not None and not self.terminated.done():
+            self.terminated.set_result(reason)
+
     def _start_registration(self) -> None:
         if self._registering is None or self._registering.done():
             self._registering = self.run_async(self._register(), name="registration")
 
     async def _register(self) -> None:
         delay = self.registration_initial
-        info = self._registration_info()
+        registration = self._registration()
         while True:
             try:
-                reply = await self.rm.register_task_executor(info, timeout=max(delay, 1.0))
-                self.registration_id = reply["registration_id"]
-                await self.rm.send_slot_report(self.resource_id, self.registration_id, self.table.report(),
+                reply = await self.rm.register_task_executor(registration, timeout=max(delay, 1.0))
+                self.registration_id = reply.registration_id
+                await self.rm.send_slot_report(self.resource_id, reply.registration_id, self.table.report(),
                                                timeout=5.0)
                 log.info("registered at the ResourceManager (registration %s)", self.registration_id)
                 self.rm_monitor.start()
                 return
+            except RpcError as exc:
+                if exc.error_type == "RegistrationRejected":
+                    log.error("the ResourceManager refused this TaskManager: %s", exc)
+                    self.terminate(f"registration refused: {exc}")
+                    return
+                log.info("registration at the ResourceManager failed (%s); retrying in %.2fs", exc, delay)
             except Exception as exc:
                 log.info("registration at the ResourceManager failed (%s); retrying in %.2fs", exc, delay)
             self._reconnect.clear()
@@ -108,18 +151,13 @@ class TaskExecutor(RpcEndpoint):
                 pass
             delay = min(delay * 2, self.registration_max)
 
-    def _registration_info(self) -> dict[str, Any]:
+    def _registration(self) -> TaskExecutorRegistration:
         import psutil
-        address = self.network.address
-        return {
-            "resource_id": self.resource_id,
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "data_address": address,
-            "data_port": int(address.rsplit(":", 1)[1]) if address.startswith("tcp://") else 0,
-            "num_slots": len(self.table.slots),
-            "hardware": {"cores": os.cpu_count(), "memory": psutil.virtual_memory().total},
-        }
+        return TaskExecutorRegistration(
+            resource_id=self.resource_id, pid=os.getpid(), host=socket.gethostname(),
+            data_address=self.network.address, num_slots=len(self.table.slots),
+            hardware=HardwareDescription(os.cpu_count() or 1, psutil.virtual_memory().total),
+            forked_by=self.forked_by)
 
     async def _watch_connection(self, sock: Any) -> None:
         """ZeroMQ socket events tell us at once when the JobManager's socket goes away or
@@ -135,6 +173,19 @@ class TaskExecutor(RpcEndpoint):
         finally:
             monitor.close(0)
 
+    async def _watch_parent(self, parent: int) -> None:
+        """A forked TaskManager belongs to the JobManager process that forked it: once that
+        process is gone (killed, crashed), its tasks are cancelled and this process exits, so
+        a new JobManager never finds orphans beside the TaskManagers it forks itself."""
+        while os.getppid() == parent:
+            await asyncio.sleep(PARENT_CHECK_INTERVAL)
+        log.warning("the JobManager that started this TaskManager (pid %d) is gone; cancelling tasks and exiting",
+                    parent)
+        self.registration_id = None
+        for task in self.table.all_tasks():
+            self._cancel(task)
+        self.terminate(f"JobManager pid {parent} is gone")
+
     async def _connection_lost(self, cause: str) -> None:
         if self.registration_id is None and self._registering is not None and not self._registering.done():
             return
@@ -142,84 +193,88 @@ class TaskExecutor(RpcEndpoint):
         self.registration_id = None
         self.rm_monitor.stop()
         for slot in self.table.slots:
-            for task in list(slot.tasks.values()):
-                task.cancel()
             if slot.allocation_id is not None:
-                job_id = slot.job_id
-                self.table.free(slot.allocation_id)
-                if job_id and not self.table.slots_of_job(job_id):
-                    self._release_job(job_id)
+                self.run_async(self._free(slot.allocation_id, notify=False), name="free-slot")
         self._start_registration()
 
     # ------------------------------------------------------------------ heartbeats
     @rpc
-    def heartbeat_from_resource_manager(self) -> dict[str, Any]:
+    def heartbeat_from_resource_manager(self) -> SlotReport:
         self.rm_monitor.received()
-        return {"slots": self.table.report()}
+        return self.table.report()
 
     @rpc
-    def heartbeat_from_job_manager(self, job_id: str) -> dict[str, Any]:
-        return {"job_id": job_id, "slots": len(self.table.slots_of_job(job_id))}
+    def heartbeat_from_job_manager(self, job_id: JobID) -> list[AllocationID]:
+        return [s.allocation_id for s in self.table.slots_of_job(job_id) if s.allocation_id is not None]
 
     # ------------------------------------------------------------------ slots
     @rpc
-    async def request_slot(self, index: int, job_id: str, allocation_id: str, jobmaster_target: str,
-                           jobmaster_token: str) -> bool:
-        self.table.allocate(index, job_id, allocation_id, {"target": jobmaster_target, "token": jobmaster_token})
-        self.run_async(self._offer(index, job_id, allocation_id, jobmaster_target, jobmaster_token), name="offer")
+    async def request_slot(self, index: int, job_id: JobID, allocation_id: AllocationID,
+                           jobmaster: JobMasterAddress) -> bool:
+        self.table.allocate(index, job_id, allocation_id, jobmaster)
+        self.run_async(self._offer(index, allocation_id, jobmaster), name="offer")
         return True
 
-    async def _offer(self, index: int, job_id: str, allocation_id: str, target: str, token: str) -> None:
-        jm = self.rpc_service.gateway(UPSTREAM, target, token)
+    def _jobmaster(self, address: JobMasterAddress) -> Any:
+        return self.rpc_service.gateway(UPSTREAM, address.target, address.token, JobMasterGateway)
+
+    async def _offer(self, index: int, allocation_id: AllocationID, jobmaster: JobMasterAddress) -> None:
         try:
-            accepted = await jm.offer_slots(self.resource_id, self.network.address,
-                                            [{"allocation_id": allocation_id, "index": index}])
+            accepted = await self._jobmaster(jobmaster).offer_slots(self.resource_id, self.network.address,
+                                                                     [SlotOffer(allocation_id, index)])
         except Exception as exc:
-            log.warning("offering slot %d to %s failed: %s", index, target, exc)
+            log.warning("offering slot %d to %s failed: %s", index, jobmaster.target, exc)
             accepted = []
         if allocation_id not in accepted:
             await self._free(allocation_id)
 
     @rpc
-    async def free_slot(self, allocation_id: str, job_id: str | None = None) -> bool:
+    async def free_slot(self, allocation_id: AllocationID) -> bool:
         return await self._free(allocation_id)
 
-    async def _free(self, allocation_id: str) -> bool:
+    async def _free(self, allocation_id: AllocationID, notify: bool = True) -> bool:
+        """Cancel the slot's tasks, wait until they are gone (the watchdog bounds the wait),
+        then free the slot and tell the ResourceManager."""
         slot = self.table.by_allocation(allocation_id)
         if slot is None:
             return False
-        for task in list(slot.tasks.values()):
-            task.cancel()
+        tasks = list(slot.tasks.values())
+        for task in tasks:
+            self._cancel(task)
+        while any(not t.is_done() for t in tasks):
+            await asyncio.sleep(0.01)
+        if self.table.by_allocation(allocation_id) is not slot:
+            return True  # freed meanwhile
         index, job_id = slot.index, slot.job_id
         self.table.free(allocation_id)
-        if job_id and not self.table.slots_of_job(job_id):
+        if job_id is not None and not self.table.slots_of_job(job_id):
             self._release_job(job_id)
-        if self.registration_id is not None:
+        if notify and self.registration_id is not None:
             try:
                 await self.rm.notify_slot_available(self.resource_id, index, allocation_id, timeout=5.0)
             except Exception as exc:
                 log.debug("notify_slot_available failed: %s", exc)
         return True
 
-    def _release_job(self, job_id: str) -> None:
+    def _release_job(self, job_id: JobID) -> None:
         self.network.partition_manager.release_job(f"{job_id}:")
-        self.blob_cache.release(job_id)
+        self.blob_cache.release(str(job_id))
 
     # ------------------------------------------------------------------ tasks
     @rpc
-    async def submit_task(self, tdd: dict) -> bool:
-        slot = self.table.by_allocation(tdd.get("allocation_id") or "")
-        if slot is None or slot.job_id != tdd["job_id"]:
-            raise SlotAllocationError(f"no slot allocated for job {tdd['job_id']} with allocation "
-                                      f"{tdd.get('allocation_id')}")
-        await self.blob_cache.ensure(tdd["job_id"])
-        job_id = tdd["job_id"]
-        jm_info = tdd.get("jobmaster") or slot.jobmaster or {}
-        jm = self.rpc_service.gateway(UPSTREAM, jm_info.get("target", ""), jm_info.get("token"))
+    async def submit_task(self, tdd: TaskDeploymentDescriptor) -> bool:
+        slot = self.table.by_allocation(tdd.allocation_id)
+        if slot is None or slot.job_id != tdd.job_id:
+            raise SlotAllocationError(f"no slot allocated for job {tdd.job_id} with allocation {tdd.allocation_id}")
+        await self.blob_cache.ensure(str(tdd.job_id))
+        job_id = str(tdd.job_id)
+        jm = self._jobmaster(tdd.jobmaster)
         loop = self.loop
+        assert loop is not None
+        allocation_id = tdd.allocation_id
 
-        def on_state(execution_id: str, state: ExecutionState, error: str | None) -> None:
-            loop.call_soon_threadsafe(self._task_state_changed, jm, slot.allocation_id, execution_id, state, error)
+        def on_state(execution_id: ExecutionAttemptID, state: ExecutionState, error: str | None) -> None:
+            loop.call_soon_threadsafe(self._task_state_changed, jm, allocation_id, execution_id, state, error)
 
         def publish(kind: str, payload: Any) -> None:
             # collected results wait for room at the JobMaster (backpressure on the sink's
@@ -230,39 +285,78 @@ class TaskExecutor(RpcEndpoint):
                     future.result(timeout=0.2)
                     return
                 except concurrent.futures.TimeoutError:
-                    if task.cancelled:
+                    if task.canceled:
                         future.cancel()
                         raise TaskCancelled() from None
 
         task = StreamTask(tdd, self.network, self.resource_id, on_state, pickle.loads, self.credits,
                           publish=publish)
         task.thread_hook = lambda: output_capture.bind_thread(job_id)
-        slot.tasks[tdd["execution_id"]] = task
+        slot.tasks[tdd.execution_id] = task
         task.start()
+        log.info("deployed %s (%d/%d, attempt %d) of job %s", tdd.task_name, tdd.subtask_index + 1,
+                 tdd.parallelism, tdd.attempt, job_id)
         return True
 
-    def _task_state_changed(self, jm: Any, allocation_id: str, execution_id: str, state: ExecutionState,
-                            error: str | None) -> None:
+    def _task_state_changed(self, jm: Any, allocation_id: AllocationID, execution_id: ExecutionAttemptID,
+                            state: ExecutionState, error: str | None) -> None:
         if state.is_terminal():
             self._flush_output()
             slot = self.table.by_allocation(allocation_id)
             if slot is not None:
                 slot.tasks.pop(execution_id, None)
-        self.run_async(self._report_state(jm, execution_id, state, error), name="task-state")
+        self.run_async(self._report_state(jm, TaskExecutionState(execution_id, state, error)), name="task-state")
 
-    async def _report_state(self, jm: Any, execution_id: str, state: ExecutionState, error: str | None) -> None:
+    async def _report_state(self, jm: Any, state: TaskExecutionState) -> None:
         try:
-            await jm.update_task_execution_state(execution_id, state.name, error)
+            await jm.update_task_execution_state(state)
         except Exception as exc:
-            log.warning("reporting %s of %s failed: %s", state.name, execution_id, exc)
+            log.warning("reporting %s of %s failed: %s", state.state.name, state.execution_id, exc)
 
     @rpc
-    def cancel_task(self, execution_id: str) -> bool:
+    def cancel_task(self, execution_id: ExecutionAttemptID) -> bool:
         task = self.table.find_task(execution_id)
         if task is None:
             return False
-        task.cancel()
+        self._cancel(task)
         return True
+
+    def _cancel(self, task: StreamTask) -> None:
+        task.cancel()
+        if task.execution_id not in self._cancelling:
+            self._cancelling.add(task.execution_id)
+            self.run_async(self._watch_cancellation(task), name="task-canceler")
+
+    async def _watch_cancellation(self, task: StreamTask) -> None:
+        """Flink's TaskInterrupter and TaskCancelerWatchDog in one: interrupt the task's user
+        code until its threads are gone; past the timeout, end this TaskManager."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.cancellation_timeout if self.cancellation_timeout > 0 else None
+        try:
+            while not (task.is_done() and not task.interrupter.has_live_user_threads()):
+                if deadline is not None and loop.time() >= deadline:
+                    self._fatal(f"task '{task.tdd.task_name}' ({task.tdd.subtask_index + 1}/{task.tdd.parallelism}) "
+                                f"of job {task.tdd.job_id} did not finish within task.cancellation.timeout "
+                                f"({self.cancellation_timeout * 1000:.0f} ms) after it was cancelled")
+                    return
+                await asyncio.sleep(self.cancellation_interval if task.interrupter.interrupts else 0.05)
+                if not (task.is_done() and not task.interrupter.has_live_user_threads()):
+                    task.interrupt()
+        finally:
+            self._cancelling.discard(task.execution_id)
+
+    def _fatal(self, message: str) -> None:
+        log.error("fatal: %s; the TaskManager exits", message)
+        self.run_async(self._fatal_exit(message), name="fatal-exit")
+
+    async def _fatal_exit(self, message: str) -> None:
+        if self.registration_id is not None:
+            try:  # let the JobManager release our slots now rather than at a heartbeat timeout
+                await self.rm.disconnect_task_manager(self.resource_id, f"fatal error: {message}", timeout=0.5)
+            except Exception as exc:
+                log.debug("disconnect before exit failed: %s", exc)
+        if self.on_fatal_error is not None:
+            self.on_fatal_error(message)
 
     # ------------------------------------------------------------------ output relay
     def _schedule_output_flush(self) -> None:
@@ -276,16 +370,15 @@ class TaskExecutor(RpcEndpoint):
         if self.capture is None:
             return
         for job_id, text in self.capture.drain().items():
-            slots = self.table.slots_of_job(job_id)
-            jm_info = slots[0].jobmaster if slots else None
-            if not jm_info:
+            slots = self.table.slots_of_job(JobID.from_hex(job_id))
+            address = slots[0].jobmaster if slots else None
+            if address is None:
                 continue
-            jm = self.rpc_service.gateway(UPSTREAM, jm_info["target"], jm_info["token"])
-            self.run_async(jm.tell("job_output", "stdout", text), name="stdout")
+            self.run_async(self._jobmaster(address).tell("job_output", text), name="stdout")
 
     # ------------------------------------------------------------------ shutdown
     @rpc
     def shutdown(self) -> bool:
-        if self.terminated is not None and not self.terminated.done():
-            self.loop.call_later(0.01, lambda: self.terminated.done() or self.terminated.set_result("shutdown"))
+        if self.terminated is not None and not self.terminated.done() and self.loop is not None:
+            self.loop.call_later(0.01, self.terminate, "shutdown")
         return True

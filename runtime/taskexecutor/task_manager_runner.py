@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -22,6 +23,9 @@ from runtime.util.process_utils import common_args, remove_pid_file, setup_loggi
 
 log = logging.getLogger("runtime.taskexecutor")
 
+#: exit status of a TaskManager that ends itself on a fatal error (a task that would not stop)
+FATAL_EXIT_CODE = 70
+
 
 async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
     from runtime.io.network.network_environment import NetworkEnvironment
@@ -33,7 +37,8 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
     # shorter switch interval than CPython's 5 ms lets the network thread move buffers and
     # credits sooner, which keeps remote channels flowing (measured: ~10 % more throughput)
     sys.setswitchinterval(0.001)
-    resource_id = config.get(opts.TASKMANAGER_RESOURCE_ID) or f"tm-{socket.gethostname()}-{os.getpid()}"
+    from runtime.messages.ids import ResourceID
+    resource_id = ResourceID(config.get(opts.TASKMANAGER_RESOURCE_ID) or f"tm-{socket.gethostname()}-{os.getpid()}")
     host = config.get(opts.TASKMANAGER_HOST)
     bind = "127.0.0.1" if host == "localhost" else host
     network = NetworkEnvironment(resource_id, bind, config.get(opts.TASKMANAGER_DATA_PORT), advertised_host=host)
@@ -42,16 +47,27 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
     sys.stdout = capture
     rpc = RpcService(config.get(opts.RPC_ASK_TIMEOUT) / 1000.0)
     jm_host, _, jm_port = jobmanager.rpartition(":")
-    rpc.connect(f"tcp://{jm_host}:{jm_port}", resource_id.encode())
+    rpc.connect(f"tcp://{jm_host}:{jm_port}", str(resource_id).encode())
     work_dir = Path(tempfile.mkdtemp(prefix=f"pyflink-{resource_id}-"))
+    forked_by = os.environ.get("PYFLINK_FORKED_BY")
+
+    def fatal_error(message: str) -> None:
+        # Flink's TaskManager ends its JVM on a fatal error; so does this process, at once
+        # (a stuck task thread cannot be stopped any other way)
+        logging.shutdown()
+        shutil.rmtree(work_dir, ignore_errors=True)
+        os._exit(FATAL_EXIT_CODE)
+
     te = TaskExecutor(rpc, resource_id, config.get(opts.TASKMANAGER_NUM_TASK_SLOTS), network,
                       config.get(opts.HEARTBEAT_TIMEOUT) / 1000.0,
                       config.get(opts.CLUSTER_REGISTRATION_INITIAL_TIMEOUT) / 1000.0,
                       config.get(opts.CLUSTER_REGISTRATION_MAX_TIMEOUT) / 1000.0, work_dir, capture,
-                      config.get(opts.TASKMANAGER_NETWORK_BUFFERS_PER_CHANNEL))
+                      config.get(opts.TASKMANAGER_NETWORK_BUFFERS_PER_CHANNEL),
+                      config.get(opts.TASK_CANCELLATION_INTERVAL) / 1000.0,
+                      config.get(opts.TASK_CANCELLATION_TIMEOUT) / 1000.0,
+                      int(forked_by) if forked_by and forked_by.isdigit() else None, fatal_error)
     pid_file = pid_dir / f"pyflink-taskmanager-{resource_id}.pid"
-    write_pid_file(pid_file, {"resource_id": resource_id, "jobmanager": jobmanager,
-                              "forked_by": os.environ.get("PYFLINK_FORKED_BY")})
+    write_pid_file(pid_file, {"resource_id": str(resource_id), "jobmanager": jobmanager, "forked_by": forked_by})
     try:
         await te.start()
         loop = asyncio.get_running_loop()
@@ -67,6 +83,7 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
         await rpc.close()
         network.stop()
         te.blob_cache.close()
+        shutil.rmtree(work_dir, ignore_errors=True)
         remove_pid_file(pid_file)
         sys.stdout = capture.underlying
 

@@ -1,0 +1,114 @@
+"""What TaskManagers and the ResourceManager tell each other, and what the cluster reports
+about them (Flink's TaskExecutorRegistration, SlotReport, SlotOffer, TaskExecutionState,
+TaskManagerInfo, ResourceOverview, ClusterOverview)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from runtime.common.job import ExecutionState, JobID
+from runtime.messages.ids import AllocationID, ExecutionAttemptID, ResourceID
+
+__all__ = ["ClusterOverview", "HardwareDescription", "RegistrationResponse", "ResourceOverview", "SlotOffer",
+           "SlotReport", "SlotStatus", "TaskExecutionState", "TaskExecutorRegistration", "TaskManagerInfo"]
+
+#: most slots one TaskManager may announce (a higher count is refused at registration)
+MAX_SLOTS_PER_TASK_MANAGER = 1024
+
+
+@dataclass
+class HardwareDescription:
+    cpu_cores: int
+    physical_memory: int
+
+
+@dataclass
+class TaskExecutorRegistration:
+    resource_id: ResourceID
+    pid: int
+    host: str
+    data_address: str
+    num_slots: int
+    hardware: HardwareDescription
+    #: pid of the JobManager that forked this TaskManager (None: started by hand)
+    forked_by: int | None = None
+
+    def validate(self) -> None:
+        if not 1 <= self.num_slots <= MAX_SLOTS_PER_TASK_MANAGER:
+            raise ValueError(f"num_slots: {self.num_slots} is not in 1..{MAX_SLOTS_PER_TASK_MANAGER}")
+        if len(self.host) > 255 or len(self.data_address) > 512:
+            raise ValueError("host/data_address: too long")
+
+    @property
+    def data_port(self) -> int:
+        tail = self.data_address.rsplit(":", 1)[-1]
+        return int(tail) if self.data_address.startswith("tcp://") and tail.isdigit() else 0
+
+
+@dataclass
+class RegistrationResponse:
+    registration_id: str
+    resource_manager_id: str
+
+
+@dataclass
+class SlotStatus:
+    index: int
+    allocation_id: AllocationID | None = None
+    job_id: JobID | None = None
+
+
+@dataclass
+class SlotReport:
+    slots: list[SlotStatus] = field(default_factory=list)
+
+    def validate(self) -> None:
+        if len(self.slots) > MAX_SLOTS_PER_TASK_MANAGER:
+            raise ValueError("slots: too many")
+
+
+@dataclass
+class SlotOffer:
+    allocation_id: AllocationID
+    index: int
+
+
+@dataclass
+class TaskExecutionState:
+    execution_id: ExecutionAttemptID
+    state: ExecutionState
+    error: str | None = None
+
+
+@dataclass
+class TaskManagerInfo:
+    """``/taskmanagers`` and ``pyflink cluster status``."""
+
+    id: ResourceID
+    path: str
+    data_port: int
+    pid: int
+    host: str
+    slots_number: int
+    free_slots: int
+    hardware: HardwareDescription
+    time_since_last_heartbeat: int | None = None
+    forked: bool = False
+
+
+@dataclass
+class ResourceOverview:
+    taskmanagers: int
+    slots_total: int
+    slots_available: int
+
+
+@dataclass
+class ClusterOverview:
+    taskmanagers: int
+    slots_total: int
+    slots_available: int
+    jobs_running: int
+    jobs_finished: int
+    jobs_cancelled: int
+    jobs_failed: int
+    flink_version: str = "pyflink-0.1"

@@ -1,0 +1,35 @@
+"""ResourceManagerGateway (Flink's): what TaskExecutors, JobMasters and the Dispatcher ask
+of the ResourceManager."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from runtime.common.job import JobID
+from runtime.deployment.task_deployment_descriptor import JobMasterAddress
+from runtime.messages.ids import AllocationID, ResourceID
+from runtime.messages.taskmanager_messages import (
+    RegistrationResponse,
+    ResourceOverview,
+    SlotReport,
+    TaskExecutorRegistration,
+    TaskManagerInfo,
+)
+
+NAME = "resourcemanager"
+
+
+class ResourceManagerGateway(Protocol):
+    async def register_task_executor(self, registration: TaskExecutorRegistration) -> RegistrationResponse: ...
+
+    async def send_slot_report(self, resource_id: ResourceID, registration_id: str, report: SlotReport) -> bool: ...
+
+    async def disconnect_task_manager(self, resource_id: ResourceID, cause: str) -> None: ...
+
+    async def declare_resource_requirements(self, job_id: JobID, jobmaster: JobMasterAddress, slots: int) -> None:
+        """The job needs ``slots`` slots (0: none any more)."""
+
+    async def notify_slot_available(self, resource_id: ResourceID, index: int, allocation_id: AllocationID) -> None: ...
+
+    async def request_resource_overview(self) -> ResourceOverview: ...
+
+    async def request_task_manager_info(self) -> list[TaskManagerInfo]: ...

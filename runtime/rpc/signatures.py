@@ -1,0 +1,67 @@
+"""RPC methods and gateway Protocols are typed; these helpers turn the declared types into
+decoding (and so validation) of what crosses the wire: the arguments a server receives and
+the results a caller gets back (``runtime.messages.codec`` does the work)."""
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from runtime.messages.codec import MessageError, from_wire
+
+_PARAMS: dict[Any, tuple[list[tuple[str, Any, bool]], bool]] = {}
+
+
+def _parameters(fn: Callable[..., Any]) -> tuple[list[tuple[str, Any, bool]], bool]:
+    """(name, declared type, required) of an RPC method's parameters, and whether it takes **kwargs."""
+    key = getattr(fn, "__func__", fn)
+    cached = _PARAMS.get(key)
+    if cached is None:
+        try:
+            hints = typing.get_type_hints(key)
+        except Exception:  # unresolvable annotations: treat as untyped
+            hints = {}
+        params = []
+        var_kw = False
+        for p in list(inspect.signature(key).parameters.values())[1:]:  # skip self
+            if p.kind is p.VAR_KEYWORD:
+                var_kw = True
+            elif p.kind is not p.VAR_POSITIONAL:
+                params.append((p.name, hints.get(p.name, Any), p.default is p.empty))
+        cached = _PARAMS[key] = (params, var_kw)
+    return cached
+
+
+def decode_arguments(fn: Callable[..., Any], method: str, args: list, kwargs: dict) -> tuple[list, dict]:
+    params, var_kw = _parameters(fn)
+    if len(args) > len(params):
+        raise MessageError(f"{method}: {len(args)} arguments for {len(params)} parameters")
+    out_args = [from_wire(tp, a, f"{method}.{name}") for (name, tp, _), a in zip(params, args)]
+    names = {name: tp for name, tp, _ in params}
+    out_kwargs = {}
+    for key, value in kwargs.items():
+        if key not in names:
+            if not var_kw:
+                raise MessageError(f"{method}: unknown argument {str(key)[:60]!r}")
+            out_kwargs[key] = value
+            continue
+        out_kwargs[key] = from_wire(names[key], value, f"{method}.{key}")
+    for i, (name, _, required) in enumerate(params):
+        if required and i >= len(args) and name not in kwargs:
+            raise MessageError(f"{method}.{name}: missing")
+    return out_args, out_kwargs
+
+
+def result_decoder(protocol: type | None, method: str) -> Callable[[Any], Any] | None:
+    """Decoder of ``method``'s declared result in a gateway Protocol (None: untyped)."""
+    fn = getattr(protocol, method, None) if protocol is not None else None
+    if fn is None:
+        return None
+    try:
+        tp = typing.get_type_hints(fn).get("return", Any)
+    except Exception:
+        return None
+    if tp is Any:
+        return None
+    return lambda raw: from_wire(tp, raw, f"{method} result")

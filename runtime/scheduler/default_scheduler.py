@@ -1,0 +1,244 @@
+"""DefaultScheduler (Flink's): runs one job's ExecutionGraph.
+
+It owns the executions and the job's status: CREATED while the job waits for its slots,
+RUNNING once its tasks are deployed, then FINISHED when every task finished, or FAILING →
+FAILED / CANCELLING → CANCELED once every task has stopped. It deploys executions into the
+slots the JobMaster hands it (one subtask of every vertex of a slot sharing group per
+slot), applies the task state updates TaskManagers report, and cancels. A task failure or a
+lost TaskManager goes through ``_handle_failure``, the failover decision point: today the
+job fails; restart strategies plug in there.
+
+The scheduler talks to TaskManagers only through their TaskExecutorGateway, which the
+JobMaster provides per slot.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from runtime.common.job import ExecutionState, JobStatus
+from runtime.deployment.task_deployment_descriptor import JobMasterAddress
+from runtime.jobgraph.job_graph import JobGraph
+from runtime.messages.ids import AllocationID, ExecutionAttemptID, ResourceID
+from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobVertexDetails, SubtaskDetails
+from runtime.scheduler.execution_graph import Execution, ExecutionGraph
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlotAssignment:
+    """A slot the JobMaster holds: where it is and how to reach its TaskManager."""
+
+    allocation_id: AllocationID
+    resource_id: ResourceID
+    index: int
+    data_address: str
+    gateway: Any  # TaskExecutorGateway of the slot's TaskManager
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class DefaultScheduler:
+    def __init__(self, job_graph: JobGraph, jobmaster: JobMasterAddress,
+                 on_status: Callable[[JobStatus, str | None], None],
+                 on_terminal: Callable[[JobStatus], Awaitable[None]]) -> None:
+        self.job_graph = job_graph
+        self.job_id = job_graph.job_id
+        self.jobmaster = jobmaster
+        self.on_status = on_status
+        self.on_terminal = on_terminal
+        self.graph = ExecutionGraph(job_graph)
+        self.status = JobStatus.CREATED
+        self.status_times: dict[JobStatus, int] = {JobStatus.CREATED: _now_ms()}
+        self.start_time = _now_ms()
+        self.end_time = -1
+        self.failure: str | None = None
+        self.slots: dict[AllocationID, SlotAssignment] = {}
+        self.deployed = False
+
+    # ------------------------------------------------------------------ status
+    def _transition(self, status: JobStatus, cause: str | None = None) -> None:
+        if status is self.status:
+            return
+        self.status = status
+        self.status_times[status] = _now_ms()
+        self.on_status(status, cause)
+
+    def _set_execution_state(self, ex: Execution, state: ExecutionState) -> None:
+        ex.transition(state)
+
+    # ------------------------------------------------------------------ scheduling
+    def start_scheduling(self) -> None:
+        """Create the executions; they wait (SCHEDULED) until the slots are there."""
+        for ex in self.graph.new_attempt():
+            self._set_execution_state(ex, ExecutionState.SCHEDULED)
+
+    async def deploy(self, slots: list[SlotAssignment]) -> None:
+        """Every slot the job needs is there: assign executions and submit them."""
+        if self.deployed or self.status is not JobStatus.CREATED:
+            return
+        self.deployed = True
+        self.slots = {s.allocation_id: s for s in slots}
+        ordered = sorted(slots, key=lambda s: (s.resource_id.value, s.index))
+        groups = self.job_graph.slot_sharing_groups()
+        offset, group_offset = 0, {}
+        for g in sorted(groups):
+            group_offset[g] = offset
+            offset += groups[g]
+        for ex in self.graph.executions.values():
+            slot = ordered[group_offset[ex.vertex.job_vertex.slot_sharing_group] + ex.vertex.subtask]
+            ex.resource_id, ex.allocation_id = slot.resource_id, slot.allocation_id
+        locations = {s.resource_id: s.data_address for s in slots}
+        self._transition(JobStatus.RUNNING)
+        calls = []
+        for ex in self.graph.executions.values():
+            if ex.state != ExecutionState.SCHEDULED:
+                continue
+            tdd = self.graph.deployment_descriptor(ex, locations, self.jobmaster)
+            self._set_execution_state(ex, ExecutionState.DEPLOYING)
+            assert ex.allocation_id is not None
+            calls.append(self._submit(self.slots[ex.allocation_id].gateway, ex, tdd))
+        await asyncio.gather(*calls)
+
+    async def _submit(self, gateway: Any, ex: Execution, tdd: Any) -> None:
+        try:
+            await gateway.submit_task(tdd, timeout=30.0)
+        except Exception as exc:
+            await self._execution_failed(ex, f"deployment of {ex.vertex.task_name} "
+                                             f"({ex.vertex.subtask + 1}) to {ex.resource_id} failed: {exc}")
+
+    # ------------------------------------------------------------------ task states
+    async def update_task_execution_state(self, execution_id: ExecutionAttemptID, state: ExecutionState,
+                                          error: str | None) -> bool:
+        ex = self.graph.executions.get(execution_id)
+        if ex is None or ex.state.is_terminal():
+            return False
+        if state == ExecutionState.FAILED:
+            await self._execution_failed(ex, error or "task failed")
+            return True
+        self._set_execution_state(ex, state)
+        await self._check_job_state()
+        return True
+
+    async def _execution_failed(self, ex: Execution, error: str) -> None:
+        if ex.state.is_terminal():
+            return
+        ex.failure = error
+        self._set_execution_state(ex, ExecutionState.FAILED)
+        await self._handle_failure(error)
+
+    async def _handle_failure(self, cause: str) -> None:
+        """The failover decision: with no restart strategy, the job fails."""
+        if self.status in (JobStatus.CREATED, JobStatus.RUNNING):
+            await self.fail(cause)
+        else:
+            await self._check_job_state()
+
+    async def fail(self, cause: str) -> None:
+        if self.status.is_terminal_state() or self.status in (JobStatus.FAILING, JobStatus.CANCELLING):
+            return
+        self.failure = cause
+        self._transition(JobStatus.FAILING, cause)
+        await self._cancel_executions()
+        await self._check_job_state()
+
+    async def cancel(self) -> None:
+        if self.status.is_terminal_state() or self.status is JobStatus.CANCELLING:
+            return
+        self._transition(JobStatus.CANCELLING)
+        await self._cancel_executions()
+        await self._check_job_state()
+
+    async def suspend(self) -> None:
+        """Stop the tasks without recording an end: the job stays to be recovered."""
+        if self.status.is_terminal_state():
+            return
+        self._transition(JobStatus.SUSPENDED)
+        self.end_time = _now_ms()
+        await self._cancel_executions()
+
+    async def _cancel_executions(self) -> None:
+        calls = []
+        for ex in self.graph.executions.values():
+            if ex.state.is_terminal():
+                continue
+            slot = self.slots.get(ex.allocation_id) if ex.allocation_id is not None else None
+            if ex.state in (ExecutionState.CREATED, ExecutionState.SCHEDULED) or slot is None:
+                self._set_execution_state(ex, ExecutionState.CANCELED)
+                continue
+            self._set_execution_state(ex, ExecutionState.CANCELING)
+            calls.append(self._cancel_one(slot.gateway, ex))
+        await asyncio.gather(*calls)
+
+    async def _cancel_one(self, gateway: Any, ex: Execution) -> None:
+        try:
+            found = await gateway.cancel_task(ex.attempt_id, timeout=5.0)
+            if not found and not ex.state.is_terminal():
+                self._set_execution_state(ex, ExecutionState.CANCELED)
+        except Exception as exc:
+            log.warning("cancelling %s failed: %s", ex.attempt_id, exc)
+            if not ex.state.is_terminal():
+                self._set_execution_state(ex, ExecutionState.CANCELED)
+        await self._check_job_state()
+
+    async def _check_job_state(self) -> None:
+        if self.status.is_terminal_state() or not self.graph.all_terminal():
+            return
+        if self.status is JobStatus.FAILING:
+            final = JobStatus.FAILED
+        elif self.status is JobStatus.CANCELLING:
+            final = JobStatus.CANCELED
+        elif all(ex.state == ExecutionState.FINISHED for ex in self.graph.executions.values()):
+            final = JobStatus.FINISHED
+        else:
+            return
+        self.end_time = _now_ms()
+        self._transition(final, self.failure if final is JobStatus.FAILED else None)
+        await self.on_terminal(final)
+
+    # ------------------------------------------------------------------ TaskManager loss
+    async def task_manager_lost(self, resource_id: ResourceID, cause: str) -> None:
+        lost = [a for a, s in self.slots.items() if s.resource_id == resource_id]
+        for a in lost:
+            del self.slots[a]
+        for ex in list(self.graph.executions.values()):
+            if ex.resource_id == resource_id and not ex.state.is_terminal():
+                if self.status in (JobStatus.CANCELLING, JobStatus.SUSPENDED):
+                    self._set_execution_state(ex, ExecutionState.CANCELED)
+                else:
+                    await self._execution_failed(ex, f"TaskManager {resource_id} was lost: {cause}")
+        await self._check_job_state()
+
+    # ------------------------------------------------------------------ queries
+    def job_details(self, name: str) -> JobDetails:
+        return JobDetails(self.job_id, name, self.status, self.start_time, self.end_time, self.graph.task_counts())
+
+    def details_info(self, name: str) -> JobDetailsInfo:
+        vertices = []
+        for vid, v in sorted(self.graph.vertices.items()):
+            subtasks = [SubtaskDetails(ev.subtask, ev.current.state if ev.current else ExecutionState.CREATED,
+                                       ev.current.attempt if ev.current else 0,
+                                       ev.current.resource_id if ev.current else None)
+                        for ev in self.graph.execution_vertices[vid]]
+            vertices.append(JobVertexDetails(vid, v.name, v.parallelism, _vertex_state(subtasks), subtasks))
+        return JobDetailsInfo(self.job_details(name), self.failure, vertices, dict(self.status_times),
+                              self.job_graph.plan_json)
+
+
+def _vertex_state(subtasks: list[SubtaskDetails]) -> ExecutionState:
+    """A vertex's state as Flink aggregates it: the least advanced of its subtasks'."""
+    order = [ExecutionState.FAILED, ExecutionState.CANCELING, ExecutionState.CANCELED, ExecutionState.CREATED,
+             ExecutionState.SCHEDULED, ExecutionState.DEPLOYING, ExecutionState.INITIALIZING,
+             ExecutionState.RUNNING, ExecutionState.FINISHED]
+    states = {s.status for s in subtasks}
+    for state in order:
+        if state in states:
+            return state
+    return ExecutionState.CREATED

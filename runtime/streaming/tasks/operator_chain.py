@@ -1,0 +1,105 @@
+"""OperatorChain (Flink's): the operators of one task wired to each other and to the task's
+result partitions.
+
+Built from the vertex's ChainSpec (the cloudpickled description the client made): every
+operator gets its output (the chained operators that follow it and/or the record writers of
+its network edges, plus side outputs), a TaskContext and, for keyed operators, a
+RuntimeContext scoped to that operator in the task's keyed state backend. Operators are
+opened tail first and closed head first; every operator that was set up is closed, whatever
+happened, and the first error of a close wins.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from runtime.io.network.record_writer import RecordWriter
+from runtime.streaming.tasks.output import BroadcastingOutput, ChainingOutput, DiscardingOutput, Output
+from runtime.streaming.tasks.task_context import TaskContext
+
+
+def _combine(outs: list[Any]) -> Any:
+    return outs[0] if len(outs) == 1 else BroadcastingOutput(outs) if outs else DiscardingOutput()
+
+
+class OperatorChain:
+    def __init__(self, chain: Any, writers: dict[int, RecordWriter], ctx: TaskContext) -> None:
+        self.ctx = ctx
+        self.writers = list(writers.values())
+        nodes = chain.nodes
+        ops = [node.operator for node in nodes]
+        for i in range(len(nodes) - 1, -1, -1):
+            node = nodes[i]
+            output: Output = _combine([ChainingOutput(ops[j]) for j in node.chained] + [writers[e] for e in node.edges])
+            tags = set(node.side_chained) | set(node.side_edges)
+            side = {tag: _combine([ChainingOutput(ops[j]) for j in node.side_chained.get(tag, [])]
+                                  + [writers[e] for e in node.side_edges.get(tag, [])]) for tag in tags}
+            ops[i].setup(ctx, output, side)
+        self.operators = ops
+        self.head = ops[0]
+        self._setup_keyed_state()
+        #: operators that want to be called at wall-clock deadlines (timers, periodic watermarks)
+        self.tickers = [op for op in ops if hasattr(op, "on_tick")]
+        self._opened = False
+
+    @property
+    def is_source(self) -> bool:
+        return bool(getattr(self.head, "is_source", False))
+
+    def _setup_keyed_state(self) -> None:
+        """One heap backend per task, owning this subtask's key-group range; every keyed
+        operator gets a RuntimeContext whose state is scoped to that operator."""
+        if not any(op.keyed for op in self.operators):
+            return
+        from runtime.state.heap_keyed_state_backend import HeapKeyedStateBackend
+        from runtime.state.key_groups import key_group_range
+        ctx = self.ctx
+        backend = HeapKeyedStateBackend(ctx.max_parallelism,
+                                        key_group_range(ctx.max_parallelism, ctx.parallelism, ctx.subtask_index))
+        ctx.keyed_state_backend = backend
+        for op in self.operators:
+            if op.keyed:
+                op_rc = copy.copy(ctx.runtime_context)
+                op_rc._state_backend = backend.for_namespace(op.operator_id or op.name)
+                op.runtime_context = op_rc
+
+    def open(self) -> None:
+        self._opened = True
+        for op in reversed(self.operators):
+            op.open()
+
+    def close(self) -> BaseException | None:
+        """Close every operator, head first; returns the first error instead of raising."""
+        error: BaseException | None = None
+        for op in self.operators:
+            try:
+                op.close()
+            except BaseException as exc:
+                error = error or exc
+        return error
+
+    # ------------------------------------------------------------------ running
+    def flush(self) -> None:
+        for w in self.writers:
+            w.flush()
+
+    def next_deadline(self) -> int | None:
+        """Earliest wall-clock time (ms) an operator wants to be called at."""
+        deadlines = [d for d in (op.next_deadline() for op in self.tickers) if d is not None]
+        return min(deadlines) if deadlines else None
+
+    def tick(self, now_ms: int) -> None:
+        for op in self.tickers:
+            d = op.next_deadline()
+            if d is not None and d <= now_ms:
+                op.on_tick(now_ms)
+
+    def end_input(self) -> None:
+        """All input has been seen: operators finish, the final watermark passes, and every
+        output partition gets its end-of-partition."""
+        for op in self.operators:
+            op.end_input()
+        from runtime.io.network.elements import MAX_WATERMARK
+        self.head.process_watermark(MAX_WATERMARK)
+        for w in self.writers:
+            w.end()

@@ -1,0 +1,330 @@
+"""StreamTask (Flink's): one parallel subtask of one JobVertex, run in a thread of its own.
+
+The task thread owns everything of the task: it builds the operator chain, opens it, runs
+the mailbox loop (the default action processes input, a batch at a time; between batches
+it runs the actions other threads put into the task's mailbox and fires due timers), ends
+the input, and closes the chain. Life cycle, reported as ExecutionState: INITIALIZING
+while the chain is loaded and wired to its result partitions and input gate, RUNNING while
+records flow, then FINISHED, CANCELED or FAILED (with the user's traceback).
+
+Cancelling (``cancel``, from any thread) puts a cancel action into the mailbox, calls the
+source's ``cancel()``, wakes the task if it waits, and makes blocking writes give up;
+``interrupt`` then raises into user code that does not return (see TaskInterrupter).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from runtime.common.job import ExecutionState
+from runtime.deployment.task_deployment_descriptor import InputChannelDeploymentDescriptor, TaskDeploymentDescriptor
+from runtime.io.network.input_gate import InputChannel, InputGate
+from runtime.io.network.network_environment import NetworkEnvironment
+from runtime.io.network.partition import ResultPartition, TaskCancelled
+from runtime.io.network.record_writer import RecordWriter
+from runtime.messages.ids import ExecutionAttemptID, ResourceID
+from runtime.streaming.io.stream_input_processor import WAKEUP_ITEM, InputStatus, StreamInputProcessor
+from runtime.streaming.tasks.mailbox import Mailbox
+from runtime.streaming.tasks.operator_chain import OperatorChain
+from runtime.streaming.tasks.runtime_context import StreamingRuntimeContext
+from runtime.streaming.tasks.task_config import TaskConfig
+from runtime.streaming.tasks.task_context import TaskContext
+from runtime.streaming.tasks.task_interrupter import TaskInterrupted, TaskInterrupter
+
+log = logging.getLogger(__name__)
+
+StateListener = Callable[[ExecutionAttemptID, ExecutionState, "str | None"], None]
+
+#: longest the task waits for input before it looks at its mailbox and timers again
+_MAX_WAIT = 0.1
+
+
+class StreamTask:
+    def __init__(self, tdd: TaskDeploymentDescriptor, network: NetworkEnvironment, resource_id: ResourceID,
+                 on_state: StateListener, load_chain: Callable[[bytes], Any], credits: int = 4,
+                 publish: Callable[[str, Any], None] | None = None) -> None:
+        self.tdd = tdd
+        self.execution_id = tdd.execution_id
+        self.network = network
+        self.resource_id = resource_id
+        self.on_state = on_state
+        self.load_chain = load_chain
+        self.credits = credits
+        self.publish = publish
+        self.task_config = TaskConfig.from_job_config(tdd.config)
+        self.canceled = False
+        self.state = ExecutionState.DEPLOYING
+        self.mailbox = Mailbox()
+        self.interrupter = TaskInterrupter()
+        self.thread = threading.Thread(target=self._run, name=f"task {tdd.task_name}", daemon=True)
+        self.chain: OperatorChain | None = None
+        self.input: StreamInputProcessor | None = None
+        self._remote_receivers: list[tuple[str, bytes]] = []
+        #: runs first in the task thread (the TaskExecutor binds the thread's printed output)
+        self.thread_hook: Callable[[], None] | None = None
+        self.finished = threading.Event()
+
+    # ------------------------------------------------------------------ control (any thread)
+    def start(self) -> None:
+        self.thread.start()
+
+    def is_cancelled(self) -> bool:
+        return self.canceled
+
+    def cancel(self) -> None:
+        """Ask the task to stop: through its mailbox between batches, at once for a task
+        blocked on backpressure or waiting for input. Returns immediately."""
+        if self.state.is_terminal() or self.canceled:
+            return
+        self.canceled = True
+        try:
+            self.mailbox.put(_raise_cancelled, "cancel")
+        except Exception:  # mailbox closed: the task is ending anyway
+            pass
+        chain = self.chain
+        if chain is not None and chain.is_source:
+            try:
+                chain.head.cancel()
+            except Exception:  # a failing cancel() must not stop the cancellation
+                log.warning("cancel() of the source of %s failed", self.tdd.task_name, exc_info=True)
+
+    def interrupt(self) -> bool:
+        """Raise into the task's threads that still run user code (after ``cancel``)."""
+        return self.interrupter.interrupt()
+
+    def is_done(self) -> bool:
+        return self.finished.is_set()
+
+    # ------------------------------------------------------------------ thread body
+    def _run(self) -> None:
+        outcome: tuple[ExecutionState, str | None] | None = None
+        while True:
+            try:
+                if outcome is None:
+                    self.interrupter.arm()
+                    try:
+                        self._invoke()
+                        outcome = (ExecutionState.FINISHED, None)
+                    except BaseException as exc:
+                        outcome = self._classify(exc)
+                self.interrupter.disarm()
+                break
+            except TaskInterrupted:  # arrived while leaving the protected region: try again
+                if outcome is None:
+                    outcome = (ExecutionState.CANCELED, None)
+        self._cleanup(*outcome)
+
+    def _classify(self, exc: BaseException) -> tuple[ExecutionState, str | None]:
+        if self.canceled or isinstance(exc, (TaskCancelled, TaskInterrupted)):
+            return ExecutionState.CANCELED, None
+        return ExecutionState.FAILED, describe_failure(exc, self.tdd.task_name)
+
+    def _cleanup(self, final: ExecutionState, error: str | None) -> None:
+        try:
+            chain = self.chain
+            if chain is not None:
+                close_error = chain.close()
+                if close_error is not None and final == ExecutionState.FINISHED:
+                    final, error = ExecutionState.FAILED, describe_failure(close_error, self.tdd.task_name)
+            if self._remote_receivers:
+                # forget this task's remote channels (and tell producers that still send)
+                self.network.cancel_receivers(self._remote_receivers)
+            self.mailbox.close()
+        except BaseException:  # never leave without reporting the final state
+            log.exception("clean-up of %s failed", self.tdd.task_name)
+        finally:
+            self.state = final
+            self.finished.set()
+            self.on_state(self.execution_id, final, error)
+
+    def _set_state(self, state: ExecutionState) -> None:
+        self.state = state
+        self.on_state(self.execution_id, state, None)
+
+    def _invoke(self) -> None:
+        if self.thread_hook is not None:
+            self.thread_hook()
+        self._set_state(ExecutionState.INITIALIZING)
+        chain = self._build()
+        chain.open()
+        if not chain.is_source:
+            # after open: operators may pick their batch method there (BATCH mode, fast paths)
+            self.input = StreamInputProcessor(self.gate, chain.head, self.task_config.batch_mode,
+                                              self.task_config.buffer_timeout, chain.flush, self.mailbox)
+        self._check_cancelled()
+        self._set_state(ExecutionState.RUNNING)
+        if chain.is_source:
+            self._run_source(chain)
+        else:
+            self._run_mailbox_loop(chain)
+        self._check_cancelled()
+        chain.end_input()
+
+    def _check_cancelled(self) -> None:
+        if self.mailbox.has_mail:
+            self.mailbox.run_all()
+        if self.canceled:
+            raise TaskCancelled()
+
+    # ------------------------------------------------------------------ wiring
+    def _build(self) -> OperatorChain:
+        tdd = self.tdd
+        spec = self.load_chain(tdd.chain)
+        rc = StreamingRuntimeContext(tdd.task_name, tdd.subtask_index, tdd.parallelism, tdd.attempt,
+                                     tdd.max_parallelism, str(tdd.job_id), tdd.job_parameters)
+        ctx = TaskContext(str(tdd.job_id), tdd.task_name, tdd.subtask_index, tdd.parallelism, tdd.max_parallelism,
+                          tdd.attempt, rc, self.task_config, user_threads=self.interrupter.user_threads)
+        if self.publish is not None:
+            ctx.publish = self.publish
+        self.ctx = ctx
+        writers: dict[int, RecordWriter] = {}
+        for out in tdd.outputs:
+            partition = ResultPartition(out.partition_id, out.num_subpartitions, self.credits)
+            self.network.register_partition(partition)
+            writers[out.edge] = RecordWriter(spec.partitioners[out.edge], partition.subpartitions,
+                                             self.task_config.batch_size, self.is_cancelled, tdd.subtask_index)
+        chain = OperatorChain(spec, writers, ctx)
+        self.chain = chain
+        if chain.is_source:
+            self.mailbox.set_wakeup(getattr(chain.head, "wakeup", _nothing))
+            return chain
+        channels: list[InputChannel] = []
+        descriptors: list[InputChannelDeploymentDescriptor] = []
+        for gate_desc in tdd.inputs:
+            for ch in gate_desc.channels:
+                channels.append(InputChannel(len(channels), gate_desc.input_index, ch.partition_id, ch.subpartition))
+                descriptors.append(ch)
+        gate = InputGate(channels)
+        for channel, desc in zip(channels, descriptors):
+            self._connect(gate, channel, desc)
+        self.gate = gate
+        self.mailbox.set_wakeup(lambda: gate.queue.put(WAKEUP_ITEM))
+        return chain
+
+    def _connect(self, gate: InputGate, channel: InputChannel, desc: InputChannelDeploymentDescriptor) -> None:
+        if desc.location == self.resource_id:
+            def attach(partition: ResultPartition, channel: InputChannel = channel) -> None:
+                sp = partition.subpartitions[channel.subpartition]
+                channel.release = sp.release_one
+                sp.attach_local(gate, channel.index)
+            self.network.partition_manager.when_available(channel.partition_id, attach)
+        else:
+            receiver = f"{self.execution_id}:{channel.index}".encode()
+            network = self.network
+            channel.release = _CreditReturner(network, desc.address, receiver, max(1, self.credits // 4))
+            self._remote_receivers.append((desc.address, receiver))
+            network.request_remote(desc.address, receiver, channel.partition_id, channel.subpartition,
+                                   self.credits, gate, channel.index)
+
+    # ------------------------------------------------------------------ running
+    def _fire_timers(self, chain: OperatorChain) -> int | None:
+        """Fire what is due; returns the next deadline (ms) or None."""
+        nxt = chain.next_deadline()
+        if nxt is not None:
+            now_ms = int(time.time() * 1000)
+            if nxt <= now_ms:
+                chain.tick(now_ms)
+                nxt = chain.next_deadline()
+        return nxt
+
+    def _run_mailbox_loop(self, chain: OperatorChain) -> None:
+        """The mailbox loop of a task with network input: mail, input, timers, and waiting
+        (outputs flushed first) when there is nothing to do."""
+        processor = self.input
+        assert processor is not None
+        mailbox = self.mailbox
+        tickers = bool(chain.tickers)
+        next_tick = chain.next_deadline() if tickers else None
+        process_input = processor.process_input
+        while True:
+            if mailbox.has_mail:
+                mailbox.run_all()
+            status = process_input()
+            if tickers:
+                next_tick = self._fire_timers(chain)
+            if status is InputStatus.MORE_AVAILABLE:
+                continue
+            if status is InputStatus.END_OF_INPUT:
+                return
+            chain.flush()
+            processor.flushed()
+            wait = _MAX_WAIT
+            if next_tick is not None:
+                wait = max(0.0, min(wait, next_tick / 1000.0 - time.time()))
+            if wait > 0 and not mailbox.has_mail:
+                processor.await_input(wait)
+
+    def _run_source(self, chain: OperatorChain) -> None:
+        """A source pushes batches; between two of them (and whenever it has nothing) the
+        task runs its mail, fires timers and flushes its buffers."""
+        head = chain.head
+        emit = head.emit
+        mailbox = self.mailbox
+        timeout = self.task_config.buffer_timeout
+        last_flush = [time.monotonic()]
+        tickers = bool(chain.tickers)
+        flush = chain.flush
+
+        def emit_batch(values: list, timestamps: list | None) -> None:
+            if mailbox.has_mail:
+                mailbox.run_all()
+            if values:
+                emit(values, timestamps, None)
+            if tickers:
+                self._fire_timers(chain)
+            now = time.monotonic()
+            if not values or now - last_flush[0] >= timeout:
+                flush()
+                last_flush[0] = now
+
+        head.run(emit_batch, self.task_config.batch_size)
+
+
+def _raise_cancelled() -> None:
+    raise TaskCancelled()
+
+
+def _nothing() -> None:
+    return None
+
+
+class _CreditReturner:
+    """Gives consumed buffers' credits back to a remote producer in small groups (a quarter
+    of the channel's credits), so the network thread is woken once per group rather than
+    once per buffer; the producer always keeps most of its credits, so it never stalls."""
+
+    __slots__ = ("address", "group", "network", "owed", "receiver")
+
+    def __init__(self, network: NetworkEnvironment, address: str, receiver: bytes, group: int) -> None:
+        self.network = network
+        self.address = address
+        self.receiver = receiver
+        self.group = group
+        self.owed = 0
+
+    def __call__(self) -> None:
+        self.owed += 1
+        if self.owed >= self.group:
+            self.network.add_credit(self.address, self.receiver, self.owed)
+            self.owed = 0
+
+
+_RUNTIME_DIR = __file__.rsplit("/streaming/", 1)[0]
+
+
+def describe_failure(exc: BaseException, task_name: str) -> str:
+    """The user's exception with a traceback of the user's own frames (the engine's frames
+    between them say nothing to the user); all frames if none are the user's."""
+    root = exc
+    while root.__cause__ is not None:  # an engine error wrapping the user's: show the user's frames
+        root = root.__cause__
+    frames = traceback.extract_tb(root.__traceback__)
+    user = [f for f in frames if not f.filename.startswith(_RUNTIME_DIR)]
+    shown = traceback.StackSummary.from_list(user or frames)
+    tb = "Traceback (most recent call last):\n" + "".join(shown.format())
+    tb += "".join(traceback.format_exception_only(type(root), root))
+    return f"{type(exc).__name__}: {exc}\n(in task '{task_name}')\n{tb}"

@@ -1,0 +1,31 @@
+"""TaskExecutorGateway (Flink's): what the ResourceManager and JobMasters ask of a TaskManager."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from runtime.common.job import JobID
+from runtime.deployment.task_deployment_descriptor import JobMasterAddress, TaskDeploymentDescriptor
+from runtime.messages.ids import AllocationID, ExecutionAttemptID
+from runtime.messages.taskmanager_messages import SlotReport
+
+NAME = "taskexecutor"
+
+
+class TaskExecutorGateway(Protocol):
+    async def heartbeat_from_resource_manager(self) -> SlotReport: ...
+
+    async def heartbeat_from_job_manager(self, job_id: JobID) -> list[AllocationID]:
+        """The slots this TaskManager holds for the job."""
+
+    async def request_slot(self, index: int, job_id: JobID, allocation_id: AllocationID,
+                           jobmaster: JobMasterAddress) -> bool:
+        """Allocate the slot to the job and offer it to its JobMaster."""
+
+    async def free_slot(self, allocation_id: AllocationID) -> bool: ...
+
+    async def submit_task(self, tdd: TaskDeploymentDescriptor) -> bool: ...
+
+    async def cancel_task(self, execution_id: ExecutionAttemptID) -> bool:
+        """Start cancelling the task (mailbox, then interrupts, then the watchdog)."""
+
+    async def shutdown(self) -> bool: ...
