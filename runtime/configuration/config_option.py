@@ -44,6 +44,7 @@ OPTION_TYPES: tuple[str, ...] = ("int", "float", "bool", "str", "duration", "mem
 # Unit spellings -> milliseconds. Flink's TimeUtils accepts the same long and
 # short names; "m" means minutes for durations (as in Flink), never months.
 _DURATION_UNITS: dict[str, int] = {}
+_names: tuple[str, ...]
 for _names, _factor in (
     (("ms", "milli", "millis", "millisecond", "milliseconds"), 1),
     (("s", "sec", "secs", "second", "seconds"), 1000),

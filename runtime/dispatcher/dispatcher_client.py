@@ -13,6 +13,4 @@ def dispatcher_client(address: str, timeout: float = 10.0, context: Any = None) 
     """A SyncGateway typed by DispatcherGateway (its methods block and return the decoded
     messages); ``.address`` is where it connects, ``.close()`` closes the socket."""
     client = SyncRpcClient(address, timeout, context)
-    gateway = SyncGateway(client, NAME, DEFAULT_LEADER_ID, DispatcherGateway)
-    gateway.address = address
-    return gateway
+    return SyncGateway(client, NAME, DEFAULT_LEADER_ID, DispatcherGateway)

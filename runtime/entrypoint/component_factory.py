@@ -109,7 +109,8 @@ async def create_components(rpc: RpcService, config: Any, jobmanager_address: st
         rm_gateway = rpc.gateway(None, RESOURCE_MANAGER, rm.fencing_token, ResourceManagerGateway)
 
         def jobmaster_factory(job_graph: JobGraph, on_terminal: Callable) -> JobMaster:
-            return JobMaster(rpc, job_graph, rm_gateway, slot_timeout, hb_interval, hb_timeout, on_terminal)
+            return JobMaster(rpc, job_graph, rm_gateway, slot_timeout, hb_interval, hb_timeout, on_terminal,
+                             config.get(opts.TASK_CANCELLATION_TIMEOUT) / 1000.0)
 
         def runner_factory(job_graph: JobGraph) -> JobManagerRunner:
             component = f"job-{job_graph.job_id}"

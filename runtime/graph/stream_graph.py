@@ -116,8 +116,8 @@ def build_stream_graph(sinks: list[Transformation], job_name: str, default_paral
                                      "use rebalance() or rescale()")
                 if part.kind in ("HASH", "CUSTOM"):
                     part = copy.copy(part)
-                    part.max_parallelism = target.max_parallelism
-                    part.target_name = target.name
+                    part.max_parallelism = target.max_parallelism  # type: ignore[attr-defined]
+                    part.target_name = target.name  # type: ignore[attr-defined]
                 edge = StreamEdge(src, target, part, input_index, tag)
                 src.out_edges.append(edge)
                 target.in_edges.append(edge)

@@ -37,7 +37,7 @@ TerminalListener = Callable[[JobResult], "Awaitable[None] | None"]
 class JobMaster(RpcEndpoint):
     def __init__(self, rpc_service: RpcService, job_graph: JobGraph, resource_manager: Any,
                  slot_request_timeout: float, heartbeat_interval: float, heartbeat_timeout: float,
-                 on_terminal: TerminalListener) -> None:
+                 on_terminal: TerminalListener, cancellation_timeout: float = 0.0) -> None:
         super().__init__(rpc_service, jobmaster_name(job_graph.job_id))
         self.jobmaster_id = JobMasterId.generate()
         self.fencing_token = str(self.jobmaster_id)
@@ -48,7 +48,8 @@ class JobMaster(RpcEndpoint):
         self.resource_manager = resource_manager
         self.slot_request_timeout = slot_request_timeout
         self.on_terminal = on_terminal
-        self.scheduler = DefaultScheduler(job_graph, self.address, self._on_status, self._on_scheduler_terminal)
+        self.scheduler = DefaultScheduler(job_graph, self.address, self._on_status, self._on_scheduler_terminal,
+                                          self.run_async, cancellation_timeout, self._on_stuck_task)
         self.slot_pool = SlotPool(job_graph.slots_needed())
         self.heartbeats = HeartbeatManager(heartbeat_interval, heartbeat_timeout, lambda rid, p: None,
                                            self._on_heartbeat_timeout)
@@ -115,6 +116,12 @@ class JobMaster(RpcEndpoint):
                                     self._task_executor(s.peer)) for s in self.slot_pool.slots.values()]
             self.run_async(self.scheduler.deploy(slots), name="deploy")
         return accepted
+
+    async def _on_stuck_task(self, resource_id: ResourceID, cause: str) -> None:
+        try:
+            await self.resource_manager.terminate_task_manager(resource_id, cause)
+        except Exception as exc:
+            log.warning("terminating TaskManager %s failed: %s", resource_id, exc)
 
     async def _release_slots(self) -> None:
         try:

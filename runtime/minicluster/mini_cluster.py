@@ -105,6 +105,7 @@ class MiniCluster:
         await te.start()
         self.task_executors.append((te, rpc, network))
         rm = self.components.resource_manager
+        assert rm is not None
         ok = await rm.wait_for_workers(len(self.task_executors), 10.0)
         if not ok:
             raise RuntimeError("the mini cluster's TaskManager did not register")

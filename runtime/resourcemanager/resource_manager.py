@@ -120,7 +120,22 @@ class ResourceManager(RpcEndpoint):
             self._allocate()
 
     async def _on_heartbeat_timeout(self, resource_id: str) -> None:
-        await self._remove_worker(ResourceID(resource_id), f"heartbeat of TaskManager {resource_id} timed out")
+        rid = ResourceID(resource_id)
+        self._kill_if_forked(rid)  # it does not answer (a task holding its interpreter): ours to replace
+        await self._remove_worker(rid, f"heartbeat of TaskManager {resource_id} timed out")
+
+    def _kill_if_forked(self, resource_id: ResourceID) -> bool:
+        reg = self.workers.get(resource_id)
+        return bool(reg is not None and self.launcher is not None and self.launcher.kill(reg.info.pid))
+
+    @rpc
+    async def terminate_task_manager(self, resource_id: ResourceID, cause: str) -> bool:
+        """A JobMaster gave up waiting for a task on this TaskManager to stop (the task holds
+        the interpreter, so the TaskManager cannot end itself): a forked one is killed (and
+        replaced), one started elsewhere is dropped until it registers again."""
+        killed = self._kill_if_forked(resource_id)
+        await self._remove_worker(resource_id, cause)
+        return killed
 
     async def on_process_exit(self, pid: int, code: int) -> None:
         for rid, reg in list(self.workers.items()):

@@ -30,6 +30,10 @@ class ResourceManagerGateway(Protocol):
 
     async def notify_slot_available(self, resource_id: ResourceID, index: int, allocation_id: AllocationID) -> None: ...
 
+    async def terminate_task_manager(self, resource_id: ResourceID, cause: str) -> bool:
+        """Give up on a TaskManager whose task would not stop: killed and replaced if forked
+        by this JobManager (True), otherwise dropped until it registers again."""
+
     async def request_resource_overview(self) -> ResourceOverview: ...
 
     async def request_task_manager_info(self) -> list[TaskManagerInfo]: ...

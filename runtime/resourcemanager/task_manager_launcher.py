@@ -111,6 +111,19 @@ class TaskManagerLauncher:
         except Exception:
             log.exception("could not start a TaskManager in place of TaskManager %d", dead.number)
 
+    def kill(self, pid: int) -> bool:
+        """SIGKILL a forked TaskManager that no longer answers (its exit is then seen and it is
+        replaced as usual). Only ever our own children, by pid."""
+        tm = self.children.get(pid)
+        if tm is None or tm.process.returncode is not None:
+            return False
+        log.warning("killing unresponsive TaskManager %d (pid %d)", tm.number, pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return False
+        return True
+
     async def stop_all(self, timeout: float = 3.0) -> None:
         """Wait for the children to exit after their shutdown RPC; escalate by pid if not."""
         self.stopping = True

@@ -210,7 +210,7 @@ class WebMonitorEndpoint:
             if exc.errno is not None:
                 raise OSError(exc.errno, message) from exc
             raise OSError(message) from exc
-        self.port = int(self._servers[0].sockets[0].getsockname()[1])
+        self.port = int(self._servers[0].sockets[0].getsockname()[1])  # type: ignore[attr-defined]
         self.address = f"http://{_format_host(address)}:{self.port}"
         log.info("REST endpoint listening on %s (bound to %s:%d)", self.address, host, self.port)
 
@@ -231,7 +231,7 @@ class WebMonitorEndpoint:
         error: OSError | None = None
         try:
             for addr in addresses:
-                chosen = int(servers[0].sockets[0].getsockname()[1]) if servers else 0
+                chosen = int(servers[0].sockets[0].getsockname()[1]) if servers else 0  # type: ignore[attr-defined]
                 try:
                     servers.append(await asyncio.start_server(
                         self._on_connection, addr, chosen, limit=MAX_REQUEST_BYTES))

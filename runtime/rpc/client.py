@@ -74,6 +74,7 @@ class SyncGateway:
 
     def __init__(self, client: SyncRpcClient, target: str, token: Any = None, protocol: type | None = None) -> None:
         self._client = client
+        self.address = client.address
         self._target = target
         self._token = None if token is None else str(token)
         self._protocol = protocol

@@ -171,7 +171,7 @@ class RpcService:
                 continue
             kind = msg["k"]
             if kind in (codec.OK, codec.ERR):
-                fut = self._pending.get(msg.get("id"))
+                fut = self._pending.get(msg.get("id", 0))
                 if fut is None or fut.done():
                     continue  # late reply to a timed-out call: dropped, never misrouted
                 if kind == codec.OK:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,9 @@ from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobVertexD
 from runtime.scheduler.execution_graph import Execution, ExecutionGraph
 
 log = logging.getLogger(__name__)
+
+#: the JobManager waits this much longer than the TaskManager's own watchdog
+STUCK_TASK_MARGIN = 2.0
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,10 @@ def _now_ms() -> int:
 class DefaultScheduler:
     def __init__(self, job_graph: JobGraph, jobmaster: JobMasterAddress,
                  on_status: Callable[[JobStatus, str | None], None],
-                 on_terminal: Callable[[JobStatus], Awaitable[None]]) -> None:
+                 on_terminal: Callable[[JobStatus], Awaitable[None]],
+                 spawn: Callable[[Coroutine[Any, Any, None]], Any] | None = None,
+                 cancellation_timeout: float = 0.0,
+                 on_stuck_task: Callable[[ResourceID, str], Awaitable[None]] | None = None) -> None:
         self.job_graph = job_graph
         self.job_id = job_graph.job_id
         self.jobmaster = jobmaster
@@ -62,6 +68,12 @@ class DefaultScheduler:
         self.failure: str | None = None
         self.slots: dict[AllocationID, SlotAssignment] = {}
         self.deployed = False
+        #: runs a background coroutine owned by the JobMaster
+        self.spawn = spawn or asyncio.ensure_future
+        #: a cancelled task still running this long after its TaskManager's own watchdog should
+        #: have ended it means the TaskManager cannot act (a task holds its interpreter)
+        self.cancellation_timeout = cancellation_timeout
+        self.on_stuck_task = on_stuck_task
 
     # ------------------------------------------------------------------ status
     def _transition(self, status: JobStatus, cause: str | None = None) -> None:
@@ -178,15 +190,30 @@ class DefaultScheduler:
         await asyncio.gather(*calls)
 
     async def _cancel_one(self, gateway: Any, ex: Execution) -> None:
+        if self.cancellation_timeout > 0 and self.on_stuck_task is not None:
+            self.spawn(self._watch_cancellation(ex))
         try:
             found = await gateway.cancel_task(ex.attempt_id, timeout=5.0)
             if not found and not ex.state.is_terminal():
                 self._set_execution_state(ex, ExecutionState.CANCELED)
         except Exception as exc:
-            log.warning("cancelling %s failed: %s", ex.attempt_id, exc)
-            if not ex.state.is_terminal():
-                self._set_execution_state(ex, ExecutionState.CANCELED)
+            # no answer: the TaskManager is gone or frozen; the watchdog or its heartbeat
+            # timeout decides
+            log.warning("cancelling %s on %s failed: %s", ex.attempt_id, ex.resource_id, exc)
         await self._check_job_state()
+
+    async def _watch_cancellation(self, ex: Execution) -> None:
+        """Flink's TaskCancelerWatchDog, from the JobManager's side: the TaskManager ends
+        itself when a task ignores cancellation, unless the task holds the interpreter (a long
+        C call), in which case nothing in that process can run; then its JobManager ends it."""
+        await asyncio.sleep(self.cancellation_timeout + STUCK_TASK_MARGIN)
+        if ex.state.is_terminal() or ex.resource_id is None or self.on_stuck_task is None:
+            return
+        cause = (f"task '{ex.vertex.task_name}' ({ex.vertex.subtask + 1}/{ex.vertex.job_vertex.parallelism}) did not "
+                 f"stop within task.cancellation.timeout ({self.cancellation_timeout:g} s) and its TaskManager "
+                 "does not respond")
+        log.error("%s; terminating TaskManager %s", cause, ex.resource_id)
+        await self.on_stuck_task(ex.resource_id, cause)
 
     async def _check_job_state(self) -> None:
         if self.status.is_terminal_state() or not self.graph.all_terminal():

@@ -243,11 +243,18 @@ class HeapMapState(_HeapState, api.MapState):
         v = self._get_entry(m, key)
         return None if v is _MISSING else v
 
+    def _map_for_write(self) -> dict:
+        key = self.backend.current_key
+        m = self.table.get(key)
+        if m is None:
+            m = self.table[key] = {}
+        return m
+
     def put(self, key: Any, value: Any) -> None:
-        self._map(True)[key] = self._wrap(value)
+        self._map_for_write()[key] = self._wrap(value)
 
     def put_all(self, dict_value: dict) -> None:
-        m = self._map(True)
+        m = self._map_for_write()
         for k, v in dict_value.items():
             m[k] = self._wrap(v)
 
@@ -260,7 +267,7 @@ class HeapMapState(_HeapState, api.MapState):
 
     def contains(self, key: Any) -> bool:
         m = self._map()
-        return bool(m) and self._get_entry(m, key) is not _MISSING
+        return m is not None and bool(m) and self._get_entry(m, key) is not _MISSING
 
     def _live_items(self) -> list[tuple[Any, Any]]:
         m = self._map()
@@ -295,17 +302,21 @@ class HeapReducingState(_HeapState, api.ReducingState):
 
     def add(self, value: Any) -> None:
         current = self.get()
-        reduce = self.descriptor.reduce_function
+        reduce = self.descriptor.reduce_function  # type: ignore[attr-defined]  # a ReducingStateDescriptor
         self.table[self.backend.current_key] = self._wrap(value if current is None else reduce(current, value))
 
 
 class HeapAggregatingState(_HeapState, api.AggregatingState):
     def get(self) -> Any:
         acc = self._current()
-        return None if acc is _MISSING else self.descriptor.agg_function.get_result(acc)
+        return None if acc is _MISSING else self.agg_function.get_result(acc)
+
+    @property
+    def agg_function(self) -> Any:
+        return self.descriptor.agg_function  # type: ignore[attr-defined]  # an AggregatingStateDescriptor
 
     def add(self, value: Any) -> None:
-        fn = self.descriptor.agg_function
+        fn = self.agg_function
         acc = self._current()
         if acc is _MISSING:
             acc = fn.create_accumulator()

@@ -7,7 +7,7 @@ through the Trigger object. The semantics are exactly the general path's (tested
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runtime.streaming.window_contents import AGGREGATE, REDUCE
 from runtime.streaming.window_contents import MISSING as _MISSING
@@ -16,6 +16,9 @@ from runtime.streaming.window_contents import TagRef as _TagRef
 
 class AlignedWindowPath:
     """Mixed into WindowOperator; uses its state (contents, timers, emitter, ...)."""
+
+    if TYPE_CHECKING:  # the WindowOperator's attributes, as far as a type checker is concerned
+        def __getattr__(self, name: str) -> Any: ...
 
     def _process_aligned(self, values, timestamps=None, keys=None):
         if timestamps is None or keys is None:

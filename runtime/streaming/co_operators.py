@@ -203,7 +203,7 @@ class BroadcastProcessOperator(StreamOperator):
         self.watermark = -(2**63)
 
     def open(self) -> None:
-        self.broadcast_tables = {n: {} for n in self.descriptor_names}
+        self.broadcast_tables: dict[str, dict] = {n: {} for n in self.descriptor_names}
         self.emitter = Emitter(self)
         self.read_ctx = _BroadcastContext(self, writable=False)
         self.write_ctx = _BroadcastContext(self, writable=True)
@@ -230,7 +230,7 @@ class KeyedBroadcastProcessOperator(KeyedProcessOperator):
         self.descriptor_names = [d.get_name() for d in descriptors]
 
     def open(self) -> None:
-        self.broadcast_tables = {n: {} for n in self.descriptor_names}
+        self.broadcast_tables: dict[str, dict] = {n: {} for n in self.descriptor_names}
         super().open()
         # the keyed side reads broadcast state and has timers; the broadcast side writes it
         read = _BroadcastContext(self, writable=False)

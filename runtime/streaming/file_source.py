@@ -176,13 +176,11 @@ def _decompressed_chunks(path: str) -> Iterator[bytes]:
         if tail:
             yield tail
         return
-    if path.endswith((".gz", ".gzip")):
-        import gzip as mod
-    elif path.endswith(".bz2"):
-        import bz2 as mod
-    else:
-        import lzma as mod
-    with mod.open(path, "rb") as f:
+    import bz2
+    import gzip
+    import lzma
+    opener: Any = gzip.open if path.endswith((".gz", ".gzip")) else bz2.open if path.endswith(".bz2") else lzma.open
+    with opener(path, "rb") as f:
         while True:
             data = f.read(READ_CHUNK)
             if not data:
@@ -295,9 +293,11 @@ class FileSourceOperator(SourceOperator):
 
     def _run_continuous(self, emit_batch, batch_size: int) -> None:
         index, p = self._subtask()
+        assert self.discovery_interval_ms is not None
         interval = max(1, self.discovery_interval_ms) / 1000.0
         seen: set[str] = set()
         cancelled = self._cancelled
+        assert cancelled is not None
         while True:
             next_scan = time.monotonic() + interval
             for path, _size in list_files(self.paths):

@@ -42,10 +42,13 @@ class StreamOperator:
     #: user function objects that get open()/close()
     functions: tuple = ()
 
+    #: set by ``setup``, before anything else is called
+    ctx: TaskContext
+    output: Output
+    side_outputs: dict[str, Output]
+
     def __init__(self, name: str) -> None:
         self.name = name
-        self.output: Output | None = None
-        self.ctx: TaskContext | None = None
         self._opened: list[Any] = []
         self._check_type = False
 
@@ -249,7 +252,7 @@ class KeyedReduceOperator(StreamOperator):
         if backend is not None:
             self.state = backend.raw_table(f"{self.operator_id}/#reduce", "value")
         if self.ctx.task_config.batch_mode:
-            self.process_batch = self._accumulate  # BATCH: only the final value per key is emitted
+            self.process_batch = self._accumulate  # type: ignore[method-assign]  # BATCH: final values only
         super().open()
 
     def _accumulate(self, values, timestamps=None, keys=None):

@@ -93,7 +93,7 @@ def run_keyed_elements(f: Any, ctx: _Context, add: Any, backend: Any, values: li
 class _Context:
     """Context handed to process functions; one instance per operator, updated per element."""
 
-    def __init__(self, op: ProcessOperator) -> None:
+    def __init__(self, op: Any) -> None:  # a process operator (keyed, co-, broadcast)
         self._op = op
         self._timestamp: int | None = None
         self._key: Any = None
@@ -156,11 +156,14 @@ class ProcessOperator(FunctionOperator):
         super().process_watermark(watermark)
 
 
-class TimerDriven:
+class TimerDriven(StreamOperator):
     """Mixed into operators with a keyed timer service (``self.timers``) and an Emitter: the
     watermark fires event-time timers, the task's tick fires processing-time timers, and
     at the end of a bounded input processing-time timers due by now fire (in STREAMING;
     later ones never will) or all of them do (in BATCH)."""
+
+    timers: InternalTimerService
+    emitter: Any
 
     def process_watermark(self, watermark: int) -> None:
         self.timers.advance_watermark(watermark)

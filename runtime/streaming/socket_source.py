@@ -117,7 +117,7 @@ class SocketTextStreamOperator(SourceOperator):
                 emit_batch([], None)
                 continue
             except OSError:
-                if self._cancelled.is_set():
+                if self._cancelled is not None and self._cancelled.is_set():
                     return
                 raise
             if not data:

@@ -116,6 +116,7 @@ class _ProcessWindowContext:
         self._window: Window | None = None
 
     def window(self) -> Window:
+        assert self._window is not None, "window() outside of process()"
         return self._window
 
     def current_processing_time(self) -> int:
@@ -125,13 +126,13 @@ class _ProcessWindowContext:
         return self.op.timers.current_watermark
 
     def window_state(self) -> Any:
-        return self.op.window_state_access(self._window)
+        return self.op.window_state_access(self.window())
 
     def global_state(self) -> Any:
         return self.op.runtime_context._state_backend
 
     def output(self, output_tag: Any, value: Any) -> None:
-        self.op.emitter.output(output_tag, value, self._window.max_timestamp())
+        self.op.emitter.output(output_tag, value, self.window().max_timestamp())
 
 
 class _AssignerContext:
@@ -197,7 +198,7 @@ class WindowOperator(AlignedWindowPath, TimerDriven, StreamOperator):
             self._reduce = getattr(self.function, "reduce", self.function)
         self._aligned = self.aligned
         if self._aligned:
-            self.process_batch = self._process_aligned
+            self.process_batch = self._process_aligned  # type: ignore[method-assign]
             self.timers.on_event_time = self._on_event_time_aligned
         wf = self.window_function
         self._wf_kind = None

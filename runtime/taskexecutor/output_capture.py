@@ -67,7 +67,7 @@ class CapturingStream(io.TextIOBase):
         return writer
 
     @property
-    def encoding(self) -> str:
+    def encoding(self) -> str:  # type: ignore[override]
         return "utf-8"
 
     def drain(self) -> dict[str, str]:

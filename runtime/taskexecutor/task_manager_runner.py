@@ -41,7 +41,7 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
     resource_id = ResourceID(config.get(opts.TASKMANAGER_RESOURCE_ID) or f"tm-{socket.gethostname()}-{os.getpid()}")
     host = config.get(opts.TASKMANAGER_HOST)
     bind = "127.0.0.1" if host == "localhost" else host
-    network = NetworkEnvironment(resource_id, bind, config.get(opts.TASKMANAGER_DATA_PORT), advertised_host=host)
+    network = NetworkEnvironment(str(resource_id), bind, config.get(opts.TASKMANAGER_DATA_PORT), advertised_host=host)
     network.start()
     capture = CapturingStream(sys.stdout, lambda: None)
     sys.stdout = capture
@@ -72,9 +72,10 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
         await te.start()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda: te.terminated.done() or te.terminated.set_result("signal"))
+            loop.add_signal_handler(sig, te.terminate, "signal")
         log.info("TaskManager %s started (pid %d, data %s, JobManager %s)", resource_id, os.getpid(),
                  network.address, jobmanager)
+        assert te.terminated is not None
         reason = await te.terminated
         log.info("TaskManager %s stopping (%s)", resource_id, reason)
         return 0

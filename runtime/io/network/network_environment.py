@@ -204,9 +204,9 @@ class NetworkEnvironment:
         elif kind == "cancel":
             for address, receiver in cmd[1]:
                 self._receivers.pop(receiver, None)
-                sock = self._clients.get(address)
-                if sock is not None:
-                    sock.send_multipart([b"X", receiver])
+                client = self._clients.get(address)
+                if client is not None:
+                    client.send_multipart([b"X", receiver])
         elif kind == "attach":
             _, identity, receiver, sp, credits = cmd
             self._attach(identity, receiver, sp, credits)

@@ -70,7 +70,11 @@ class DiscardingOutput(Output):
     """Output of a sink: nothing follows."""
 
     def __init__(self) -> None:
-        self.emit = lambda values, timestamps=None, keys=None: None
+        self.emit = _discard
 
     def emit_watermark(self, watermark: int) -> None:
         pass
+
+
+def _discard(values: list, timestamps: list | None = None, keys: list | None = None) -> None:
+    return None
