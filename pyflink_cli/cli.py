@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from pyflink_cli.frontend import CliError, CliFrontend, fail
+from pyflink_cli.frontend import CliError, CliFrontend
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="pyflink: a pure-Python stream processor with Flink's programming and operating model.")
@@ -53,11 +53,21 @@ def run(ctx: typer.Context,
         detached: Annotated[bool, typer.Option("-d", "--detached", help="submit and return the job id")] = False,
         pyfiles: Annotated[Optional[str], typer.Option("--pyfiles", "-pyfs", help="extra .py files/dirs, comma separated")] = None,
         target: Annotated[Optional[str], typer.Option("--target", "-t", help="remote (default) or local")] = None,
+        from_savepoint: Annotated[Optional[str], typer.Option(
+            "--fromSavepoint", "-s", help="start from this savepoint (or retained checkpoint) directory")] = None,
+        allow_non_restored: Annotated[bool, typer.Option(
+            "--allowNonRestoredState", "-n", help="with -s: drop savepoint state that matches no operator")] = False,
         conf_dir: ConfDir = None, dynamic: Dyn = None, verbose: Verbose = False) -> None:
     """Run a job program: its env.execute() submits to the cluster (or the embedded one with --target local)."""
     from pyflink_cli.run_command import run_program
     overrides = {"parallelism.default": parallelism, "execution.target": target,
                  "execution.attached": False if detached else None}
+    if from_savepoint:
+        import os
+        if "://" not in from_savepoint:  # TaskManagers read it from elsewhere: no relative paths
+            from_savepoint = os.path.abspath(os.path.expanduser(from_savepoint))
+        dynamic = list(dynamic or []) + [f"execution.savepoint.path={from_savepoint}",
+                                         f"execution.savepoint.ignore-unclaimed-state={str(allow_non_restored).lower()}"]
     frontend = CliFrontend.load(conf_dir, dynamic, overrides)
     code = run_program(frontend, job_file, list(ctx.args), pyfiles, verbose)
     raise typer.Exit(code)
@@ -123,19 +133,24 @@ def cancel(job_id: Annotated[str, typer.Argument(help="job id or a unique prefix
 
 @app.command()
 def stop(job_id: Annotated[str, typer.Argument(help="job id or a unique prefix of it")],
-         savepoint_path: Annotated[Optional[str], typer.Option("--savepoint-path", "-p")] = None,
-         conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
-    """Stop a job with a savepoint (needs checkpointing, not available yet)."""
-    fail("stop-with-savepoint needs checkpoints and savepoints, which this version does not have yet; "
-         f"use `pyflink cancel {job_id}` to stop the job without a savepoint")
+         savepoint_path: Annotated[Optional[str], typer.Option(
+             "--savepoint-path", "-p", help="savepoint directory (default: execution.checkpointing.savepoint-dir)")] = None,
+         drain: Annotated[bool, typer.Option(
+             "--drain", "-d", help="emit the final watermark first, so windows and timers fire")] = False,
+         json_out: Json = False, conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
+    """Stop a job with a savepoint: the job ends FINISHED and can be resumed with `run -s`."""
+    from pyflink_cli.savepoint_command import stop_with_savepoint
+    raise typer.Exit(stop_with_savepoint(_frontend(conf_dir, dynamic), job_id, savepoint_path, drain, json_out))
 
 
 @app.command()
-def savepoint(job_id: Annotated[str, typer.Argument()],
-              target_directory: Annotated[Optional[str], typer.Argument()] = None,
-              conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
-    """Trigger a savepoint (not available yet)."""
-    fail("savepoints need checkpointing, which this version does not have yet")
+def savepoint(job_id: Annotated[str, typer.Argument(help="job id or a unique prefix of it")],
+              target_directory: Annotated[Optional[str], typer.Argument(
+                  help="savepoint directory (default: execution.checkpointing.savepoint-dir)")] = None,
+              json_out: Json = False, conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
+    """Take a savepoint of a running job; it keeps running."""
+    from pyflink_cli.savepoint_command import trigger_savepoint
+    raise typer.Exit(trigger_savepoint(_frontend(conf_dir, dynamic), job_id, target_directory, json_out))
 
 
 # ---------------------------------------------------------------------------------- cluster

@@ -18,8 +18,7 @@ from conftest import wait_until
 from runtime.common import Duration, Types, WatermarkStrategy
 from runtime.common.serialization import Encoder, SimpleStringSchema
 from runtime.datastream import MapFunction, StreamExecutionEnvironment
-from runtime.datastream.connectors import FileSink as FileSinkExport
-from runtime.datastream.connectors import FileSource as FileSourceExport
+from runtime.datastream.connectors import FileSink as FileSinkExport, FileSource as FileSourceExport
 from runtime.datastream.connectors.datetime_format import compile_pattern, resolve_zone
 from runtime.datastream.connectors.file_system import (
     BucketAssigner,

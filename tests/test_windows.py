@@ -34,8 +34,8 @@ from runtime.datastream import (
     SinkFunction,
     SourceFunction,
     StreamExecutionEnvironment,
+    window as win,
 )
-from runtime.datastream import window as win
 from runtime.datastream.window import (
     AllWindowFunction,
     CountTrigger,

@@ -343,6 +343,143 @@ JOBSTORE_MAX_CAPACITY = ConfigOption(
     validator=_at_least(0),
 )
 
+# --------------------------------------------------------------------------
+# checkpointing and state (Flink 2.x names; the 1.x names are accepted too)
+# --------------------------------------------------------------------------
+
+
+def _restart_type(value: str) -> str:
+    v = value.strip().lower()
+    aliases = {"none": "none", "off": "none", "disable": "none", "fixed-delay": "fixed-delay",
+               "fixeddelay": "fixed-delay", "exponential-delay": "exponential-delay",
+               "exponentialdelay": "exponential-delay", "failure-rate": "failure-rate", "failurerate": "failure-rate"}
+    if v not in aliases:
+        raise ValueError("one of none, fixed-delay, exponential-delay, failure-rate")
+    return aliases[v]
+
+
+def _positive_float(value: float) -> float:
+    if value < 1.0:
+        raise ValueError("a number >= 1")
+    return value
+
+
+def _fraction(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("a number between 0 and 1")
+    return value
+
+
+CHECKPOINTING_INTERVAL = ConfigOption(
+    "execution.checkpointing.interval", "duration", 0,
+    "interval between checkpoints (0: checkpointing off)",
+)
+CHECKPOINTING_MODE = ConfigOption(
+    "execution.checkpointing.mode", "str", "EXACTLY_ONCE",
+    "EXACTLY_ONCE (barriers aligned per input channel) or AT_LEAST_ONCE (not aligned)",
+    validator=_one_of("EXACTLY_ONCE", "AT_LEAST_ONCE"),
+)
+CHECKPOINTING_TIMEOUT = ConfigOption(
+    "execution.checkpointing.timeout", "duration", 600_000,
+    "a checkpoint not completed within this time is aborted",
+    validator=_at_least(1),
+)
+CHECKPOINTING_MIN_PAUSE = ConfigOption(
+    "execution.checkpointing.min-pause", "duration", 0,
+    "least time between the end of one checkpoint and the start of the next",
+)
+CHECKPOINTING_MAX_CONCURRENT = ConfigOption(
+    "execution.checkpointing.max-concurrent-checkpoints", "int", 1,
+    "checkpoints that may be in progress at the same time",
+    validator=_at_least(1),
+)
+CHECKPOINTING_TOLERABLE_FAILURES = ConfigOption(
+    "execution.checkpointing.tolerable-failed-checkpoints", "int", 0,
+    "consecutive failed checkpoints tolerated before the job fails",
+    validator=_at_least(0),
+)
+CHECKPOINTING_EXTERNALIZED_RETENTION = ConfigOption(
+    "execution.checkpointing.externalized-checkpoint-retention", "str", "NO_EXTERNALIZED_CHECKPOINTS",
+    "what happens to retained checkpoints when the job is cancelled or fails: "
+    "NO_EXTERNALIZED_CHECKPOINTS, DELETE_ON_CANCELLATION or RETAIN_ON_CANCELLATION",
+    validator=_one_of("NO_EXTERNALIZED_CHECKPOINTS", "DELETE_ON_CANCELLATION", "RETAIN_ON_CANCELLATION"),
+)
+CHECKPOINTS_DIRECTORY = ConfigOption(
+    "execution.checkpointing.dir", "str", _tmp_subdir("checkpoints"),
+    "where checkpoints are written: a path or an fsspec URL (s3://..., with the s3 extra installed)",
+    deprecated_keys=("state.checkpoints.dir",),
+    default_doc="<temp dir>/pyflink-<user>/checkpoints", example="s3://bucket/checkpoints",
+)
+SAVEPOINT_DIRECTORY = ConfigOption(
+    "execution.checkpointing.savepoint-dir", "str", "",
+    "default target directory of savepoints (a path or an fsspec URL)",
+    deprecated_keys=("state.savepoints.dir",),
+)
+CHECKPOINTS_NUM_RETAINED = ConfigOption(
+    "execution.checkpointing.num-retained", "int", 1,
+    "completed checkpoints kept (older ones are deleted)",
+    deprecated_keys=("state.checkpoints.num-retained",), validator=_at_least(1),
+)
+SAVEPOINT_RESTORE_PATH = ConfigOption(
+    "execution.savepoint.path", "str", "",
+    "savepoint (or retained checkpoint) directory a submitted job starts from (pyflink run -s)",
+)
+SAVEPOINT_IGNORE_UNCLAIMED_STATE = ConfigOption(
+    "execution.savepoint.ignore-unclaimed-state", "bool", False,
+    "restore even if the savepoint has state of operators the job lacks (pyflink run -n)",
+)
+RESTART_STRATEGY = ConfigOption(
+    "restart-strategy.type", "str", "",
+    "none, fixed-delay, exponential-delay or failure-rate (empty: exponential-delay when checkpointing "
+    "is on, none otherwise)",
+    deprecated_keys=("restart-strategy",), validator=lambda v: _restart_type(v) if v else "",
+)
+RESTART_FIXED_DELAY_ATTEMPTS = ConfigOption(
+    "restart-strategy.fixed-delay.attempts", "int", 1,
+    "restarts before the job fails (fixed-delay)", validator=_at_least(0),
+)
+RESTART_FIXED_DELAY_DELAY = ConfigOption(
+    "restart-strategy.fixed-delay.delay", "duration", 1000,
+    "pause before each restart (fixed-delay)",
+)
+RESTART_EXPONENTIAL_INITIAL_BACKOFF = ConfigOption(
+    "restart-strategy.exponential-delay.initial-backoff", "duration", 1000,
+    "pause before the first restart (exponential-delay)",
+)
+RESTART_EXPONENTIAL_MAX_BACKOFF = ConfigOption(
+    "restart-strategy.exponential-delay.max-backoff", "duration", 60_000,
+    "longest pause between restarts (exponential-delay)",
+)
+RESTART_EXPONENTIAL_MULTIPLIER = ConfigOption(
+    "restart-strategy.exponential-delay.backoff-multiplier", "float", 1.5,
+    "factor by which the pause grows after each failure (exponential-delay)", validator=_positive_float,
+)
+RESTART_EXPONENTIAL_RESET_THRESHOLD = ConfigOption(
+    "restart-strategy.exponential-delay.reset-backoff-threshold", "duration", 3_600_000,
+    "a job running this long without failure starts again from the initial backoff",
+)
+RESTART_EXPONENTIAL_JITTER = ConfigOption(
+    "restart-strategy.exponential-delay.jitter-factor", "float", 0.1,
+    "random share (plus or minus) of each pause (exponential-delay)", validator=_fraction,
+)
+RESTART_EXPONENTIAL_ATTEMPTS = ConfigOption(
+    "restart-strategy.exponential-delay.attempts-before-reset-backoff", "int", 2**31 - 1,
+    "restarts before the job fails, counted until the backoff resets (exponential-delay)",
+    validator=_at_least(0),
+)
+RESTART_FAILURE_RATE_MAX_FAILURES = ConfigOption(
+    "restart-strategy.failure-rate.max-failures-per-interval", "int", 1,
+    "failures within the interval after which the job fails (failure-rate)", validator=_at_least(1),
+)
+RESTART_FAILURE_RATE_INTERVAL = ConfigOption(
+    "restart-strategy.failure-rate.failure-rate-interval", "duration", 60_000,
+    "the interval the failure rate is measured over (failure-rate)",
+)
+RESTART_FAILURE_RATE_DELAY = ConfigOption(
+    "restart-strategy.failure-rate.delay", "duration", 1000,
+    "pause before each restart (failure-rate)",
+)
+
 #: Every option by key, in documentation order.
 ALL_OPTIONS: dict[str, ConfigOption] = {
     opt.key: opt
@@ -383,6 +520,30 @@ ALL_OPTIONS: dict[str, ConfigOption] = {
         HIGH_AVAILABILITY_TYPE,
         HIGH_AVAILABILITY_STORAGE_DIR,
         JOBSTORE_MAX_CAPACITY,
+        CHECKPOINTING_INTERVAL,
+        CHECKPOINTING_MODE,
+        CHECKPOINTING_TIMEOUT,
+        CHECKPOINTING_MIN_PAUSE,
+        CHECKPOINTING_MAX_CONCURRENT,
+        CHECKPOINTING_TOLERABLE_FAILURES,
+        CHECKPOINTING_EXTERNALIZED_RETENTION,
+        CHECKPOINTS_DIRECTORY,
+        SAVEPOINT_DIRECTORY,
+        CHECKPOINTS_NUM_RETAINED,
+        SAVEPOINT_RESTORE_PATH,
+        SAVEPOINT_IGNORE_UNCLAIMED_STATE,
+        RESTART_STRATEGY,
+        RESTART_FIXED_DELAY_ATTEMPTS,
+        RESTART_FIXED_DELAY_DELAY,
+        RESTART_EXPONENTIAL_INITIAL_BACKOFF,
+        RESTART_EXPONENTIAL_MAX_BACKOFF,
+        RESTART_EXPONENTIAL_MULTIPLIER,
+        RESTART_EXPONENTIAL_RESET_THRESHOLD,
+        RESTART_EXPONENTIAL_JITTER,
+        RESTART_EXPONENTIAL_ATTEMPTS,
+        RESTART_FAILURE_RATE_MAX_FAILURES,
+        RESTART_FAILURE_RATE_INTERVAL,
+        RESTART_FAILURE_RATE_DELAY,
     )
 }
 

@@ -23,6 +23,9 @@ from runtime.streaming.sources import CollectionSourceOperator, SourceFunctionOp
 #: Installed by the CLI's PackagedProgram: () -> executor for the configured target.
 _context_executor_factory: Callable[[], Any] | None = None
 _context_configuration: Configuration | None = None
+#: keys of the job-level settings a program's configuration hands to its JobMaster
+_JOB_LEVEL_PREFIXES = ("execution.checkpointing.", "restart-strategy", "execution.savepoint.", "state.checkpoints.",
+                       "state.savepoints.")
 #: module of the executor for ``python job.py`` (PipelineExecutor of the "local" target)
 _LOCAL_EXECUTOR_MODULE = "runtime.minicluster.mini_cluster"
 
@@ -105,12 +108,10 @@ class StreamExecutionEnvironment:
         return self._config
 
     def enable_checkpointing(self, interval: int, mode: Any = None) -> StreamExecutionEnvironment:
-        from runtime.datastream.execution_config import warn_no_checkpoints
         cfg = self.get_checkpoint_config()
         cfg.set_checkpoint_interval(interval)
         if mode is not None:
             cfg.set_checkpointing_mode(mode)
-        warn_no_checkpoints()
         return self
 
     def get_checkpoint_config(self) -> Any:
@@ -236,12 +237,23 @@ class StreamExecutionEnvironment:
         return self._config.get(opts.PIPELINE_AUTO_WATERMARK_INTERVAL)
 
     def _job_config(self) -> dict[str, str]:
-        """The options the job's tasks act on, as the strings the JobGraph carries."""
-        return {
+        """The options the job's tasks and its JobMaster act on, as the strings the JobGraph
+        carries: the task settings, and every checkpoint / restart-strategy / savepoint
+        setting given to the program (configuration, ``-D``, ``run -s``, the API)."""
+        out = {
             opts.EXECUTION_BATCH_SIZE.key: str(self._config.get(opts.EXECUTION_BATCH_SIZE)),
             opts.EXECUTION_BUFFER_TIMEOUT.key: str(self._buffer_timeout),
             opts.PIPELINE_AUTO_WATERMARK_INTERVAL.key: str(self._auto_watermark_interval()),
         }
+        for key in sorted(self._config.keys()):
+            if key.startswith(_JOB_LEVEL_PREFIXES):
+                out[key] = self._config.get_string(key, "")
+        cfg = self._checkpoint_config
+        if cfg is not None and cfg.get_checkpoint_interval() > 0:
+            out[opts.CHECKPOINTING_INTERVAL.key] = f"{cfg.get_checkpoint_interval()} ms"
+            mode = cfg.get_checkpointing_mode()
+            out[opts.CHECKPOINTING_MODE.key] = getattr(mode, "name", str(mode))
+        return out
 
     def get_execution_plan(self) -> str:
         import json

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from runtime.common.job import JobID
 from runtime.jobgraph.job_graph import MAX_PARALLELISM_CAP
+from runtime.messages.checkpoint_messages import TaskRestore
 from runtime.messages.ids import AllocationID, ExecutionAttemptID, JobMasterId, ResourceID
 
 __all__ = ["InputChannelDeploymentDescriptor", "InputGateDeploymentDescriptor", "JobMasterAddress",
@@ -99,6 +100,8 @@ class TaskDeploymentDescriptor:
     #: job configuration (option key -> string), turned into a typed TaskConfig by the task
     config: dict[str, str] = field(default_factory=dict)
     job_parameters: dict[str, str] = field(default_factory=dict)
+    #: the state to start from (a checkpoint or savepoint); None: an empty start
+    restore: TaskRestore | None = None
 
     def validate(self) -> None:
         if not 1 <= self.max_parallelism <= MAX_PARALLELISM_CAP:

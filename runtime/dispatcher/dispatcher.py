@@ -28,6 +28,7 @@ from runtime.dispatcher.dispatcher_gateway import NAME
 from runtime.highavailability.job_stores import FileJobGraphStore, FileJobResultStore
 from runtime.jobgraph.job_graph import JobGraph
 from runtime.jobmaster.job_manager_runner import JobManagerRunner
+from runtime.messages.checkpoint_stats import CheckpointStatistics
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobPollResult, JobResult, now_ms
 from runtime.messages.taskmanager_messages import ClusterOverview, TaskManagerInfo
 from runtime.rpc.endpoint import RpcEndpoint, rpc
@@ -250,6 +251,42 @@ class Dispatcher(RpcEndpoint):
             elif persisting is None and jid not in self.archived:
                 reply.result = None  # terminal, but the Dispatcher has not picked it up yet
         return reply
+
+    # ------------------------------------------------------------------ savepoints
+    def _running_job_master(self, job_id: str) -> tuple[JobID, Any]:
+        jid = self._resolve(job_id)
+        runner = self.runners.get(jid)
+        if runner is None or runner.result.done() or runner.gateway is None:
+            raise ValueError(f"job {jid} is not running; savepoints are taken of running jobs")
+        return jid, runner.gateway
+
+    @rpc
+    async def trigger_savepoint(self, job_id: str, target_directory: str | None = None) -> str:
+        jid, jm = self._running_job_master(job_id)
+        log.info("triggering a savepoint of job %s", jid)
+        return await jm.trigger_savepoint(target_directory, False, False, timeout=3600.0)
+
+    @rpc
+    async def stop_with_savepoint(self, job_id: str, target_directory: str | None = None, drain: bool = False) -> str:
+        jid, jm = self._running_job_master(job_id)
+        log.info("stopping job %s with a savepoint%s", jid, " (drain)" if drain else "")
+        path = await jm.trigger_savepoint(target_directory, True, drain, timeout=3600.0)
+        runner = self.runners.get(jid)
+        if runner is not None:
+            # the job finishes once its tasks have ended after the savepoint
+            try:
+                await asyncio.wait_for(asyncio.shield(runner.result), 60.0)
+            except asyncio.TimeoutError:
+                log.warning("job %s did not finish within 60 s after its stop-with-savepoint", jid)
+        return path
+
+    @rpc
+    async def request_checkpoint_stats(self, job_id: str) -> CheckpointStatistics:
+        jid = self._resolve(job_id)
+        runner = self.runners.get(jid)
+        if runner is not None and runner.gateway is not None:
+            return await runner.gateway.request_checkpoint_stats()
+        return CheckpointStatistics()
 
     @rpc
     async def cluster_overview(self) -> ClusterOverview:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from runtime.common.job import JobID
 from runtime.jobgraph.job_graph import JobGraph
+from runtime.messages.checkpoint_stats import CheckpointStatistics
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobPollResult
 from runtime.messages.taskmanager_messages import ClusterOverview, TaskManagerInfo
 
@@ -31,6 +32,14 @@ class DispatcherGateway(Protocol):
 
     async def poll_job(self, job_id: str, offset: int = 0, collect_offset: int = 0, timeout: float = 1.0,
                        ack: int | None = None) -> JobPollResult: ...
+
+    async def trigger_savepoint(self, job_id: str, target_directory: str | None = None) -> str:
+        """Take a savepoint of a running job; returns its directory."""
+
+    async def stop_with_savepoint(self, job_id: str, target_directory: str | None = None, drain: bool = False) -> str:
+        """Take a savepoint and stop the job with it (FINISHED); returns the savepoint's directory."""
+
+    async def request_checkpoint_stats(self, job_id: str) -> CheckpointStatistics: ...
 
     async def cluster_overview(self) -> ClusterOverview: ...
 

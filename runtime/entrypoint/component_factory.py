@@ -17,16 +17,14 @@ from typing import Any
 from runtime.blob.blob_server import BlobServer
 from runtime.configuration import options as opts
 from runtime.dispatcher.dispatcher import Dispatcher, DispatcherRunner
-from runtime.dispatcher.dispatcher_gateway import NAME as DISPATCHER
-from runtime.dispatcher.dispatcher_gateway import DispatcherGateway
+from runtime.dispatcher.dispatcher_gateway import NAME as DISPATCHER, DispatcherGateway
 from runtime.highavailability.job_stores import FileJobGraphStore, FileJobResultStore
 from runtime.highavailability.leader_election import StandaloneHaServices
 from runtime.jobgraph.job_graph import JobGraph
 from runtime.jobmaster.job_manager_runner import JobManagerRunner
 from runtime.jobmaster.job_master import JobMaster
 from runtime.resourcemanager.resource_manager import ResourceManager, ResourceManagerService
-from runtime.resourcemanager.resource_manager_gateway import NAME as RESOURCE_MANAGER
-from runtime.resourcemanager.resource_manager_gateway import ResourceManagerGateway
+from runtime.resourcemanager.resource_manager_gateway import NAME as RESOURCE_MANAGER, ResourceManagerGateway
 from runtime.resourcemanager.task_manager_launcher import TaskManagerLauncher
 from runtime.rpc.service import RpcService
 
@@ -110,7 +108,7 @@ async def create_components(rpc: RpcService, config: Any, jobmanager_address: st
 
         def jobmaster_factory(job_graph: JobGraph, on_terminal: Callable) -> JobMaster:
             return JobMaster(rpc, job_graph, rm_gateway, slot_timeout, hb_interval, hb_timeout, on_terminal,
-                             config.get(opts.TASK_CANCELLATION_TIMEOUT) / 1000.0)
+                             config.get(opts.TASK_CANCELLATION_TIMEOUT) / 1000.0, config)
 
         def runner_factory(job_graph: JobGraph) -> JobManagerRunner:
             component = f"job-{job_graph.job_id}"

@@ -1,43 +1,62 @@
-"""JobMaster (Flink's): one job's RPC face, its slots and its TaskManager heartbeats.
+"""JobMaster (Flink's): one job's RPC face, its slots, its TaskManager heartbeats and its
+checkpoints.
 
 It declares the job's slot requirement to the ResourceManager, accepts the slots
 TaskManagers offer, and hands them to its scheduler (``runtime.scheduler``), which deploys
-the tasks and derives the job's status. Printed output and collected results go through its
-JobOutputService. It is fenced with its own JobMasterId, new for every JobMaster, so a
-TaskManager still talking to a previous incarnation of the job is refused.
+the tasks, derives the job's status and restarts it after failures. Its CheckpointCoordinator
+takes checkpoints and savepoints; the state a (re)started job begins from is the latest
+completed checkpoint (kept in the completed checkpoint store, so it survives a JobManager
+crash), else the savepoint the job was submitted with (``execution.savepoint.path``, i.e.
+``pyflink run -s``). Printed output and collected results go through its JobOutputService.
+It is fenced with its own JobMasterId, new for every JobMaster, so a TaskManager still
+talking to a previous incarnation of the job is refused.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
-from runtime.common.job import JobStatus
+from runtime.checkpoint.checkpoint_config import CheckpointCoordinatorConfiguration, job_configuration
+from runtime.checkpoint.checkpoint_coordinator import CheckpointCoordinator, CheckpointDeclinedError
+from runtime.checkpoint.completed_checkpoint_store import FileCompletedCheckpointStore
+from runtime.checkpoint.state_assignment import StateAssignmentError, assign_state
+from runtime.common.job import ExecutionState, JobStatus
+from runtime.configuration import options as opts
+from runtime.configuration.configuration import Configuration
 from runtime.deployment.task_deployment_descriptor import JobMasterAddress
 from runtime.heartbeat.heartbeat_manager import HeartbeatManager
 from runtime.jobgraph.job_graph import JobGraph
 from runtime.jobmaster.job_master_gateway import jobmaster_name
 from runtime.jobmaster.job_output_service import JobOutputService
 from runtime.jobmaster.slot_pool import AllocatedSlot, SlotPool
-from runtime.messages.ids import AllocationID, JobMasterId, ResourceID
+from runtime.messages.checkpoint_messages import CheckpointAck, CheckpointMetadata, CheckpointType, TaskRestore
+from runtime.messages.checkpoint_stats import CheckpointStatistics
+from runtime.messages.codec import MessageError, from_wire
+from runtime.messages.ids import AllocationID, ExecutionAttemptID, JobMasterId, ResourceID
 from runtime.messages.job_messages import JobDetailsInfo, JobPollResult, JobResult
 from runtime.messages.taskmanager_messages import SlotOffer, TaskExecutionState
 from runtime.rpc.endpoint import RpcEndpoint, current_sender, rpc
 from runtime.rpc.service import RpcService
 from runtime.scheduler.default_scheduler import DefaultScheduler, SlotAssignment
-from runtime.taskexecutor.task_executor_gateway import NAME as TASK_EXECUTOR
-from runtime.taskexecutor.task_executor_gateway import TaskExecutorGateway
+from runtime.scheduler.restart_backoff_time_strategy import create_restart_strategy
+from runtime.state.checkpoint_storage import CheckpointStorage
+from runtime.taskexecutor.task_executor_gateway import NAME as TASK_EXECUTOR, TaskExecutorGateway
 
 log = logging.getLogger(__name__)
 
 TerminalListener = Callable[[JobResult], "Awaitable[None] | None"]
 
 
+
 class JobMaster(RpcEndpoint):
     def __init__(self, rpc_service: RpcService, job_graph: JobGraph, resource_manager: Any,
                  slot_request_timeout: float, heartbeat_interval: float, heartbeat_timeout: float,
-                 on_terminal: TerminalListener, cancellation_timeout: float = 0.0) -> None:
+                 on_terminal: TerminalListener, cancellation_timeout: float = 0.0,
+                 cluster_config: Configuration | None = None) -> None:
         super().__init__(rpc_service, jobmaster_name(job_graph.job_id))
         self.jobmaster_id = JobMasterId.generate()
         self.fencing_token = str(self.jobmaster_id)
@@ -48,13 +67,22 @@ class JobMaster(RpcEndpoint):
         self.resource_manager = resource_manager
         self.slot_request_timeout = slot_request_timeout
         self.on_terminal = on_terminal
+        self.config = job_configuration(cluster_config or Configuration(), job_graph.config)
         self.scheduler = DefaultScheduler(job_graph, self.address, self._on_status, self._on_scheduler_terminal,
-                                          self.run_async, cancellation_timeout, self._on_stuck_task)
+                                          self.run_async, cancellation_timeout, self._on_stuck_task,
+                                          create_restart_strategy(self.config), self._on_restart)
         self.slot_pool = SlotPool(job_graph.slots_needed())
         self.heartbeats = HeartbeatManager(heartbeat_interval, heartbeat_timeout, lambda rid, p: None,
                                            self._on_heartbeat_timeout)
         self.output = JobOutputService(lambda: self.scheduler.status, lambda: self.result)
         self.result: JobResult | None = None
+        self.checkpoint_config = CheckpointCoordinatorConfiguration.from_configuration(self.config)
+        storage_dir = Path(self.config.get(opts.HIGH_AVAILABILITY_STORAGE_DIR)).expanduser()
+        self.checkpoint_store = FileCompletedCheckpointStore(storage_dir, self.job_id,
+                                                             self.checkpoint_config.num_retained)
+        self.checkpoints = CheckpointCoordinator(job_graph, self.checkpoint_config, self.checkpoint_store,
+                                                 self.scheduler.checkpoint_plan, self.run_async,
+                                                 self._on_checkpoint_failure)
 
     @property
     def status(self) -> JobStatus:
@@ -63,22 +91,33 @@ class JobMaster(RpcEndpoint):
     # ------------------------------------------------------------------ lifecycle
     async def on_start(self) -> None:
         self.heartbeats.start()
+        try:
+            self.scheduler.restores = await self._load_restore(initial=True)
+        except StateAssignmentError as exc:
+            self.scheduler.start_scheduling()
+            await self.scheduler.fail(f"cannot restore the job's state: {exc}")
+            return
         self.scheduler.start_scheduling()
         await self.resource_manager.declare_resource_requirements(self.job_id, self.address, self.slot_pool.needed)
         self.run_async(self._slot_timeout(), name="slot-timeout")
 
     async def on_stop(self) -> None:
+        self.checkpoints.stop("the JobMaster stops")
         self.heartbeats.stop()
 
     def _on_status(self, status: JobStatus, cause: str | None) -> None:
         first = (cause or "").strip().splitlines()[:1]
         log.info("job %s (%s) switched to %s%s", self.job_id, self.job_name, status.name,
                  f": {first[0]}" if first else "")
+        if status is JobStatus.RUNNING:
+            self.checkpoints.start()
+        elif status is not JobStatus.CREATED:
+            self.checkpoints.stop(f"the job is {status.name}")
         self.output.changed()
 
     async def _slot_timeout(self) -> None:
         await asyncio.sleep(self.slot_request_timeout)
-        if self.scheduler.deployed or self.status.is_terminal_state():
+        if not self.scheduler.awaiting_slots:
             return
         try:
             overview = await self.resource_manager.request_resource_overview()
@@ -92,6 +131,50 @@ class JobMaster(RpcEndpoint):
             f"the cluster has {total} slots of which {available + held} were available to it. "
             "Lower the parallelism or add TaskManagers/slots.")
 
+    # ------------------------------------------------------------------ restore
+    async def _load_restore(self, initial: bool) -> dict[tuple[int, int], TaskRestore]:
+        """The state the job starts from: its latest readable completed checkpoint (a corrupt
+        or missing ``_metadata`` falls back to the one before, with a warning naming it), else
+        the savepoint it was submitted with, else nothing."""
+        loop = asyncio.get_running_loop()
+        allow_unmatched = self.config.get(opts.SAVEPOINT_IGNORE_UNCLAIMED_STATE)
+        for completed in reversed(await loop.run_in_executor(None, self.checkpoint_store.all)):
+            try:
+                metadata = await loop.run_in_executor(None, read_metadata, completed.location)
+            except (OSError, ValueError, MessageError) as exc:
+                log.warning("checkpoint %d of job %s cannot be restored: %s/_metadata is unreadable (%s); "
+                            "trying the one before", completed.checkpoint_id, self.job_id, completed.location, exc)
+                continue
+            restores = assign_state(metadata, completed.location, self.job_graph, allow_unmatched)
+            log.info("job %s restores from checkpoint %d (%s)", self.job_id, completed.checkpoint_id,
+                     completed.location)
+            self.checkpoints.restored_from(completed.checkpoint_id, completed.location)
+            return restores
+        savepoint = self.config.get(opts.SAVEPOINT_RESTORE_PATH)
+        if savepoint:
+            location = savepoint[:-len("/_metadata")] if savepoint.endswith("/_metadata") else savepoint
+            try:
+                metadata = await loop.run_in_executor(None, read_metadata, location)
+            except (OSError, ValueError, MessageError) as exc:
+                raise StateAssignmentError(f"the savepoint {savepoint} is unreadable: {exc}") from None
+            restores = assign_state(metadata, location, self.job_graph, allow_unmatched)
+            if initial:
+                log.info("job %s restores from savepoint %s", self.job_id, location)
+            self.checkpoints.restored_from(metadata.checkpoint_id, location)
+            self.checkpoints.next_id = max(self.checkpoints.next_id, metadata.checkpoint_id + 1)
+            return restores
+        return {}
+
+    async def _on_restart(self) -> None:
+        """The scheduler created new executions: give them their state and slots."""
+        try:
+            self.scheduler.restores = await self._load_restore(initial=False)
+        except StateAssignmentError as exc:
+            await self.scheduler.fail(f"cannot restore the job's state: {exc}")
+            return
+        self._maybe_deploy()
+        self.run_async(self._slot_timeout(), name="slot-timeout")
+
     # ------------------------------------------------------------------ slots
     def _task_executor(self, peer: bytes | None) -> Any:
         return self.rpc_service.gateway(peer, TASK_EXECUTOR, None, TaskExecutorGateway)
@@ -101,7 +184,7 @@ class JobMaster(RpcEndpoint):
                           offers: list[SlotOffer]) -> list[AllocationID]:
         peer = current_sender.get()
         accepted: list[AllocationID] = []
-        if self.status is not JobStatus.CREATED or self.scheduler.deployed:
+        if self.status.is_terminal_state() or self.status in (JobStatus.CANCELLING, JobStatus.FAILING):
             return accepted
         for offer in offers:
             slot = AllocatedSlot(offer.allocation_id, resource_id, offer.index, peer, data_address)
@@ -111,11 +194,14 @@ class JobMaster(RpcEndpoint):
             gateway = self._task_executor(peer)
             job_id = self.job_id
             self.heartbeats.monitor(resource_id.value, lambda: gateway.heartbeat_from_job_manager(job_id, timeout=5.0))
-        if self.slot_pool.complete() and not self.scheduler.deployed:
+        self._maybe_deploy()
+        return accepted
+
+    def _maybe_deploy(self) -> None:
+        if self.slot_pool.complete() and self.scheduler.awaiting_slots:
             slots = [SlotAssignment(s.allocation_id, s.resource_id, s.index, s.data_address,
                                     self._task_executor(s.peer)) for s in self.slot_pool.slots.values()]
             self.run_async(self.scheduler.deploy(slots), name="deploy")
-        return accepted
 
     async def _on_stuck_task(self, resource_id: ResourceID, cause: str) -> None:
         try:
@@ -138,17 +224,34 @@ class JobMaster(RpcEndpoint):
     # ------------------------------------------------------------------ task states
     @rpc
     async def update_task_execution_state(self, state: TaskExecutionState) -> bool:
-        return await self.scheduler.update_task_execution_state(state.execution_id, state.state, state.error)
+        changed = await self.scheduler.update_task_execution_state(state.execution_id, state.state, state.error)
+        if changed and state.state is ExecutionState.FINISHED:
+            self.checkpoints.trigger_soon()  # tasks behind it may wait for a final checkpoint
+        return changed
 
     async def _on_scheduler_terminal(self, status: JobStatus) -> None:
         s = self.scheduler
         self.result = JobResult(self.job_id, self.job_name, status, s.start_time, s.end_time, s.failure,
                                 s.graph.task_counts())
+        self.checkpoints.stop(f"the job is {status.name}")
         await self._release_slots()
+        await self._apply_retention(status)
         self.output.changed()
         outcome = self.on_terminal(self.result)
         if asyncio.iscoroutine(outcome):
             await outcome
+
+    async def _apply_retention(self, status: JobStatus) -> None:
+        """Flink's externalized-checkpoint retention: which checkpoints outlive the job."""
+        retention = self.checkpoint_config.retention
+        keep = (retention == "RETAIN_ON_CANCELLATION" and status in (JobStatus.CANCELED, JobStatus.FAILED)) or \
+               (retention == "DELETE_ON_CANCELLATION" and status is JobStatus.FAILED)
+        loop = asyncio.get_running_loop()
+        if keep:
+            return
+        for completed in await loop.run_in_executor(None, self.checkpoint_store.all):
+            await loop.run_in_executor(None, CheckpointStorage.discard, completed.location)
+        await loop.run_in_executor(None, self.checkpoint_store.clear)
 
     @rpc
     async def cancel(self) -> None:
@@ -158,6 +261,33 @@ class JobMaster(RpcEndpoint):
     async def suspend(self) -> None:
         await self.scheduler.suspend()
         await self._release_slots()
+
+    # ------------------------------------------------------------------ checkpoints
+    @rpc
+    async def acknowledge_checkpoint(self, ack: CheckpointAck) -> None:
+        await self.checkpoints.receive_acknowledge(ack.execution_id, ack.checkpoint_id, ack.snapshot)
+
+    @rpc
+    async def decline_checkpoint(self, execution_id: ExecutionAttemptID, checkpoint_id: int, reason: str) -> None:
+        await self.checkpoints.receive_decline(execution_id, checkpoint_id, reason)
+
+    async def _on_checkpoint_failure(self, cause: str) -> None:
+        await self.scheduler.handle_checkpoint_failure(cause)
+
+    @rpc
+    async def trigger_savepoint(self, target_directory: str | None, terminate: bool, drain: bool) -> str:
+        if self.status is not JobStatus.RUNNING:
+            raise ValueError(f"job {self.job_id} is {self.status.name}: a savepoint needs a running job")
+        try:
+            completed = await self.checkpoints.trigger(CheckpointType.SAVEPOINT, target_directory or None,
+                                                       terminate, drain)
+        except CheckpointDeclinedError as exc:
+            raise ValueError(f"the savepoint of job {self.job_id} failed: {exc}") from None
+        return completed.location
+
+    @rpc
+    def request_checkpoint_stats(self) -> CheckpointStatistics:
+        return self.checkpoints.stats
 
     # ------------------------------------------------------------------ TaskManager loss
     @rpc
@@ -195,3 +325,9 @@ class JobMaster(RpcEndpoint):
     @rpc
     def request_job_result(self) -> JobResult | None:
         return self.result
+
+
+def read_metadata(location: str) -> CheckpointMetadata:
+    """The ``_metadata`` of a checkpoint or savepoint directory, decoded and validated."""
+    data = CheckpointStorage.read_metadata(location)
+    return from_wire(CheckpointMetadata, json.loads(data), f"{location}/_metadata")

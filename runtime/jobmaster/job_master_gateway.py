@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from runtime.common.job import JobStatus
-from runtime.messages.ids import AllocationID, ResourceID
+from runtime.messages.checkpoint_messages import CheckpointAck
+from runtime.messages.checkpoint_stats import CheckpointStatistics
+from runtime.messages.ids import AllocationID, ExecutionAttemptID, ResourceID
 from runtime.messages.job_messages import JobDetailsInfo, JobPollResult, JobResult
 from runtime.messages.taskmanager_messages import SlotOffer, TaskExecutionState
 
@@ -26,6 +28,15 @@ class JobMasterGateway(Protocol):
 
     async def collect_batch(self, payload: bytes) -> bool:
         """A collect sink's batch; answered once the JobMaster has room (flow control)."""
+
+    async def acknowledge_checkpoint(self, ack: CheckpointAck) -> None: ...
+
+    async def decline_checkpoint(self, execution_id: ExecutionAttemptID, checkpoint_id: int, reason: str) -> None: ...
+
+    async def trigger_savepoint(self, target_directory: str | None, terminate: bool, drain: bool) -> str:
+        """Take a savepoint (and with ``terminate`` stop the job with it); returns its path."""
+
+    async def request_checkpoint_stats(self) -> CheckpointStatistics: ...
 
     async def disconnect_task_manager(self, resource_id: ResourceID, cause: str) -> None: ...
 

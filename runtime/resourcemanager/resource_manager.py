@@ -38,8 +38,7 @@ from runtime.resourcemanager.task_manager_launcher import TaskManagerLauncher
 from runtime.rpc.endpoint import RpcEndpoint, current_sender, rpc
 from runtime.rpc.errors import RpcError
 from runtime.rpc.service import RpcService
-from runtime.taskexecutor.task_executor_gateway import NAME as TASK_EXECUTOR
-from runtime.taskexecutor.task_executor_gateway import TaskExecutorGateway
+from runtime.taskexecutor.task_executor_gateway import NAME as TASK_EXECUTOR, TaskExecutorGateway
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,13 @@ It owns the executions and the job's status: CREATED while the job waits for its
 RUNNING once its tasks are deployed, then FINISHED when every task finished, or FAILING →
 FAILED / CANCELLING → CANCELED once every task has stopped. It deploys executions into the
 slots the JobMaster hands it (one subtask of every vertex of a slot sharing group per
-slot), applies the task state updates TaskManagers report, and cancels. A task failure or a
-lost TaskManager goes through ``_handle_failure``, the failover decision point: today the
-job fails; restart strategies plug in there.
+slot), applies the task state updates TaskManagers report, and cancels.
+
+A task failure or a lost TaskManager goes through ``_handle_failure``: the job's restart
+strategy decides. If it may restart, the job goes RESTARTING: every task is cancelled, the
+strategy's pause passes, and a new attempt of every task (attempt numbers increase) is
+deployed from the latest completed checkpoint (Flink's full-graph failover); when the
+strategy gives up, the job FAILS with the failure as its root cause.
 
 The scheduler talks to TaskManagers only through their TaskExecutorGateway, which the
 JobMaster provides per slot.
@@ -20,12 +24,15 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.checkpoint.checkpoint_coordinator import CheckpointPlan
 from runtime.common.job import ExecutionState, JobStatus
 from runtime.deployment.task_deployment_descriptor import JobMasterAddress
 from runtime.jobgraph.job_graph import JobGraph
+from runtime.messages.checkpoint_messages import TaskRestore
 from runtime.messages.ids import AllocationID, ExecutionAttemptID, ResourceID
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobVertexDetails, SubtaskDetails
 from runtime.scheduler.execution_graph import Execution, ExecutionGraph
+from runtime.scheduler.restart_backoff_time_strategy import NoRestartBackoffTimeStrategy, RestartBackoffTimeStrategy
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +61,9 @@ class DefaultScheduler:
                  on_terminal: Callable[[JobStatus], Awaitable[None]],
                  spawn: Callable[[Coroutine[Any, Any, None]], Any] | None = None,
                  cancellation_timeout: float = 0.0,
-                 on_stuck_task: Callable[[ResourceID, str], Awaitable[None]] | None = None) -> None:
+                 on_stuck_task: Callable[[ResourceID, str], Awaitable[None]] | None = None,
+                 restart_strategy: RestartBackoffTimeStrategy | None = None,
+                 on_restart: Callable[[], Awaitable[None]] | None = None) -> None:
         self.job_graph = job_graph
         self.job_id = job_graph.job_id
         self.jobmaster = jobmaster
@@ -74,6 +83,15 @@ class DefaultScheduler:
         #: have ended it means the TaskManager cannot act (a task holds its interpreter)
         self.cancellation_timeout = cancellation_timeout
         self.on_stuck_task = on_stuck_task
+        self.restart_strategy = restart_strategy or NoRestartBackoffTimeStrategy()
+        #: the JobMaster's part of a restart (restore state, slots, deploy)
+        self.on_restart = on_restart
+        self.num_restarts = 0
+        #: the state each subtask starts from: (vertex id, subtask) -> TaskRestore
+        self.restores: dict[tuple[int, int], TaskRestore] = {}
+        #: failures that caused restarts or the final failure, newest last (exception history)
+        self.failures: list[tuple[int, str]] = []
+        self._terminal = asyncio.Event()
 
     # ------------------------------------------------------------------ status
     def _transition(self, status: JobStatus, cause: str | None = None) -> None:
@@ -92,9 +110,15 @@ class DefaultScheduler:
         for ex in self.graph.new_attempt():
             self._set_execution_state(ex, ExecutionState.SCHEDULED)
 
+    @property
+    def awaiting_slots(self) -> bool:
+        """The executions are scheduled and wait for slots to be deployed into."""
+        return not self.deployed and self.status in (JobStatus.CREATED, JobStatus.RESTARTING) and \
+            all(ex.state is ExecutionState.SCHEDULED for ex in self.graph.executions.values())
+
     async def deploy(self, slots: list[SlotAssignment]) -> None:
         """Every slot the job needs is there: assign executions and submit them."""
-        if self.deployed or self.status is not JobStatus.CREATED:
+        if not self.awaiting_slots:
             return
         self.deployed = True
         self.slots = {s.allocation_id: s for s in slots}
@@ -114,6 +138,7 @@ class DefaultScheduler:
             if ex.state != ExecutionState.SCHEDULED:
                 continue
             tdd = self.graph.deployment_descriptor(ex, locations, self.jobmaster)
+            tdd.restore = self.restores.get((ex.vertex.job_vertex.id, ex.vertex.subtask))
             self._set_execution_state(ex, ExecutionState.DEPLOYING)
             assert ex.allocation_id is not None
             calls.append(self._submit(self.slots[ex.allocation_id].gateway, ex, tdd))
@@ -147,11 +172,40 @@ class DefaultScheduler:
         await self._handle_failure(error)
 
     async def _handle_failure(self, cause: str) -> None:
-        """The failover decision: with no restart strategy, the job fails."""
+        """The failover decision: restart (all tasks, from the latest checkpoint) if the restart
+        strategy allows it, else fail the job."""
         if self.status in (JobStatus.CREATED, JobStatus.RUNNING):
-            await self.fail(cause)
+            self.failures.append((_now_ms(), cause))
+            self.restart_strategy.notify_failure()
+            if self.restart_strategy.can_restart():
+                await self._restart(cause)
+            else:
+                if self.num_restarts:
+                    cause = f"{cause}\n(the restart strategy gave up after {self.num_restarts} restart(s): " \
+                            f"{self.restart_strategy.describe()})"
+                await self.fail(cause)
         else:
             await self._check_job_state()
+
+    async def _restart(self, cause: str) -> None:
+        self.failure = cause
+        self._transition(JobStatus.RESTARTING, cause)
+        await self._cancel_executions()
+        while not self.graph.all_terminal():
+            self._terminal.clear()
+            await self._terminal.wait()
+        delay = self.restart_strategy.backoff_ms()
+        if delay:
+            await asyncio.sleep(delay / 1000.0)
+        if self.status is not JobStatus.RESTARTING:
+            return  # cancelled or suspended meanwhile
+        self.num_restarts += 1
+        self.failure = None
+        self.deployed = False
+        self.start_scheduling()
+        log.info("restarting job %s (attempt %d)", self.job_id, self.graph.attempt)
+        if self.on_restart is not None:
+            await self.on_restart()
 
     async def fail(self, cause: str) -> None:
         if self.status.is_terminal_state() or self.status in (JobStatus.FAILING, JobStatus.CANCELLING):
@@ -167,6 +221,38 @@ class DefaultScheduler:
         self._transition(JobStatus.CANCELLING)
         await self._cancel_executions()
         await self._check_job_state()
+
+    # ------------------------------------------------------------------ checkpoints
+    async def handle_checkpoint_failure(self, cause: str) -> None:
+        """Too many failed checkpoints: a job failure like any other (the restart strategy
+        decides)."""
+        if self.status is JobStatus.RUNNING:
+            await self._handle_failure(f"CheckpointException: {cause}")
+
+    def checkpoint_plan(self) -> CheckpointPlan | None:
+        """Whom a checkpoint is triggered at and who acknowledges it (None: not every task
+        runs yet). Triggered: running tasks none of whose producers runs any more — the
+        sources, and tasks whose inputs have all ended (Flink's checkpoints after tasks finish)."""
+        if self.status is not JobStatus.RUNNING or not self.deployed:
+            return None
+        execs = list(self.graph.executions.values())
+        if any(ex.state not in (ExecutionState.RUNNING, ExecutionState.FINISHED) for ex in execs):
+            return None
+        trigger, ack, finished = [], {}, []
+        for ex in execs:
+            v, sub = ex.vertex.job_vertex, ex.vertex.subtask
+            if ex.state is ExecutionState.FINISHED:
+                finished.append((v.id, sub))
+                continue
+            assert ex.allocation_id is not None
+            slot = self.slots.get(ex.allocation_id)
+            if slot is None:
+                return None
+            ack[ex.attempt_id] = (v.id, sub, slot.gateway)
+            producers = self.graph.producers_of(ex)
+            if all(p.state is ExecutionState.FINISHED for p in producers):
+                trigger.append((ex.attempt_id, slot.gateway))
+        return CheckpointPlan(trigger, ack, finished)
 
     async def suspend(self) -> None:
         """Stop the tasks without recording an end: the job stays to be recovered."""
@@ -216,6 +302,8 @@ class DefaultScheduler:
         await self.on_stuck_task(ex.resource_id, cause)
 
     async def _check_job_state(self) -> None:
+        if self.graph.all_terminal():
+            self._terminal.set()
         if self.status.is_terminal_state() or not self.graph.all_terminal():
             return
         if self.status is JobStatus.FAILING:

@@ -118,6 +118,19 @@ class ExecutionGraph:
             attempt=ex.attempt, chain=v.chain, jobmaster=jobmaster, outputs=outputs, inputs=inputs,
             config=dict(self.job_graph.config), job_parameters=dict(self.job_graph.job_parameters))
 
+    def producers_of(self, ex: Execution) -> list[Execution]:
+        """The current executions feeding ``ex`` through its input channels."""
+        out = []
+        vid, sub = ex.vertex.job_vertex.id, ex.vertex.subtask
+        for e in self.job_graph.edges:
+            if e.target != vid:
+                continue
+            for p, _ in self._producers.get((e.id, sub), []):
+                producer = self.execution_vertices[e.source][p].current
+                if producer is not None:
+                    out.append(producer)
+        return out
+
     def all_terminal(self) -> bool:
         return all(ex.state.is_terminal() for ex in self.executions.values())
 

@@ -93,6 +93,39 @@ class HeapKeyedStateBackend:
                     if kg in mine:
                         table.update(entries)
 
+    # ------------------------------------------------------------------ per operator
+    def snapshot_namespace(self, namespace: str) -> dict[str, tuple[str, dict[int, dict]]]:
+        """The tables of one operator (``<namespace>/...``), grouped by key group, as plain
+        Python data: the task pickles it (a consistent copy) and a writer thread stores it.
+        TTL entries keep their last-access time, so expiry survives a restore."""
+        prefix = namespace + "/"
+        maxp = self.max_parallelism
+        out: dict[str, tuple[str, dict[int, dict]]] = {}
+        for name, table in self.tables.items():
+            if not name.startswith(prefix) or not table:
+                continue
+            groups: dict[int, dict] = {}
+            for key, value in table.items():
+                kg = assign_to_key_group(key, maxp)
+                g = groups.get(kg)
+                if g is None:
+                    g = groups[kg] = {}
+                g[key] = value
+            out[name[len(prefix):]] = (self.kinds.get(name, "raw"), groups)
+        return out
+
+    def restore_namespace(self, namespace: str, snapshot: dict[str, tuple[str, dict[int, dict]]]) -> None:
+        """Merge one former subtask's tables of an operator, keeping our key groups only."""
+        mine = self.key_groups
+        for name, (kind, groups) in snapshot.items():
+            table = self.raw_table(f"{namespace}/{name}", kind)
+            for kg, entries in groups.items():
+                if kg in mine:
+                    table.update(entries)
+
+    def owns(self, key: Any) -> bool:
+        return assign_to_key_group(key, self.max_parallelism) in self.key_groups
+
     def keys(self, name: str) -> list:
         return list(self.tables.get(name, {}))
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from runtime.streaming.window_contents import AGGREGATE, REDUCE
-from runtime.streaming.window_contents import MISSING as _MISSING
-from runtime.streaming.window_contents import TagRef as _TagRef
+from runtime.streaming.window_contents import AGGREGATE, MISSING as _MISSING, REDUCE, TagRef as _TagRef
 
 
 class AlignedWindowPath:

@@ -191,7 +191,30 @@ class _BroadcastContext(_Context):
             backend.current_key = saved
 
 
-class BroadcastProcessOperator(StreamOperator):
+class _BroadcastStateHolder:
+    """Broadcast state in checkpoints: every subtask holds the same tables (BROADCAST mode:
+    on restore each subtask gets one copy)."""
+
+    broadcast_tables: dict[str, dict]
+    _restored_broadcast: dict[str, dict] | None = None
+
+    def _restore_broadcast(self, states: dict[str, list] | None) -> None:
+        if states:
+            self._restored_broadcast = {k[len("broadcast:"):]: v[0] for k, v in states.items()
+                                        if k.startswith("broadcast:") and v}
+
+    def _apply_restored_broadcast(self) -> None:
+        if self._restored_broadcast:
+            for name, table in self._restored_broadcast.items():
+                if name in self.broadcast_tables:
+                    self.broadcast_tables[name].update(table)
+            self._restored_broadcast = None
+
+    def _snapshot_broadcast(self) -> dict[str, tuple[str, list]]:
+        return {f"broadcast:{name}": ("BROADCAST", [dict(table)]) for name, table in self.broadcast_tables.items()}
+
+
+class BroadcastProcessOperator(_BroadcastStateHolder, StreamOperator):
     """Input 1: the non-broadcast stream (read-only broadcast state); input 2: broadcast."""
 
     def __init__(self, name: str, function_obj: Any, descriptors: list, output_type: Any = None) -> None:
@@ -202,8 +225,18 @@ class BroadcastProcessOperator(StreamOperator):
         self.descriptor_names = [d.get_name() for d in descriptors]
         self.watermark = -(2**63)
 
+    def initialize_state(self, states):
+        super().initialize_state(states)
+        self._restore_broadcast(states)
+
+    def snapshot_state(self, options):
+        out = super().snapshot_state(options) or {}
+        out.update(self._snapshot_broadcast())
+        return out
+
     def open(self) -> None:
         self.broadcast_tables: dict[str, dict] = {n: {} for n in self.descriptor_names}
+        self._apply_restored_broadcast()
         self.emitter = Emitter(self)
         self.read_ctx = _BroadcastContext(self, writable=False)
         self.write_ctx = _BroadcastContext(self, writable=True)
@@ -222,15 +255,25 @@ class BroadcastProcessOperator(StreamOperator):
         super().process_watermark(watermark)
 
 
-class KeyedBroadcastProcessOperator(KeyedProcessOperator):
+class KeyedBroadcastProcessOperator(_BroadcastStateHolder, KeyedProcessOperator):
     keyed = True
 
     def __init__(self, name: str, function_obj: Any, descriptors: list, output_type: Any = None) -> None:
         super().__init__(name, function_obj, output_type)
         self.descriptor_names = [d.get_name() for d in descriptors]
 
+    def initialize_state(self, states):
+        super().initialize_state(states)
+        self._restore_broadcast(states)
+
+    def snapshot_state(self, options):
+        out = super().snapshot_state(options) or {}
+        out.update(self._snapshot_broadcast())
+        return out
+
     def open(self) -> None:
         self.broadcast_tables: dict[str, dict] = {n: {} for n in self.descriptor_names}
+        self._apply_restored_broadcast()
         super().open()
         # the keyed side reads broadcast state and has timers; the broadcast side writes it
         read = _BroadcastContext(self, writable=False)

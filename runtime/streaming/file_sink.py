@@ -21,11 +21,21 @@ its finished name) when the rolling policy says so:
   ``next_deadline``/``on_tick``; Flink instead checks every ``bucket_check_interval``);
 * at the end of the job (``end_input``): every open file is finished.
 
-Without checkpoints (not implemented yet) a rolled file is finished at once, so the sink is
-at-least-once across restarts, not exactly-once; ``on_checkpoint_rolling_policy`` therefore
-rolls only at the end of the job. A cancelled or failed job leaves its open part files in the
-in-progress state (hidden, with the data written so far): they are never renamed, and a later
-run does not touch them (Flink leaves them too; delete ``.*.inprogress.*`` files by hand).
+**Exactly once with checkpoints** (Flink's two-phase commit). A rolled part file is not
+renamed at once: it becomes *pending*. A checkpoint records the pending files and, for every
+open part file, its path and the length written so far; when that checkpoint completes
+(``notify_checkpoint_complete``), its pending files are committed (renamed to their finished
+names). Restoring from a checkpoint commits the files it recorded as pending, truncates the
+open files it recorded to their recorded length and commits them, and deletes what the same
+writers wrote after it (in-progress files the checkpoint does not know). So after any number
+of failures the committed files hold every record exactly once. ``on_checkpoint_rolling_policy``
+rolls every open file at each checkpoint. At the end of a bounded job the task waits for a
+last checkpoint to commit its files.
+
+**Without checkpoints** a rolled file is finished at once (at-least-once across restarts);
+``on_checkpoint_rolling_policy`` then rolls only at the end of the job. A cancelled or failed
+job leaves its open part files in the in-progress state (hidden, with the data written so far):
+they are never renamed (Flink leaves them too; delete ``.*.inprogress.*`` files by hand).
 
 Records are written a batch at a time: the encoder renders the batch (one ``encode`` call
 per batch for the simple string encoder) and the result goes to the file in one ``write``,
@@ -82,6 +92,17 @@ class PartFile:
         os.replace(self.in_progress_path, self.final_path)
         return self.final_path
 
+    def close_pending(self) -> tuple[str, str]:
+        """Closed, not yet committed: (in-progress path, final path)."""
+        self.file.close()
+        return (self.in_progress_path, self.final_path)
+
+    def persist(self) -> tuple[str, str, int]:
+        """Flush for a checkpoint: (in-progress path, final path, valid length)."""
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        return (self.in_progress_path, self.final_path, self.size)
+
     def abandon(self) -> None:
         """Close without finishing: the in-progress file stays (cancelled or failed job)."""
         try:
@@ -128,6 +149,23 @@ class FileSinkOperator(StreamOperator):
         self.finished_files: list[str] = []
         self._deadline: int | None = None
         self._deadline_dirty = False
+        #: files rolled since the last checkpoint, and per checkpoint those awaiting its completion
+        self.rolled: list[tuple[str, str]] = []
+        self.pending: dict[int, list[tuple[str, str]]] = {}
+        self._restored: dict[str, list] | None = None
+
+    @property
+    def two_phase(self) -> bool:
+        return self.ctx.task_config.checkpointing
+
+    @property
+    def needs_final_checkpoint(self) -> bool:  # type: ignore[override]
+        return self.ctx.task_config.checkpointing
+
+    def initialize_state(self, states):
+        super().initialize_state(states)
+        if states is not None and "writers" in states:
+            self._restored = states
 
     def open(self) -> None:
         from runtime.common.formatting import make_formatter
@@ -140,6 +178,73 @@ class FileSinkOperator(StreamOperator):
         self.parts = {}
         self.counters = {}
         super().open()
+        if self._restored is not None:
+            self._recover(self._restored)
+            self._restored = None
+
+    # ------------------------------------------------------------------ checkpoints
+    def snapshot_state(self, options):
+        out = super().snapshot_state(options) or {}
+        if self.rolling_policy.should_roll_on_checkpoint():
+            for bucket in list(self.parts):
+                self._roll(bucket)
+        cid = options.checkpoint_id
+        if self.rolled:
+            self.pending[cid] = self.rolled
+            self.rolled = []
+        # every subtask learns every writer's files (UNION): a restored subtask commits its
+        # share and deletes what those writers wrote after the checkpoint
+        out["pending"] = ("UNION", [f for files in self.pending.values() for f in files])
+        out["in-progress"] = ("UNION", [p.persist() for p in self.parts.values()])
+        out["writers"] = ("UNION", [self.writer_id])
+        return out
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        super().notify_checkpoint_complete(checkpoint_id)
+        for cid in sorted(c for c in self.pending if c <= checkpoint_id):
+            for in_progress, final in self.pending.pop(cid):
+                _commit(in_progress, final)
+
+    def finish_without_checkpoint(self) -> None:
+        for files in [*self.pending.values(), self.rolled]:
+            for in_progress, final in files:
+                _commit(in_progress, final)
+        self.pending.clear()
+        self.rolled = []
+
+    def _recover(self, state: dict[str, list]) -> None:
+        index = self.ctx.runtime_context.get_index_of_this_subtask()
+        p = self.ctx.runtime_context.get_number_of_parallel_subtasks()
+        pending = sorted({tuple(f) for f in state.get("pending") or []})
+        in_progress = sorted({tuple(f) for f in state.get("in-progress") or []})
+        known = {f[0] for f in pending} | {f[0] for f in in_progress}
+        for i, (ip, final) in enumerate(pending):
+            if i % p == index:
+                _commit(ip, final)
+        for i, (ip, final, length) in enumerate(in_progress):
+            if (i + len(pending)) % p == index and os.path.exists(ip):
+                with open(ip, "r+b") as fh:
+                    fh.truncate(length)
+                _commit(ip, final)
+        writers = set(state.get("writers") or [])
+        if index == 0 and writers:
+            self._discard_after_checkpoint(writers, known)
+
+    def _discard_after_checkpoint(self, writers: set[str], known: set[str]) -> None:
+        """Part files the restored writers started after the checkpoint: their records are
+        replayed, so the files must go."""
+        marker = f".{self.part_prefix}-"
+        for root, _dirs, files in os.walk(self.base_path):
+            for name in files:
+                if not name.startswith(marker) or ".inprogress." not in name:
+                    continue
+                writer = name[len(marker):len(marker) + 36]
+                path = os.path.join(root, name)
+                if writer in writers and path not in known:
+                    try:
+                        os.unlink(path)
+                    except FileNotFoundError:
+                        pass
 
     # ------------------------------------------------------------------ records
     def process_batch(self, values, timestamps=None, keys=None):
@@ -205,7 +310,10 @@ class FileSinkOperator(StreamOperator):
 
     def _roll(self, bucket: str) -> None:
         part = self.parts.pop(bucket)
-        self.finished_files.append(part.finish())
+        if self.two_phase:
+            self.rolled.append(part.close_pending())   # committed when a checkpoint completes
+        else:
+            self.finished_files.append(part.finish())
         self._deadline_dirty = True
 
     # ------------------------------------------------------------------ time
@@ -235,3 +343,13 @@ class FileSinkOperator(StreamOperator):
             self.parts = {}
         finally:
             super().close()
+
+
+def _commit(in_progress: str, final: str) -> None:
+    """Rename a pending part file to its finished name; idempotent (a restore may commit what
+    a notification already committed)."""
+    try:
+        os.replace(in_progress, final)
+    except FileNotFoundError:
+        if not os.path.exists(final):
+            raise

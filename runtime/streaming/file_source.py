@@ -267,6 +267,30 @@ class FileSourceOperator(SourceOperator):
         rc = self.ctx.runtime_context
         return rc.get_index_of_this_subtask(), rc.get_number_of_parallel_subtasks()
 
+    # ------------------------------------------------------------------ position
+    # A split is [path, start, end, lines already emitted]. The source's position, part of
+    # every checkpoint: the split being read (with its count) and those still to read
+    # (SPLIT state, redistributed on rescaling), and for a continuous source the files it has
+    # taken up (UNION state: each subtask reads the files it owns and skips those seen).
+    _splits: list | None = None
+    _current: list | None = None
+    _seen: set | None = None
+
+    def initialize_state(self, states):
+        super().initialize_state(states)
+        if states is not None and "splits" in states:
+            self._splits = [list(s) for s in states.get("splits") or []]
+            self._seen = set().union(*[set(s) for s in states.get("seen") or []])
+
+    def snapshot_state(self, options):
+        out = super().snapshot_state(options) or {}
+        pending = ([tuple(self._current)] if self._current is not None else []) + \
+            [tuple(s) for s in self._splits or []]
+        out["splits"] = ("SPLIT", pending)
+        if not self.bounded:
+            out["seen"] = ("UNION", [sorted(self._seen or ())])
+        return out
+
     def run(self, emit_batch, batch_size):
         if self._cancelled is None:
             self._cancelled = threading.Event()
@@ -275,36 +299,53 @@ class FileSourceOperator(SourceOperator):
         else:
             self._run_continuous(emit_batch, batch_size)
 
-    def _read(self, split: tuple[str, int, int], emit_batch, batch_size: int) -> None:
-        path, start, end = split
+    def _read(self, split: list, emit_batch, batch_size: int) -> None:
+        path, start, end, skip = split
+        self._current = split
+        done = 0
         for lines in read_lines(path, start, end, self.charset):
-            if len(lines) <= batch_size:
-                emit_batch(lines, None)
-            else:
-                for i in range(0, len(lines), batch_size):
-                    emit_batch(lines[i:i + batch_size], None)
+            if done + len(lines) <= skip:      # already emitted before the restore
+                done += len(lines)
+                continue
+            if done < skip:
+                lines = lines[skip - done:]
+                done = skip
+            for i in range(0, len(lines), batch_size):
+                chunk = lines[i:i + batch_size]
+                done += len(chunk)
+                split[3] = done                 # counted before it is emitted
+                emit_batch(chunk, None)
+        self._current = None
 
     def _run_static(self, emit_batch, batch_size: int) -> None:
-        index, p = self._subtask()
-        files = list_files(self.paths)
-        splits = make_splits(files, p, self.charset, self.max_split_size, self.min_split_size)
-        for split in assign_balanced(splits, dict(files), p, index):
-            self._read(split, emit_batch, batch_size)
+        if self._splits is None:
+            index, p = self._subtask()
+            files = list_files(self.paths)
+            splits = make_splits(files, p, self.charset, self.max_split_size, self.min_split_size)
+            self._splits = [[*s, 0] for s in assign_balanced(splits, dict(files), p, index)]
+        while self._splits:
+            self._read(self._splits.pop(0), emit_batch, batch_size)
 
     def _run_continuous(self, emit_batch, batch_size: int) -> None:
         index, p = self._subtask()
         assert self.discovery_interval_ms is not None
         interval = max(1, self.discovery_interval_ms) / 1000.0
-        seen: set[str] = set()
+        if self._seen is None:
+            self._seen = set()
+        seen = self._seen
         cancelled = self._cancelled
         assert cancelled is not None
+        if self._splits is None:
+            self._splits = []
         while True:
             next_scan = time.monotonic() + interval
+            while self._splits:                 # restored: the file being read when it was taken
+                self._read(self._splits.pop(0), emit_batch, batch_size)
             for path, _size in list_files(self.paths):
                 if path in seen or owner(path, p) != index:
                     continue
                 seen.add(path)
-                self._read((path, 0, -1), emit_batch, batch_size)
+                self._read([path, 0, -1, 0], emit_batch, batch_size)
             emit_batch([], None)
             while True:
                 left = next_scan - time.monotonic()

@@ -99,6 +99,61 @@ class StreamOperator:
     def end_input(self) -> None:
         """All input has been seen (bounded input, or the job is finishing)."""
 
+    # ------------------------------------------------------------------ checkpoints
+    #: the operator commits side effects on checkpoint completion (a two-phase-commit sink):
+    #: with checkpointing on, its task waits for a last checkpoint before it finishes
+    needs_final_checkpoint = False
+    #: restored operator state for user functions that implement CheckpointedFunction
+    _state_store: Any = None
+
+    def initialize_state(self, states: dict[str, list] | None) -> None:
+        """Before ``open``: the operator state restored for this subtask (None: a fresh start).
+        User functions implementing Flink's ``CheckpointedFunction`` get theirs here."""
+        checkpointed = [fn for fn in self.functions if hasattr(fn, "initialize_state") and hasattr(fn, "snapshot_state")
+                        and not isinstance(fn, type)]
+        if not checkpointed:
+            return
+        from runtime.state.operator_state_store import FunctionInitializationContext, OperatorStateStore
+        prefix = "fn:"
+        own = {k[len(prefix):]: v for k, v in (states or {}).items() if k.startswith(prefix)}
+        self._state_store = OperatorStateStore(own)
+        keyed = getattr(self.runtime_context, "_state_backend", None)
+        for fn in checkpointed:
+            fn.initialize_state(FunctionInitializationContext(self._state_store, keyed))
+
+    def prepare_snapshot_pre_barrier(self, options: Any) -> None:
+        """Last word before the barrier goes out (everything emitted now precedes it)."""
+
+    def snapshot_state(self, options: Any) -> dict[str, tuple[str, list]] | None:
+        """Operator state for the checkpoint: name -> (SPLIT | UNION | BROADCAST, entries)."""
+        return self._snapshot_functions(options)
+
+    def _snapshot_functions(self, options: Any) -> dict[str, tuple[str, list]] | None:
+        if self._state_store is None:
+            return None
+        from runtime.state.operator_state_store import FunctionSnapshotContext
+        for fn in self.functions:
+            if hasattr(fn, "snapshot_state") and hasattr(fn, "initialize_state") and not isinstance(fn, type):
+                fn.snapshot_state(FunctionSnapshotContext(options.checkpoint_id, options.timestamp))
+        return {f"fn:{name}": entry for name, entry in self._state_store.snapshot().items()}
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        """The checkpoint is complete everywhere (Flink's CheckpointListener): commit."""
+        for fn in self.functions:
+            notify = getattr(fn, "notify_checkpoint_complete", None)
+            if notify is not None and not isinstance(fn, type):
+                notify(checkpoint_id)
+
+    def finish_without_checkpoint(self) -> None:
+        """The job stopped with a drained savepoint: what a two-phase-commit sink still holds
+        is committed now (no checkpoint follows)."""
+
+    def notify_checkpoint_aborted(self, checkpoint_id: int) -> None:
+        for fn in self.functions:
+            notify = getattr(fn, "notify_checkpoint_aborted", None)
+            if notify is not None and not isinstance(fn, type):
+                notify(checkpoint_id)
+
     def check_output(self, values: list) -> None:
         """Reject the first records that do not fit the declared output type, naming the operator."""
         self._check_type = False

@@ -82,10 +82,25 @@ class CollectionSourceOperator(SourceOperator):
         self.values = values
         self.output_type = output_type
 
+    #: records emitted so far (the source's position, part of every checkpoint)
+    offset = 0
+
+    def initialize_state(self, states):
+        super().initialize_state(states)
+        restored = (states or {}).get("offset")
+        self.offset = max(restored) if restored else 0
+
+    def snapshot_state(self, options):
+        out = super().snapshot_state(options) or {}
+        out["offset"] = ("UNION", [self.offset])
+        return out
+
     def run(self, emit_batch, batch_size):
         values = self.values
-        for i in range(0, len(values), batch_size):
-            emit_batch(values[i:i + batch_size], None)
+        for i in range(self.offset, len(values), batch_size):
+            batch = values[i:i + batch_size]
+            self.offset = i + len(batch)   # counted before it is emitted: see StreamTask's emit_batch
+            emit_batch(batch, None)
 
 
 class NumberSequenceSourceOperator(SourceOperator):
@@ -96,14 +111,35 @@ class NumberSequenceSourceOperator(SourceOperator):
         self.start = start
         self.end = end
 
+    #: the ranges [next, end) this subtask still has to emit (its position in checkpoints)
+    ranges: list | None = None
+
+    def initialize_state(self, states):
+        super().initialize_state(states)
+        restored = (states or {}).get("ranges")
+        if states is not None and "ranges" in states:
+            self.ranges = [list(r) for r in restored or []]
+        else:
+            rc = self.ctx.runtime_context
+            idx, p = rc.get_index_of_this_subtask(), rc.get_number_of_parallel_subtasks()
+            total = self.end - self.start + 1
+            self.ranges = [[self.start + total * idx // p, self.start + total * (idx + 1) // p]]
+
+    def snapshot_state(self, options):
+        out = super().snapshot_state(options) or {}
+        out["ranges"] = ("SPLIT", [tuple(r) for r in self.ranges or [] if r[0] < r[1]])
+        return out
+
     def run(self, emit_batch, batch_size):
-        rc = self.ctx.runtime_context
-        idx, p = rc.get_index_of_this_subtask(), rc.get_number_of_parallel_subtasks()
-        total = self.end - self.start + 1
-        lo = self.start + total * idx // p
-        hi = self.start + total * (idx + 1) // p
-        for a in range(lo, hi, batch_size):
-            emit_batch(list(range(a, min(a + batch_size, hi))), None)
+        if self.ranges is None:
+            self.initialize_state(None)
+        assert self.ranges is not None
+        for r in self.ranges:
+            while r[0] < r[1]:
+                a = r[0]
+                b = min(a + batch_size, r[1])
+                r[0] = b
+                emit_batch(list(range(a, b)), None)
 
 
 class _Stamped:
@@ -141,6 +177,7 @@ class _SourceThreadContext:
         self.task_idle = False     # hint set by the task thread; read without a lock
         self.special = False       # timestamps or control items were appended
         self.closed = False
+        self.lock = threading.RLock()
 
     def _after_append(self) -> None:
         if self.task_idle:
@@ -178,22 +215,14 @@ class _SourceThreadContext:
         self._after_append()
 
     def get_checkpoint_lock(self) -> Any:
-        return _NO_LOCK
+        """Flink's checkpoint lock: a source that updates its own position together with
+        ``collect`` under this lock gets snapshots consistent with what it emitted (the task
+        holds it while it drains the queue and snapshots the function)."""
+        return self.lock
 
 
 class SourceClosedError(Exception):
     """Raised into a SourceFunction that keeps emitting after its task ended."""
-
-
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-_NO_LOCK = _NoLock()
 
 
 class SourceFunctionOperator(SourceOperator):
@@ -209,7 +238,40 @@ class SourceFunctionOperator(SourceOperator):
         self.bounded = bounded
         self._ctx: _SourceThreadContext | None = None
 
+    def prepare_snapshot_pre_barrier(self, options) -> None:
+        """Under the checkpoint lock: everything the function collected goes out before the
+        barrier; the lock is held until the function's state is snapshotted."""
+        ctx = self._ctx
+        if ctx is None:
+            return
+        ctx.lock.acquire()
+        self._locked = True
+        emit_batch = self._emit_batch
+        while ctx.records and emit_batch is not None:
+            self._drain(ctx, self._emit_direct, ctx.records.popleft, len(ctx.records))
+        ctx.space.set()
+
+    def _emit_direct(self, values, timestamps) -> None:
+        if values:
+            self.emit(values, timestamps, None)
+
+    def snapshot_state(self, options):
+        try:
+            return super().snapshot_state(options)
+        finally:
+            self.abort_snapshot()
+
+    def abort_snapshot(self) -> None:
+        """Release the checkpoint lock (after the snapshot, or when it failed)."""
+        if getattr(self, "_locked", False):
+            self._locked = False
+            assert self._ctx is not None
+            self._ctx.lock.release()
+
+    _emit_batch = None
+
     def run(self, emit_batch, batch_size):
+        self._emit_batch = emit_batch
         ctx = self._ctx = _SourceThreadContext(limit=max(4 * batch_size, 64))
         failure: list[BaseException] = []
         done = threading.Event()

@@ -17,9 +17,7 @@ from runtime.streaming.aligned_windows import AlignedWindowPath
 from runtime.streaming.operators import StreamOperator
 from runtime.streaming.process_operators import Emitter, TimerDriven
 from runtime.streaming.timer_service import InternalTimerService, now_ms
-from runtime.streaming.window_contents import AGGREGATE, REDUCE
-from runtime.streaming.window_contents import MISSING as _MISSING
-from runtime.streaming.window_contents import TagRef as _TagRef
+from runtime.streaming.window_contents import AGGREGATE, MISSING as _MISSING, REDUCE, TagRef as _TagRef
 
 
 class _WindowPartitionedState:
@@ -213,6 +211,11 @@ class WindowOperator(AlignedWindowPath, TimerDriven, StreamOperator):
 
     def close(self) -> None:
         super().close()
+
+    @staticmethod
+    def timer_state_key(timer_key: Any) -> Any:
+        """A window timer is keyed by (key, window): its key group is its key's."""
+        return timer_key[0]
 
     # ------------------------------------------------------------------ elements
     def process_batch(self, values, timestamps=None, keys=None):

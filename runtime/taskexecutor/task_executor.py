@@ -28,8 +28,7 @@ import zmq
 from zmq.utils.monitor import parse_monitor_message
 
 from runtime.blob.blob_cache import BlobCache
-from runtime.blob.blob_server_gateway import NAME as BLOB_SERVER
-from runtime.blob.blob_server_gateway import BlobServerGateway
+from runtime.blob.blob_server_gateway import NAME as BLOB_SERVER, BlobServerGateway
 from runtime.common.job import ExecutionState, JobID
 from runtime.deployment.task_deployment_descriptor import JobMasterAddress, TaskDeploymentDescriptor
 from runtime.heartbeat.heartbeat_manager import HeartbeatMonitor
@@ -37,6 +36,7 @@ from runtime.highavailability.leader_election import DEFAULT_LEADER_ID
 from runtime.io.network.network_environment import NetworkEnvironment
 from runtime.io.network.partition import TaskCancelled
 from runtime.jobmaster.job_master_gateway import JobMasterGateway
+from runtime.messages.checkpoint_messages import CheckpointAck, CheckpointOptions
 from runtime.messages.ids import AllocationID, ExecutionAttemptID, ResourceID
 from runtime.messages.taskmanager_messages import (
     HardwareDescription,
@@ -45,12 +45,12 @@ from runtime.messages.taskmanager_messages import (
     TaskExecutionState,
     TaskExecutorRegistration,
 )
-from runtime.resourcemanager.resource_manager_gateway import NAME as RESOURCE_MANAGER
-from runtime.resourcemanager.resource_manager_gateway import ResourceManagerGateway
+from runtime.resourcemanager.resource_manager_gateway import NAME as RESOURCE_MANAGER, ResourceManagerGateway
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.errors import RpcError
 from runtime.rpc.service import UPSTREAM, RpcService
 from runtime.streaming.tasks.stream_task import StreamTask
+from runtime.streaming.tasks.subtask_checkpoint_coordinator import OperatorSnapshot, write_task_snapshot
 from runtime.taskexecutor import output_capture
 from runtime.taskexecutor.output_capture import CapturingStream
 from runtime.taskexecutor.task_executor_gateway import NAME
@@ -291,6 +291,10 @@ class TaskExecutor(RpcEndpoint):
 
         task = StreamTask(tdd, self.network, self.resource_id, on_state, pickle.loads, self.credits,
                           publish=publish)
+        task.checkpoint_responder = lambda options, snapshots: loop.call_soon_threadsafe(
+            self._write_checkpoint, jm, task, options, snapshots)
+        task.checkpoint_decliner = lambda checkpoint_id, reason: loop.call_soon_threadsafe(
+            self._decline_checkpoint, jm, tdd.execution_id, checkpoint_id, reason)
         task.thread_hook = lambda: output_capture.bind_thread(job_id)
         slot.tasks[tdd.execution_id] = task
         task.start()
@@ -312,6 +316,61 @@ class TaskExecutor(RpcEndpoint):
             await jm.update_task_execution_state(state)
         except Exception as exc:
             log.warning("reporting %s of %s failed: %s", state.state.name, state.execution_id, exc)
+
+    # ------------------------------------------------------------------ checkpoints
+    @rpc
+    def trigger_checkpoint(self, execution_id: ExecutionAttemptID, options: CheckpointOptions) -> bool:
+        task = self.table.find_task(execution_id)
+        if task is None:
+            return False
+        task.trigger_checkpoint(options)
+        return True
+
+    @rpc
+    def notify_checkpoint_complete(self, execution_id: ExecutionAttemptID, checkpoint_id: int) -> bool:
+        task = self.table.find_task(execution_id)
+        if task is None:
+            return False
+        task.notify_checkpoint_complete(checkpoint_id)
+        return True
+
+    @rpc
+    def notify_checkpoint_aborted(self, execution_id: ExecutionAttemptID, checkpoint_id: int) -> bool:
+        task = self.table.find_task(execution_id)
+        if task is None:
+            return False
+        task.notify_checkpoint_aborted(checkpoint_id)
+        return True
+
+    def _write_checkpoint(self, jm: Any, task: StreamTask, options: CheckpointOptions,
+                          snapshots: list[OperatorSnapshot]) -> None:
+        self.run_async(self._write_and_acknowledge(jm, task, options, snapshots), name="checkpoint-write")
+
+    async def _write_and_acknowledge(self, jm: Any, task: StreamTask, options: CheckpointOptions,
+                                     snapshots: list[OperatorSnapshot]) -> None:
+        """The asynchronous part of a task's checkpoint: files written off the task thread,
+        then the acknowledgement with their handles."""
+        tdd = task.tdd
+        try:
+            snapshot = await asyncio.get_running_loop().run_in_executor(
+                None, write_task_snapshot, options, tdd.subtask_index, tdd.attempt, tdd.parallelism,
+                tdd.max_parallelism, snapshots)
+        except Exception as exc:
+            log.warning("writing checkpoint %d of %s failed: %s", options.checkpoint_id, tdd.task_name, exc)
+            self._decline_checkpoint(jm, tdd.execution_id, options.checkpoint_id, f"writing state failed: {exc}")
+            return
+        try:
+            await jm.acknowledge_checkpoint(CheckpointAck(tdd.execution_id, options.checkpoint_id, snapshot))
+        except Exception as exc:
+            log.warning("acknowledging checkpoint %d failed: %s", options.checkpoint_id, exc)
+
+    def _decline_checkpoint(self, jm: Any, execution_id: ExecutionAttemptID, checkpoint_id: int, reason: str) -> None:
+        async def decline() -> None:
+            try:
+                await jm.decline_checkpoint(execution_id, checkpoint_id, reason)
+            except Exception as exc:
+                log.debug("declining checkpoint %d failed: %s", checkpoint_id, exc)
+        self.run_async(decline(), name="checkpoint-decline")
 
     @rpc
     def cancel_task(self, execution_id: ExecutionAttemptID) -> bool:

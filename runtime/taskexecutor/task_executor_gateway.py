@@ -5,6 +5,7 @@ from typing import Protocol
 
 from runtime.common.job import JobID
 from runtime.deployment.task_deployment_descriptor import JobMasterAddress, TaskDeploymentDescriptor
+from runtime.messages.checkpoint_messages import CheckpointOptions
 from runtime.messages.ids import AllocationID, ExecutionAttemptID
 from runtime.messages.taskmanager_messages import SlotReport
 
@@ -24,6 +25,13 @@ class TaskExecutorGateway(Protocol):
     async def free_slot(self, allocation_id: AllocationID) -> bool: ...
 
     async def submit_task(self, tdd: TaskDeploymentDescriptor) -> bool: ...
+
+    async def trigger_checkpoint(self, execution_id: ExecutionAttemptID, options: CheckpointOptions) -> bool:
+        """Take a checkpoint at this task (a source, or a task whose inputs all ended)."""
+
+    async def notify_checkpoint_complete(self, execution_id: ExecutionAttemptID, checkpoint_id: int) -> bool: ...
+
+    async def notify_checkpoint_aborted(self, execution_id: ExecutionAttemptID, checkpoint_id: int) -> bool: ...
 
     async def cancel_task(self, execution_id: ExecutionAttemptID) -> bool:
         """Start cancelling the task (mailbox, then interrupts, then the watchdog)."""

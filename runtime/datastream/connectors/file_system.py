@@ -242,6 +242,10 @@ class RollingPolicy:
     def next_deadline(self, part: Any) -> int | None:
         return None
 
+    def should_roll_on_checkpoint(self) -> bool:
+        """Flink's ``shouldRollOnCheckpoint``: roll every open part file at each checkpoint."""
+        return False
+
     @staticmethod
     def default_rolling_policy(part_size: int = 1024 * 1024 * 128, rollover_interval: int = 60 * 1000,
                                inactivity_interval: int = 60 * 1000) -> DefaultRollingPolicy:
@@ -251,7 +255,7 @@ class RollingPolicy:
 
     @staticmethod
     def on_checkpoint_rolling_policy() -> OnCheckpointRollingPolicy:
-        """Roll only on checkpoints (none exist yet: files are finished when the job ends)."""
+        """Roll on every checkpoint (without checkpointing: when the job ends)."""
         return OnCheckpointRollingPolicy()
 
 
@@ -276,7 +280,8 @@ class DefaultRollingPolicy(RollingPolicy):
 
 
 class OnCheckpointRollingPolicy(RollingPolicy):
-    pass
+    def should_roll_on_checkpoint(self) -> bool:
+        return True
 
 
 class OutputFileConfig:

@@ -192,5 +192,11 @@ class RecordWriter:
         for sp in self.subpartitions:
             sp.add(event, self.is_cancelled)
 
-    def end(self) -> None:
-        self.broadcast_event((END_OF_PARTITION,))
+    def end(self, stop: str | None = None) -> None:
+        """End of this partition: the end of the data, or (``stop``) the job stopping with a
+        savepoint, ``"drain"`` (consumers flush, as at the end of the data) or ``"no-drain"``
+        (consumers finish without flushing: their state is in the savepoint)."""
+        if stop is None:
+            self.broadcast_event((END_OF_PARTITION,))
+        else:
+            self.broadcast_event((END_OF_PARTITION, stop == "drain"))

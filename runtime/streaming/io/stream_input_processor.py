@@ -13,17 +13,31 @@ from __future__ import annotations
 import enum
 import queue
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from runtime.io.network.elements import DATA, END_OF_PARTITION, IDLE, MAX_WATERMARK, WATERMARK
+from runtime.io.network.elements import BARRIER, DATA, END_OF_PARTITION, IDLE, MAX_WATERMARK, WATERMARK
 from runtime.io.network.input_gate import InputGate
 from runtime.io.network.network_environment import decode_buffer
+from runtime.messages.checkpoint_messages import CheckpointOptions, CheckpointType
+from runtime.streaming.io.checkpoint_barrier_handler import CheckpointBarrierHandler
 from runtime.streaming.io.status_watermark_valve import StatusWatermarkValve
 
 #: channel index of the item that only wakes the task (mail arrived while it waited)
 WAKEUP_CHANNEL = -1
 WAKEUP_ITEM = (WAKEUP_CHANNEL, None)
+
+
+def barrier_item(options: CheckpointOptions) -> tuple:
+    """The in-band barrier element (plain values: it goes through marshal on remote channels)."""
+    return (BARRIER, options.checkpoint_id, options.timestamp, options.location, options.type.value,
+            options.terminate, options.drain, options.exactly_once)
+
+
+def barrier_options(element: tuple) -> CheckpointOptions:
+    _, cid, ts, location, kind, terminate, drain, exactly_once = element
+    return CheckpointOptions(cid, ts, location, CheckpointType(kind), terminate, drain, exactly_once)
 
 
 class InputStatus(enum.Enum):
@@ -37,7 +51,9 @@ class StreamInputProcessor:
     MAX_ITEMS_PER_CALL = 64
 
     def __init__(self, gate: InputGate, head: Any, batch_mode: bool, buffer_timeout: float,
-                 flush: Callable[[], None], mailbox: Any) -> None:
+                 flush: Callable[[], None], mailbox: Any,
+                 on_checkpoint: Callable[[CheckpointOptions], None] | None = None,
+                 on_checkpoint_abort: Callable[[int, str], None] | None = None) -> None:
         self.gate = gate
         self.channels = gate.channels
         self.open_channels = len(gate.channels)
@@ -50,6 +66,15 @@ class StreamInputProcessor:
         self.mailbox = mailbox
         self.last_flush = time.monotonic()
         self._stash: tuple | None = None
+        self.barriers = CheckpointBarrierHandler(len(gate.channels), on_checkpoint or _ignore_checkpoint,
+                                                 on_checkpoint_abort or _ignore_abort)
+        #: items of blocked channels, held back during an alignment (credit not yet returned)
+        self._held: list[deque] = [deque() for _ in gate.channels]
+        #: held items released by a completed alignment, processed before anything new
+        self._replay: deque = deque()
+        #: how the input ended: None (end of the data), "drain" or "no-drain" (the job stops
+        #: with a savepoint; without draining, operators finish without flushing)
+        self.stop_mode: str | None = None
 
     def wakeup(self) -> None:
         """Make a task blocked in ``await_input`` return (any thread)."""
@@ -69,18 +94,26 @@ class StreamInputProcessor:
         processors = self.processors
         timeout = self.buffer_timeout
         mailbox = self.mailbox
+        blocked = self.barriers.blocked
+        replay = self._replay
         for _ in range(self.MAX_ITEMS_PER_CALL):
-            item = self._stash
-            if item is not None:
-                self._stash = None
+            if replay:
+                item = replay.popleft()
             else:
-                try:
-                    item = get_nowait()
-                except queue.Empty:
-                    return InputStatus.NOTHING_AVAILABLE
+                item = self._stash
+                if item is not None:
+                    self._stash = None
+                else:
+                    try:
+                        item = get_nowait()
+                    except queue.Empty:
+                        return InputStatus.NOTHING_AVAILABLE
             ch, element = item
             if ch == WAKEUP_CHANNEL:
                 return InputStatus.MORE_AVAILABLE
+            if blocked[ch]:
+                self._held[ch].append(item)  # after this channel's barrier: wait for the others
+                continue
             channel = channels[ch]
             channel.release()
             if type(element) is not tuple:
@@ -98,9 +131,18 @@ class StreamInputProcessor:
                 self.valve.input_watermark(ch, element[1])
             elif kind == IDLE:
                 self.valve.input_idle(ch, element[1])
+            elif kind == BARRIER:
+                if self.barriers.on_barrier(ch, barrier_options(element)):
+                    self._release_held()
             elif kind == END_OF_PARTITION:
                 channel.finished = True
                 self.open_channels -= 1
+                if len(element) > 1:
+                    mode = "drain" if element[1] else "no-drain"
+                    if self.stop_mode != "no-drain":
+                        self.stop_mode = mode
+                if self.barriers.on_end_of_partition(ch):
+                    self._release_held()
                 if not self.open_channels:
                     return InputStatus.END_OF_INPUT
                 self.valve.channel_finished(ch)
@@ -108,6 +150,26 @@ class StreamInputProcessor:
                 return InputStatus.MORE_AVAILABLE
         return InputStatus.MORE_AVAILABLE
 
+    def _release_held(self) -> None:
+        """An alignment completed (or was aborted): what the blocked channels delivered meanwhile
+        is processed next, in each channel's order."""
+        for held in self._held:
+            if held:
+                self._replay.extend(held)
+                held.clear()
+
+    def abort_checkpoint(self, checkpoint_id: int) -> None:
+        if self.barriers.abort(checkpoint_id):
+            self._release_held()
+
     def flushed(self) -> None:
         """The task flushed its outputs (it is about to wait)."""
         self.last_flush = time.monotonic()
+
+
+def _ignore_checkpoint(options: CheckpointOptions) -> None:
+    return None
+
+
+def _ignore_abort(checkpoint_id: int, reason: str) -> None:
+    return None

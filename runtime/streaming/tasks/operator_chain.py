@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from runtime.io.network.elements import MAX_WATERMARK
 from runtime.io.network.record_writer import RecordWriter
 from runtime.streaming.tasks.output import BroadcastingOutput, ChainingOutput, DiscardingOutput, Output
 from runtime.streaming.tasks.task_context import TaskContext
@@ -94,12 +95,23 @@ class OperatorChain:
             if d is not None and d <= now_ms:
                 op.on_tick(now_ms)
 
-    def end_input(self) -> None:
-        """All input has been seen: operators finish, the final watermark passes, and every
-        output partition gets its end-of-partition."""
+    def end_operators(self) -> None:
+        """All input has been seen: operators finish and the final watermark passes."""
         for op in self.operators:
             op.end_input()
-        from runtime.io.network.elements import MAX_WATERMARK
         self.head.process_watermark(MAX_WATERMARK)
+
+    def end_outputs(self, stop: str | None = None) -> None:
+        """Every output partition gets its end-of-partition (see RecordWriter.end)."""
         for w in self.writers:
-            w.end()
+            w.end(stop)
+
+    @property
+    def needs_final_checkpoint(self) -> bool:
+        return any(op.needs_final_checkpoint for op in self.operators)
+
+    def broadcast_event(self, event: tuple) -> None:
+        """An in-band event (a checkpoint barrier) to every output channel, after what is
+        buffered."""
+        for w in self.writers:
+            w.broadcast_event(event)

@@ -21,8 +21,8 @@ class Output:
     def flush(self) -> None:
         pass
 
-    def end(self) -> None:
-        """Input is exhausted: send end-of-partition downstream."""
+    def end(self, stop: str | None = None) -> None:
+        """Input is exhausted (or the job stops): send end-of-partition downstream."""
 
 
 class ChainingOutput(Output):
@@ -61,9 +61,9 @@ class BroadcastingOutput(Output):
         for o in self.outputs:
             o.flush()
 
-    def end(self) -> None:
+    def end(self, stop: str | None = None) -> None:
         for o in self.outputs:
-            o.end()
+            o.end(stop)
 
 
 class DiscardingOutput(Output):

@@ -22,15 +22,22 @@ from typing import Any
 
 from runtime.common.job import ExecutionState
 from runtime.deployment.task_deployment_descriptor import InputChannelDeploymentDescriptor, TaskDeploymentDescriptor
+from runtime.io.network.elements import MAX_WATERMARK
 from runtime.io.network.input_gate import InputChannel, InputGate
 from runtime.io.network.network_environment import NetworkEnvironment
 from runtime.io.network.partition import ResultPartition, TaskCancelled
 from runtime.io.network.record_writer import RecordWriter
+from runtime.messages.checkpoint_messages import CheckpointOptions
 from runtime.messages.ids import ExecutionAttemptID, ResourceID
-from runtime.streaming.io.stream_input_processor import WAKEUP_ITEM, InputStatus, StreamInputProcessor
+from runtime.streaming.io.stream_input_processor import WAKEUP_ITEM, InputStatus, StreamInputProcessor, barrier_item
 from runtime.streaming.tasks.mailbox import Mailbox
 from runtime.streaming.tasks.operator_chain import OperatorChain
 from runtime.streaming.tasks.runtime_context import StreamingRuntimeContext
+from runtime.streaming.tasks.subtask_checkpoint_coordinator import (
+    OperatorSnapshot,
+    TaskStateRestorer,
+    snapshot_operator,
+)
 from runtime.streaming.tasks.task_config import TaskConfig
 from runtime.streaming.tasks.task_context import TaskContext
 from runtime.streaming.tasks.task_interrupter import TaskInterrupted, TaskInterrupter
@@ -67,6 +74,17 @@ class StreamTask:
         #: runs first in the task thread (the TaskExecutor binds the thread's printed output)
         self.thread_hook: Callable[[], None] | None = None
         self.finished = threading.Event()
+        #: set by the TaskExecutor: write a snapshot's files and acknowledge (off this thread)
+        self.checkpoint_responder: Callable[[CheckpointOptions, list[OperatorSnapshot]], None] | None = None
+        #: set by the TaskExecutor: tell the JobMaster this task cannot take a checkpoint
+        self.checkpoint_decliner: Callable[[int, str], None] | None = None
+        self._last_snapshot_id = -1
+        self._last_completed_id = -1
+        #: stop-with-savepoint: the source stops once this savepoint is complete
+        self._stop_with: CheckpointOptions | None = None
+        #: set when this source stopped for a savepoint: "drain" or "no-drain"
+        self._stop_mode: str | None = None
+        self._wakeup_event = threading.Event()
 
     # ------------------------------------------------------------------ control (any thread)
     def start(self) -> None:
@@ -98,6 +116,23 @@ class StreamTask:
 
     def is_done(self) -> bool:
         return self.finished.is_set()
+
+    # ------------------------------------------------------------------ checkpoints (any thread)
+    def trigger_checkpoint(self, options: CheckpointOptions) -> None:
+        """The JobMaster triggers this task (a source, or a task whose inputs all ended)."""
+        self._put(lambda: self._checkpoint(options), f"trigger checkpoint {options.checkpoint_id}")
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        self._put(lambda: self._notify_complete(checkpoint_id), f"checkpoint {checkpoint_id} complete")
+
+    def notify_checkpoint_aborted(self, checkpoint_id: int) -> None:
+        self._put(lambda: self._notify_aborted(checkpoint_id), f"checkpoint {checkpoint_id} aborted")
+
+    def _put(self, action: Callable[[], None], description: str) -> None:
+        try:
+            self.mailbox.put(action, description)
+        except Exception:  # the task has ended
+            pass
 
     # ------------------------------------------------------------------ thread body
     def _run(self) -> None:
@@ -150,11 +185,27 @@ class StreamTask:
             self.thread_hook()
         self._set_state(ExecutionState.INITIALIZING)
         chain = self._build()
+        restore = self.tdd.restore
+        if restore is not None and restore.finished:
+            # finished in the checkpoint it is restored from: it has nothing more to emit
+            self._set_state(ExecutionState.RUNNING)
+            chain.end_outputs()
+            return
+        backend = self.ctx.keyed_state_backend
+        restorer = TaskStateRestorer(restore) if restore is not None else None
+        for op in chain.operators:
+            if restorer is not None:
+                restorer.restore_keyed(op, backend)
+            op.initialize_state(restorer.operator_states(op) if restorer is not None else None)
         chain.open()
+        if restorer is not None:
+            for op in chain.operators:
+                restorer.restore_timers(op, backend)
         if not chain.is_source:
             # after open: operators may pick their batch method there (BATCH mode, fast paths)
             self.input = StreamInputProcessor(self.gate, chain.head, self.task_config.batch_mode,
-                                              self.task_config.buffer_timeout, chain.flush, self.mailbox)
+                                              self.task_config.buffer_timeout, chain.flush, self.mailbox,
+                                              self._checkpoint, self._decline)
         self._check_cancelled()
         self._set_state(ExecutionState.RUNNING)
         if chain.is_source:
@@ -162,7 +213,94 @@ class StreamTask:
         else:
             self._run_mailbox_loop(chain)
         self._check_cancelled()
-        chain.end_input()
+        self._end(chain)
+
+    def _end(self, chain: OperatorChain) -> None:
+        """The input has ended. Unless the job stops with a savepoint without draining,
+        operators finish (end_input, final watermark). A chain with a two-phase-commit sink
+        then waits for a checkpoint that covers everything it wrote to complete (with
+        checkpointing on), so its output is committed exactly once, before its partitions end."""
+        stop = self._stop_mode or (self.input.stop_mode if self.input is not None else None)
+        if stop != "no-drain":
+            chain.end_operators()
+        if stop is None:
+            if chain.needs_final_checkpoint and self.task_config.checkpointing:
+                after = self._last_snapshot_id
+                self._wait_until(lambda: self._last_completed_id > after)
+        elif stop == "drain":
+            # the job ends with the savepoint: nothing checkpoints what was flushed after it
+            for op in chain.operators:
+                op.finish_without_checkpoint()
+        elif chain.needs_final_checkpoint and self._last_snapshot_id > self._last_completed_id:
+            target = self._last_snapshot_id
+            self._wait_until(lambda: self._last_completed_id >= target)
+        chain.end_outputs(stop)
+
+    def _wait_until(self, done: Callable[[], bool]) -> None:
+        """Run mail (checkpoint triggers and notifications) until ``done``."""
+        mailbox = self.mailbox
+        while True:
+            self._wakeup_event.clear()
+            if mailbox.has_mail:
+                mailbox.run_all()
+            if done():
+                return
+            if self.canceled:
+                raise TaskCancelled()
+            self._wakeup_event.wait(_MAX_WAIT)
+
+    # ------------------------------------------------------------------ checkpoints (task thread)
+    def _checkpoint(self, options: CheckpointOptions) -> None:
+        """Take this task's part of a checkpoint: last words, barrier out, state copied."""
+        chain = self.chain
+        if chain is None or self.state is not ExecutionState.RUNNING:
+            self._decline(options.checkpoint_id, "the task is not running")
+            return
+        try:
+            for op in chain.operators:
+                op.prepare_snapshot_pre_barrier(options)
+            if options.drain and chain.is_source:
+                chain.head.process_watermark(MAX_WATERMARK)
+            chain.broadcast_event(barrier_item(options))
+            backend = self.ctx.keyed_state_backend
+            snapshots = [snapshot_operator(op, backend, options) for op in chain.operators]
+        except (TaskCancelled, TaskInterrupted):
+            raise
+        except Exception as exc:
+            for op in chain.operators:
+                abort = getattr(op, "abort_snapshot", None)
+                if abort is not None:
+                    abort()
+            log.warning("checkpoint %d of %s failed: %s", options.checkpoint_id, self.tdd.task_name, exc,
+                        exc_info=True)
+            self._decline(options.checkpoint_id, f"{type(exc).__name__}: {exc}")
+            return
+        self._last_snapshot_id = max(self._last_snapshot_id, options.checkpoint_id)
+        if options.terminate and chain.is_source:
+            self._stop_with = options
+        if self.checkpoint_responder is not None:
+            self.checkpoint_responder(options, snapshots)
+
+    def _decline(self, checkpoint_id: int, reason: str) -> None:
+        if self.checkpoint_decliner is not None:
+            self.checkpoint_decliner(checkpoint_id, reason)
+
+    def _notify_complete(self, checkpoint_id: int) -> None:
+        chain = self.chain
+        if chain is None:
+            return
+        for op in chain.operators:
+            op.notify_checkpoint_complete(checkpoint_id)
+        self._last_completed_id = max(self._last_completed_id, checkpoint_id)
+
+    def _notify_aborted(self, checkpoint_id: int) -> None:
+        if self.input is not None:
+            self.input.abort_checkpoint(checkpoint_id)
+        if self._stop_with is not None and self._stop_with.checkpoint_id == checkpoint_id:
+            self._stop_with = None  # stop-with-savepoint failed: the job goes on
+        if self.chain is not None:
+            for op in self.chain.operators:
+                op.notify_checkpoint_aborted(checkpoint_id)
 
     def _check_cancelled(self) -> None:
         if self.mailbox.has_mail:
@@ -189,8 +327,14 @@ class StreamTask:
                                              self.task_config.batch_size, self.is_cancelled, tdd.subtask_index)
         chain = OperatorChain(spec, writers, ctx)
         self.chain = chain
+        event = self._wakeup_event
         if chain.is_source:
-            self.mailbox.set_wakeup(getattr(chain.head, "wakeup", _nothing))
+            head_wakeup = getattr(chain.head, "wakeup", _nothing)
+
+            def wake_source() -> None:
+                event.set()
+                head_wakeup()
+            self.mailbox.set_wakeup(wake_source)
             return chain
         channels: list[InputChannel] = []
         descriptors: list[InputChannelDeploymentDescriptor] = []
@@ -202,7 +346,11 @@ class StreamTask:
         for channel, desc in zip(channels, descriptors):
             self._connect(gate, channel, desc)
         self.gate = gate
-        self.mailbox.set_wakeup(lambda: gate.queue.put(WAKEUP_ITEM))
+
+        def wake() -> None:
+            event.set()
+            gate.queue.put(WAKEUP_ITEM)
+        self.mailbox.set_wakeup(wake)
         return chain
 
     def _connect(self, gate: InputGate, channel: InputChannel, desc: InputChannelDeploymentDescriptor) -> None:
@@ -270,10 +418,14 @@ class StreamTask:
         flush = chain.flush
 
         def emit_batch(values: list, timestamps: list | None) -> None:
-            if mailbox.has_mail:
-                mailbox.run_all()
+            # records first, then mail: a source counts a batch into its position before it
+            # hands it over, so a snapshot taken by the mail covers exactly what was emitted
             if values:
                 emit(values, timestamps, None)
+            if mailbox.has_mail:
+                mailbox.run_all()
+                if self._stop_with is not None:
+                    self._await_stop()
             if tickers:
                 self._fire_timers(chain)
             now = time.monotonic()
@@ -281,11 +433,32 @@ class StreamTask:
                 flush()
                 last_flush[0] = now
 
-        head.run(emit_batch, self.task_config.batch_size)
+        try:
+            head.run(emit_batch, self.task_config.batch_size)
+        except _SourceStopped as stop:
+            self._stop_mode = "drain" if isinstance(stop, _SourceFinished) else "no-drain"
+
+    def _await_stop(self) -> None:
+        """Stop-with-savepoint: the source emits nothing more; once the savepoint is complete
+        the task ends (without end_input when not draining). If it is aborted, the source
+        goes on."""
+        options = self._stop_with
+        assert options is not None
+        self._wait_until(lambda: self._stop_with is None or self._last_completed_id >= options.checkpoint_id)
+        if self._stop_with is not None:
+            raise _SourceFinished() if options.drain else _SourceStopped()
 
 
 def _raise_cancelled() -> None:
     raise TaskCancelled()
+
+
+class _SourceStopped(Exception):
+    """Unwinds a source's loop when the job stops with a savepoint (no end_input)."""
+
+
+class _SourceFinished(_SourceStopped):
+    """Unwinds a source's loop when the job stops with a drained savepoint (end_input)."""
 
 
 def _nothing() -> None:

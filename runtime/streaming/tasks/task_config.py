@@ -16,6 +16,8 @@ class TaskConfig:
     buffer_timeout_ms: int = 100
     runtime_mode: RuntimeExecutionMode = RuntimeExecutionMode.STREAMING
     auto_watermark_interval_ms: int = 200
+    #: periodic checkpoints are on (two-phase-commit sinks then commit on checkpoints only)
+    checkpointing: bool = False
 
     @property
     def batch_mode(self) -> bool:
@@ -36,4 +38,5 @@ class TaskConfig:
             buffer_timeout_ms=conf.get(opts.EXECUTION_BUFFER_TIMEOUT),
             runtime_mode=RuntimeExecutionMode[conf.get(opts.EXECUTION_RUNTIME_MODE)],
             auto_watermark_interval_ms=conf.get(opts.PIPELINE_AUTO_WATERMARK_INTERVAL),
+            checkpointing=conf.get(opts.CHECKPOINTING_INTERVAL) > 0,
         )
