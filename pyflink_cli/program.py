@@ -127,6 +127,11 @@ class PackagedProgram:
         spec = importlib.util.spec_from_file_location(name, self.entry)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
+        # the job's functions and classes travel by value, as from a script run as __main__:
+        # importing the job file on a TaskManager would run its top-level code again there
+        # (reading sys.argv, building a second job, ...)
+        import cloudpickle
+        cloudpickle.register_pickle_by_value(module)
         spec.loader.exec_module(module)
         return module
 

@@ -9,8 +9,9 @@ same on every former subtask) goes to every subtask once. All of this uses the h
 nothing is read or unpickled here.
 
 Refused, with the operator named: state of an operator that is not in the job (unless
-``allow_non_restored_state``), a changed max parallelism (key groups would not line up), and
-rescaling an operator of which only some subtasks had finished.
+``allow_non_restored_state``) and a changed max parallelism (key groups would not line up).
+An operator of which only some subtasks had finished runs again on every subtask when it is
+rescaled: the finished subtasks had nothing left to do.
 """
 from __future__ import annotations
 
@@ -77,12 +78,11 @@ def _finished(state: OperatorState, parallelism: int, name: str, uid: str) -> li
     flags = {s.subtask: s.finished for s in state.subtasks}
     if state.fully_finished:
         return [True] * parallelism
-    if any(flags.values()):
-        if state.parallelism != parallelism:
-            raise StateAssignmentError(
-                f"operator '{name}' (uid {uid}) had partly finished when the checkpoint was taken; it cannot be "
-                f"restored with another parallelism ({state.parallelism} -> {parallelism})")
+    if any(flags.values()) and state.parallelism == parallelism:
         return [flags.get(i, False) for i in range(parallelism)]
+    # partly finished and rescaled: a finished subtask had nothing left to do (its remaining
+    # work, e.g. a source's splits, would be in its redistributable state), so every new
+    # subtask runs with the redistributed state of the unfinished ones
     return [False] * parallelism
 
 

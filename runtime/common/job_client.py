@@ -54,6 +54,16 @@ class JobClient:
         self._gateway.cancel_job(self._job_id)
         return CompletedFuture(None)
 
+    def trigger_savepoint(self, savepoint_directory: str | None = None) -> CompletedFuture:
+        """PyFlink's JobClient.trigger_savepoint: the future's result is the savepoint's path."""
+        return CompletedFuture(self._gateway.trigger_savepoint(self._job_id, savepoint_directory, timeout=3600.0))
+
+    def stop_with_savepoint(self, advance_to_end_of_event_time: bool = False,
+                            savepoint_directory: str | None = None) -> CompletedFuture:
+        """PyFlink's JobClient.stop_with_savepoint (``advance_to_end_of_event_time``: drain)."""
+        return CompletedFuture(self._gateway.stop_with_savepoint(self._job_id, savepoint_directory,
+                                                                 advance_to_end_of_event_time, timeout=3600.0))
+
     def poll(self, collect_offset: int = 0, wait: float = 1.0, ack: int | None = None) -> Any:
         reply = self._gateway.poll_job(self._job_id, self._offset, collect_offset, wait, ack,
                                        timeout=wait + 10.0)

@@ -99,7 +99,7 @@ class JobMaster(RpcEndpoint):
             return
         self.scheduler.start_scheduling()
         await self.resource_manager.declare_resource_requirements(self.job_id, self.address, self.slot_pool.needed)
-        self.run_async(self._slot_timeout(), name="slot-timeout")
+        self.run_async(self._slot_timeout(self.scheduler.graph.attempt), name="slot-timeout")
 
     async def on_stop(self) -> None:
         self.checkpoints.stop("the JobMaster stops")
@@ -115,10 +115,10 @@ class JobMaster(RpcEndpoint):
             self.checkpoints.stop(f"the job is {status.name}")
         self.output.changed()
 
-    async def _slot_timeout(self) -> None:
+    async def _slot_timeout(self, attempt: int) -> None:
         await asyncio.sleep(self.slot_request_timeout)
-        if not self.scheduler.awaiting_slots:
-            return
+        if not self.scheduler.awaiting_slots or self.scheduler.graph.attempt != attempt:
+            return  # deployed meanwhile (or this wait belongs to an earlier attempt)
         try:
             overview = await self.resource_manager.request_resource_overview()
             total, available = overview.slots_total, overview.slots_available
@@ -173,7 +173,7 @@ class JobMaster(RpcEndpoint):
             await self.scheduler.fail(f"cannot restore the job's state: {exc}")
             return
         self._maybe_deploy()
-        self.run_async(self._slot_timeout(), name="slot-timeout")
+        self.run_async(self._slot_timeout(self.scheduler.graph.attempt), name="slot-timeout")
 
     # ------------------------------------------------------------------ slots
     def _task_executor(self, peer: bytes | None) -> Any:

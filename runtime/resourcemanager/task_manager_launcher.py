@@ -4,8 +4,8 @@ Flink's standalone scripts start TaskManagers next to the JobManager; here the
 ResourceManager does it itself so that a dead child is seen through its exit status at
 once, not only after a heartbeat timeout, and so that the cluster keeps
 ``taskmanager.count`` TaskManagers: one that died (killed, or ended itself because a task
-would not stop) is started again, at once if it had been running for a while, after a
-growing pause if TaskManagers keep dying right after their start.
+would not stop) is started again, at once if it had been running for 2 s, after a growing
+pause (0.5 s doubling to 10 s) if TaskManagers keep dying right after their start.
 """
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-#: a TaskManager that ran this long before it died is replaced at once
-RESTART_STABLE_AFTER = 10.0
+#: a TaskManager that ran this long before it died is replaced at once (one that dies sooner
+#: is likely to die again: bad configuration, a broken environment)
+RESTART_STABLE_AFTER = 2.0
 RESTART_MAX_DELAY = 10.0
 
 

@@ -390,4 +390,6 @@ def build_router(context: RestContext) -> Router:
     router.add("GET", "/taskmanagers", _taskmanagers)
     router.add("GET", "/taskmanagers/:taskmanagerid", _taskmanager)
     router.add("GET", "/jobmanager/config", _jobmanager_config)
+    from runtime.rest import checkpoint_handlers
+    checkpoint_handlers.register(router)
     return router

@@ -140,7 +140,6 @@ class StreamTask:
         while True:
             try:
                 if outcome is None:
-                    self.interrupter.arm()
                     try:
                         self._invoke()
                         outcome = (ExecutionState.FINISHED, None)
@@ -185,6 +184,10 @@ class StreamTask:
             self.thread_hook()
         self._set_state(ExecutionState.INITIALIZING)
         chain = self._build()
+        # interrupts only from here on: loading the chain imports modules, and an exception
+        # raised inside the import machinery could leave a module lock held for good
+        self.interrupter.arm()
+        self._check_cancelled()
         restore = self.tdd.restore
         if restore is not None and restore.finished:
             # finished in the checkpoint it is restored from: it has nothing more to emit
