@@ -428,6 +428,14 @@ SAVEPOINT_IGNORE_UNCLAIMED_STATE = ConfigOption(
     "execution.savepoint.ignore-unclaimed-state", "bool", False,
     "restore even if the savepoint has state of operators the job lacks (pyflink run -n)",
 )
+METRICS_REPORTERS = ConfigOption(
+    "metrics.reporters", "str", "",
+    "names of the metric reporters to start (comma separated; each configured with metrics.reporter.<name>.*)",
+)
+METRICS_FETCHER_UPDATE_INTERVAL = ConfigOption(
+    "metrics.fetcher.update-interval", "duration", 1000,
+    "how old the metrics the REST API shows may be before they are fetched again (Flink: 10 s)",
+)
 RESTART_STRATEGY = ConfigOption(
     "restart-strategy.type", "str", "",
     "none, fixed-delay, exponential-delay or failure-rate (empty: exponential-delay when checkpointing "
@@ -532,6 +540,8 @@ ALL_OPTIONS: dict[str, ConfigOption] = {
         CHECKPOINTS_NUM_RETAINED,
         SAVEPOINT_RESTORE_PATH,
         SAVEPOINT_IGNORE_UNCLAIMED_STATE,
+        METRICS_REPORTERS,
+        METRICS_FETCHER_UPDATE_INTERVAL,
         RESTART_STRATEGY,
         RESTART_FIXED_DELAY_ATTEMPTS,
         RESTART_FIXED_DELAY_DELAY,
@@ -565,11 +575,35 @@ def register_option(option: ConfigOption) -> ConfigOption:
 
 
 def option_for_key(key: str) -> ConfigOption | None:
-    """Look up an option by its key or one of its deprecated keys."""
+    """Look up an option by its key or one of its deprecated keys (or a per-reporter key)."""
     option = ALL_OPTIONS.get(key)
     if option is not None:
         return option
     for candidate in ALL_OPTIONS.values():
         if key in candidate.deprecated_keys:
             return candidate
-    return None
+    return reporter_option(key)
+
+
+#: the options of one metric reporter, as Flink's ``metrics.reporter.<name>.<option>``
+REPORTER_OPTIONS = {
+    "factory.class": ("str", "the reporter: org.apache.flink.metrics.prometheus.PrometheusReporterFactory"),
+    "port": ("str", "port or port range the reporter's HTTP endpoint binds (first free one)"),
+    "host": ("str", "address the reporter's HTTP endpoint binds"),
+    "interval": ("duration", "reporting interval (pull reporters ignore it)"),
+    "scope.variables.excludes": ("str", "scope variables not exported as labels (semicolon separated)"),
+    "filterLabelValueCharacters": ("bool", "replace characters Prometheus does not allow in label values"),
+}
+_reporter_cache: dict[str, ConfigOption] = {}
+
+
+def reporter_option(key: str) -> ConfigOption | None:
+    """``metrics.reporter.<name>.<option>``: one option family per configured reporter."""
+    parts = key.split(".", 3)
+    if len(parts) != 4 or parts[0] != "metrics" or parts[1] != "reporter" or parts[3] not in REPORTER_OPTIONS:
+        return None
+    option = _reporter_cache.get(key)
+    if option is None:
+        kind, doc = REPORTER_OPTIONS[parts[3]]
+        option = _reporter_cache[key] = ConfigOption(key, kind, None, doc)
+    return option

@@ -20,6 +20,7 @@ import logging
 import os
 import pickle
 import socket
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,17 @@ log = logging.getLogger(__name__)
 
 #: how often a forked TaskManager checks that the JobManager that forked it still exists
 PARENT_CHECK_INTERVAL = 0.25
+
+#: Task threads unpickle their chains concurrently; the user's modules they import may import
+#: each other in cycles, which Python's per-module import locks resolve by handing one thread
+#: a partially initialised module. Loading one job's code at a time (as Flink's user-code class
+#: loader serialises class definition) keeps imports whole; it happens once per deployment.
+_USER_CODE_LOCK = threading.Lock()
+
+
+def load_user_code(data: bytes) -> Any:
+    with _USER_CODE_LOCK:
+        return pickle.loads(data)
 
 
 class TaskExecutor(RpcEndpoint):
@@ -289,12 +301,15 @@ class TaskExecutor(RpcEndpoint):
                         future.cancel()
                         raise TaskCancelled() from None
 
-        task = StreamTask(tdd, self.network, self.resource_id, on_state, pickle.loads, self.credits,
+        task = StreamTask(tdd, self.network, self.resource_id, on_state, load_user_code, self.credits,
                           publish=publish)
-        task.checkpoint_responder = lambda options, snapshots: loop.call_soon_threadsafe(
-            self._write_checkpoint, jm, task, options, snapshots)
-        task.checkpoint_decliner = lambda checkpoint_id, reason: loop.call_soon_threadsafe(
-            self._decline_checkpoint, jm, tdd.execution_id, checkpoint_id, reason)
+        def respond(options: CheckpointOptions, snapshots: list[OperatorSnapshot]) -> None:
+            loop.call_soon_threadsafe(self._write_checkpoint, jm, task, options, snapshots)
+
+        def decline(checkpoint_id: int, reason: str) -> None:
+            loop.call_soon_threadsafe(self._decline_checkpoint, jm, tdd.execution_id, checkpoint_id, reason)
+        task.checkpoint_responder = respond
+        task.checkpoint_decliner = decline
         task.thread_hook = lambda: output_capture.bind_thread(job_id)
         slot.tasks[tdd.execution_id] = task
         task.start()
