@@ -22,9 +22,10 @@ import signal
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ClusterEnv, free_port, wait_until, write_job
@@ -147,7 +148,7 @@ def split_starts(n: int, parallelism: int) -> list[int]:
 @dataclass
 class S3Server:
     endpoint: str
-    fs: object  # s3fs.S3FileSystem of the test process
+    fs: Any  # s3fs.S3FileSystem of the test process
 
     def keys(self, prefix: str) -> list[str]:
         """Object keys under s3://<prefix>, fresh from the server (no cached listing)."""
@@ -266,6 +267,14 @@ class JobFiles:
         return out
 
 
+def wait_for(env: ClusterEnv, predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    """wait_until, with the cluster's logs (as they are at the timeout) in the failure."""
+    try:
+        return wait_until(predicate, timeout, interval=0.05, message=what)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{read_logs(env)}") from None
+
+
 def jobmanager_log(env: ClusterEnv) -> str:
     return "".join(p.read_text(errors="replace") for p in sorted((env.root / "log").glob("pyflink-jobmanager-*.log")))
 
@@ -301,10 +310,9 @@ def test_job_restores_from_s3_checkpoint_after_taskmanager_kill(cluster: Cluster
     jid = submitted_job_id(proc)
 
     # checkpoints complete, and each is a set of objects in the bucket: _metadata + state files
-    wait_until(lambda: len(completed_checkpoints(env, jid)) >= 2, 20, interval=0.05,
-               message=f"two completed checkpoints\n{read_logs(env)}")
-    in_bucket = wait_until(lambda: {d: n for d, n in checkpoint_objects(s3_server, jid).items() if has_state_files(n)},
-                           10, interval=0.05, message="a complete checkpoint in the bucket")
+    wait_for(env, lambda: len(completed_checkpoints(env, jid)) >= 2, 20, "two completed checkpoints")
+    in_bucket = wait_for(env, lambda: {d: n for d, n in checkpoint_objects(s3_server, jid).items()
+                                       if has_state_files(n)}, 10, "a complete checkpoint in the bucket")
     assert all(re.fullmatch(r"chk-\d+", d) for d in in_bucket), in_bucket
     for key in s3_server.keys(f"{BUCKET}/chk/{jid}"):
         assert s3_server.fs.size(key) > 0, key
@@ -315,8 +323,7 @@ def test_job_restores_from_s3_checkpoint_after_taskmanager_kill(cluster: Cluster
     os.kill(tms[0][1], signal.SIGKILL)  # the job has a task on each of the two TaskManagers
 
     restore = re.compile(rf"job {jid} restores from checkpoint (\d+) \((\S+)\)")
-    m = wait_until(lambda: restore.search(jobmanager_log(env)), 20, interval=0.05,
-                   message=f"the job to restore from a checkpoint\n{read_logs(env)}")
+    m = wait_for(env, lambda: restore.search(jobmanager_log(env)), 20, "the job to restore from a checkpoint")
     restored_id, location = int(m.group(1)), m.group(2)
     assert location == f"s3://{BUCKET}/chk/{jid}/chk-{restored_id}", location
     assert restored_id in completed_checkpoints(env, jid)
@@ -335,8 +342,8 @@ def test_job_restores_from_s3_checkpoint_after_taskmanager_kill(cluster: Cluster
         assert restored_attempts[sub] > start, firsts
 
     # a job that ended deletes its checkpoints (no externalized retention): no _metadata left
-    wait_until(lambda: not checkpoint_objects(s3_server, jid), 10, interval=0.05,
-               message="the finished job's checkpoints to be deleted from the bucket")
+    wait_for(env, lambda: not checkpoint_objects(s3_server, jid), 10,
+             "the finished job's checkpoints to be deleted from the bucket")
 
 
 def test_savepoint_to_s3_and_run_from_it(cluster: ClusterEnv, s3_server: S3Server, tmp_path: Path) -> None:
@@ -345,8 +352,7 @@ def test_savepoint_to_s3_and_run_from_it(cluster: ClusterEnv, s3_server: S3Serve
     proc = env.pyflink("run", "-d", *files.args(), timeout=30)
     assert proc.returncode == 0, describe(proc) + read_logs(env)
     jid = submitted_job_id(proc)
-    wait_until(lambda: completed_checkpoints(env, jid), 20, interval=0.05,
-               message=f"a completed checkpoint\n{read_logs(env)}")
+    wait_for(env, lambda: completed_checkpoints(env, jid), 20, "a completed checkpoint")
 
     saved = env.pyflink("savepoint", jid, f"s3://{BUCKET}/sp", timeout=60)
     assert saved.returncode == 0, describe(saved) + read_logs(env)
