@@ -400,9 +400,13 @@ class Bench:
     # -------------------------------------------------------------- (a)
     def part_a(self) -> None:
         a = self.args
-        configs = [(1, 1000, a.n1, a.n2, a.repeats), (2, 1000, a.n1, a.n2, a.repeats)]
-        if a.big_keys:
-            configs.append((2, a.big_keys, a.big_n1, a.big_n2, max(1, a.repeats - 2)))
+        configs = []
+        for item in a.a_configs.split(","):
+            p, keys = (int(x) for x in item.split(":"))
+            if keys <= 1000:
+                configs.append((p, keys, a.n1, a.n2, a.repeats))
+            else:  # each run holds up to `keys` keys; N from --big-n1/--big-n2
+                configs.append((p, keys, a.big_n1, a.big_n2, max(1, a.repeats - 2)))
         print("## (a) keyed throughput, checkpoints every 1 s vs off (marginal rate of median wall times; "
               "off and on interleaved)")
         pids = sorted(self.cluster.known_pids)
@@ -636,8 +640,9 @@ def main() -> None:
     ap.add_argument("--n1", type=int, default=1_000_000, help="(a) smaller N")
     ap.add_argument("--n2", type=int, default=5_000_000, help="(a) larger N")
     ap.add_argument("--repeats", type=int, default=5, help="(a) runs per (p, mode, N); the median is used")
-    ap.add_argument("--big-keys", type=int, default=1_000_000,
-                    help="(a) also at p=2 with this many keys (0: skip), N = --big-n1/--big-n2")
+    ap.add_argument("--a-configs", default="1:1000,2:1000,2:1000000",
+                    help="(a) parallelism:keys pairs; more than 1,000 keys run at --big-n1/--big-n2 with "
+                         "--repeats - 2 runs each")
     ap.add_argument("--big-n1", type=int, default=2_000_000)
     ap.add_argument("--big-n2", type=int, default=6_000_000)
     ap.add_argument("--keys", type=int, default=1_000_000, help="(b, d) keys of value state")
@@ -653,7 +658,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.n1, args.n2, args.repeats = 200_000, 600_000, 1
-        args.big_keys, args.big_n1, args.big_n2 = 100_000, 200_000, 600_000
+        args.a_configs, args.big_n1, args.big_n2 = "1:1000,2:1000,2:100000", 200_000, 600_000
         args.keys, args.checkpoints, args.restores, args.kills, args.young_kills = 100_000, 3, 1, 1, 1
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
 
