@@ -187,7 +187,11 @@ class CheckpointCoordinator:
             found = False
             log.debug("triggering %s failed: %s", execution_id, exc)
         if not found:
-            await self._abort(options.checkpoint_id, f"task {execution_id} could not be triggered")
+            # The task is no longer running: it finished (a bounded source that ended after the
+            # plan was made) or is being cancelled, which the scheduler handles. Not a failure of
+            # the checkpoint to count against tolerable-failed-checkpoints (as Flink does not count
+            # CHECKPOINT_DECLINED_TASK_NOT_READY); the next trigger plans again.
+            await self._abort(options.checkpoint_id, f"task {execution_id} could not be triggered", count=False)
 
     # ------------------------------------------------------------------ acknowledgements
     async def receive_acknowledge(self, execution_id: ExecutionAttemptID, checkpoint_id: int,

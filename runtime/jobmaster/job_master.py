@@ -76,6 +76,7 @@ class JobMaster(RpcEndpoint):
                                            self._on_heartbeat_timeout)
         self.output = JobOutputService(lambda: self.scheduler.status, lambda: self.result)
         self.result: JobResult | None = None
+        self._slot_round = 0
         self.checkpoint_config = CheckpointCoordinatorConfiguration.from_configuration(self.config)
         storage_dir = Path(self.config.get(opts.HIGH_AVAILABILITY_STORAGE_DIR)).expanduser()
         self.checkpoint_store = FileCompletedCheckpointStore(storage_dir, self.job_id,
@@ -99,7 +100,7 @@ class JobMaster(RpcEndpoint):
             return
         self.scheduler.start_scheduling()
         await self.resource_manager.declare_resource_requirements(self.job_id, self.address, self.slot_pool.needed)
-        self.run_async(self._slot_timeout(self.scheduler.graph.attempt), name="slot-timeout")
+        self._start_slot_timeout()
 
     async def on_stop(self) -> None:
         self.checkpoints.stop("the JobMaster stops")
@@ -115,10 +116,17 @@ class JobMaster(RpcEndpoint):
             self.checkpoints.stop(f"the job is {status.name}")
         self.output.changed()
 
-    async def _slot_timeout(self, attempt: int) -> None:
+    def _start_slot_timeout(self) -> None:
+        """``slot.request.timeout`` for this round of waiting for slots (the first deployment or
+        a restart). A round ends when its slots are complete; the timer of an earlier round
+        that fires while a later round waits (a restart) is stale and does nothing."""
+        self._slot_round += 1
+        self.run_async(self._slot_timeout(self._slot_round), name="slot-timeout")
+
+    async def _slot_timeout(self, round_: int) -> None:
         await asyncio.sleep(self.slot_request_timeout)
-        if not self.scheduler.awaiting_slots or self.scheduler.graph.attempt != attempt:
-            return  # deployed meanwhile (or this wait belongs to an earlier attempt)
+        if round_ != self._slot_round or not self.scheduler.awaiting_slots:
+            return
         try:
             overview = await self.resource_manager.request_resource_overview()
             total, available = overview.slots_total, overview.slots_available
@@ -173,7 +181,7 @@ class JobMaster(RpcEndpoint):
             await self.scheduler.fail(f"cannot restore the job's state: {exc}")
             return
         self._maybe_deploy()
-        self.run_async(self._slot_timeout(self.scheduler.graph.attempt), name="slot-timeout")
+        self._start_slot_timeout()
 
     # ------------------------------------------------------------------ slots
     def _task_executor(self, peer: bytes | None) -> Any:
@@ -199,6 +207,7 @@ class JobMaster(RpcEndpoint):
 
     def _maybe_deploy(self) -> None:
         if self.slot_pool.complete() and self.scheduler.awaiting_slots:
+            self._slot_round += 1  # this round of waiting is over: its timer is stale
             slots = [SlotAssignment(s.allocation_id, s.resource_id, s.index, s.data_address,
                                     self._task_executor(s.peer)) for s in self.slot_pool.slots.values()]
             self.run_async(self.scheduler.deploy(slots), name="deploy")
