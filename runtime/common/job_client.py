@@ -8,7 +8,9 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
+from runtime.common.completable_future import CompletableFuture
 from runtime.common.job import JobExecutionResult, JobID, JobStatus
+from runtime.compat.unsupported import raise_not_supported
 
 
 class JobExecutionException(Exception):
@@ -22,20 +24,18 @@ class JobExecutionException(Exception):
         self.cause = cause
 
 
-class CompletedFuture:
-    """What PyFlink's ``JobClient`` methods return; ours complete before returning."""
-
-    def __init__(self, value: Any) -> None:
-        self._value = value
-
-    def result(self, timeout: float | None = None) -> Any:
-        return self._value
-
-    def done(self) -> bool:
-        return True
+#: earlier name of the future ``cancel()`` returns
+CompletedFuture = CompletableFuture
 
 
 class JobClient:
+    """A submitted job, as PyFlink's ``pyflink.common.job_client.JobClient``.
+
+    ``get_job_status()`` and ``get_job_execution_result()`` return the status and the result
+    themselves; both also answer ``.result()``, so PyFlink's ``client.get_job_status().result()``
+    reads the same. The other calls return a :class:`CompletableFuture`.
+    """
+
     def __init__(self, gateway: Any, job_id: str, echo_output: TextIO | None = None) -> None:
         self._gateway = gateway
         self._job_id = job_id
@@ -50,9 +50,22 @@ class JobClient:
     def get_job_status(self) -> JobStatus:
         return JobStatus[self._gateway.request_job(self._job_id)["state"]]
 
-    def cancel(self) -> CompletedFuture:
+    def cancel(self) -> CompletableFuture:
         self._gateway.cancel_job(self._job_id)
-        return CompletedFuture(None)
+        return CompletableFuture(None)
+
+    def stop_with_savepoint(self, advance_to_end_of_event_time: bool,
+                            savepoint_directory: str | None = None) -> CompletableFuture:
+        """Savepoints need checkpointing, which this engine does not have yet."""
+        raise_not_supported("pyflink.common.job_client.JobClient.stop_with_savepoint")
+
+    def trigger_savepoint(self, savepoint_directory: str | None = None) -> CompletableFuture:
+        """Savepoints need checkpointing, which this engine does not have yet."""
+        raise_not_supported("pyflink.common.job_client.JobClient.trigger_savepoint")
+
+    def get_accumulators(self) -> CompletableFuture:
+        """Flink's accumulators; PyFlink's Python functions cannot define any, so empty."""
+        return CompletableFuture({})
 
     def poll(self, collect_offset: int = 0, wait: float = 1.0, ack: int | None = None) -> dict[str, Any]:
         reply = self._gateway.poll_job(self._job_id, self._offset, collect_offset, wait, ack)
