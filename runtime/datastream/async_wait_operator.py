@@ -20,6 +20,8 @@ from runtime.streaming.operators import StreamOperator, UserFunctionError
 
 
 class AsyncWaitOperator(StreamOperator):
+    fuses_with_python = True
+
     def __init__(self, name: str, function: Any, timeout_ms: int, capacity: int, ordered: bool,
                  retry_strategy: Any = None, output_type: Any = None) -> None:
         super().__init__(name)

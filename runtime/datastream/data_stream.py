@@ -64,7 +64,7 @@ class DataStream:
 
     def set_description(self, description: str) -> DataStream:
         """A human-readable description of the operator (shown in the plan)."""
-        setattr(self._transformation, "description", str(description))  # kept beside the transformation's fields
+        self._transformation.description = str(description)  # kept beside the transformation's fields
         return self
 
     def get_description(self) -> str | None:
@@ -75,7 +75,7 @@ class DataStream:
         ``execution.buffer-timeout`` (``env.set_buffer_timeout``)."""
         if timeout_millis < -1:
             raise ValueError(f"buffer timeout must be -1 (flush only when full), 0 or positive, not {timeout_millis}")
-        setattr(self._transformation, "buffer_timeout", int(timeout_millis))
+        self._transformation.buffer_timeout = int(timeout_millis)
         return self
 
     def get_buffer_timeout(self) -> int:
@@ -146,7 +146,8 @@ class DataStream:
 
     def filter(self, func: Any) -> DataStream:
         f = fns.resolve(func, "filter", "FilterFunction")
-        return self._add("Filter", ops.FilterOperator("Filter", f, func), self._transformation.output_type)
+        out_type = self._transformation.output_type
+        return self._add("Filter", ops.FilterOperator("Filter", f, func, out_type), out_type)
 
     def process(self, func: Any, output_type: Any = None) -> DataStream:
         from runtime.streaming.process_operators import ProcessOperator
@@ -164,6 +165,7 @@ class DataStream:
         from runtime.streaming.process_operators import TimestampsAndWatermarksOperator
         interval = self._env._auto_watermark_interval()
         op = TimestampsAndWatermarksOperator("Timestamps/Watermarks", watermark_strategy, interval)
+        op.output_type = self._transformation.output_type  # records pass on with their type
         out = self._add("Timestamps/Watermarks", op, self._transformation.output_type)
         out._transformation.inherit_parallelism = True  # as in Flink: runs beside its input, chained
         return out
@@ -291,7 +293,7 @@ class DataStreamSink:
         return self.uid(uid_hash)
 
     def set_description(self, description: str) -> DataStreamSink:
-        setattr(self._transformation, "description", str(description))  # kept beside the transformation's fields
+        self._transformation.description = str(description)  # kept beside the transformation's fields
         return self
 
     def get_description(self) -> str | None:
@@ -363,7 +365,7 @@ class KeyedStream(DataStream):
 
     def _aggregate(self, name: str, agg: Callable[[Any, Any], Any]) -> DataStream:
         out_type = self._origin._transformation.output_type
-        return self._keyed(name, ops.KeyedReduceOperator(name, agg, agg), out_type)
+        return self._keyed(name, ops.KeyedReduceOperator(name, agg, agg, out_type), out_type)
 
     def sum(self, position_to_sum: int | str = 0) -> DataStream:
         return self._aggregate("Keyed Aggregation", SumAggregator(position_to_sum))
@@ -391,7 +393,7 @@ class KeyedStream(DataStream):
     def filter(self, func: Any) -> DataStream:
         f = fns.resolve(func, "filter", "FilterFunction")
         out_type = self._origin._transformation.output_type
-        return self._add("Filter", ops.KeyedFilterOperator("Filter", f, func), out_type)
+        return self._add("Filter", ops.KeyedFilterOperator("Filter", f, func, out_type), out_type)
 
     def process(self, func: Any, output_type: Any = None) -> DataStream:
         from runtime.streaming.process_operators import KeyedProcessOperator

@@ -254,12 +254,21 @@ class StreamExecutionEnvironment:
         self._transformations.append(t)
 
     def from_collection(self, collection: Iterable[Any], type_info: Any = None) -> DataStream:
+        """A non-parallel source of the collection's elements. With ``type_info`` the elements
+        are checked and converted by it here, once (tuples become Rows for ``Types.ROW``,
+        ``FLOAT`` values 32-bit floats, ...): what PyFlink's Java collection source hands on."""
         values = list(collection)
-        if type_info is not None and hasattr(type_info, "check"):
-            for v in values:
-                reason = type_info.check(v)
-                if reason:
-                    raise TypeError(f"from_collection: element {v!r} does not match type {type_info}: {reason}")
+        if type_info is not None:
+            from runtime.common.type_conversion import TypeConversionError, make_converter
+            convert = make_converter(type_info, collection=True)
+            if convert is not None:
+                for i, v in enumerate(values):
+                    try:
+                        convert([v])
+                    except TypeConversionError as exc:
+                        raise TypeError(f"from_collection: element {i} ({v!r:.80}) does not match type "
+                                        f"{type_info}: {exc}") from None
+                values = convert(values)
         op = CollectionSourceOperator("Source: Collection Source", values, type_info)
         t = Transformation("Source: Collection Source", op, [], output_type=type_info, kind="source", non_parallel=True)
         self._add_transformation(t)

@@ -234,6 +234,8 @@ class KeyedProcessOperator(TimerDriven, ProcessOperator):
 class TimestampsAndWatermarksOperator(StreamOperator):
     """``assign_timestamps_and_watermarks`` (and a source's WatermarkStrategy)."""
 
+    fuses_with_python = True  # PyFlink runs the timestamp assigner in the Python chain
+
     def __init__(self, name: str, strategy: Any, interval_ms: int = 200) -> None:
         super().__init__(name)
         self.strategy = strategy
