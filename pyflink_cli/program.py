@@ -180,6 +180,8 @@ class PackagedProgram:
             if not file or not file.endswith(".py") or name.split(".")[0] in ("runtime", "pyflink_cli", "pyflink"):
                 continue  # the engine itself is installed on every TaskManager
             path = Path(file).resolve()
+            if not path.is_file():
+                continue  # imported from a zip on sys.path (-pyfs lib.zip): shipped as that zip's contents
             if path == self.entry or base not in path.parents or "site-packages" in path.parts \
                     or any(p in path.parents for p in prefixes):
                 continue

@@ -174,12 +174,20 @@ class LocalContextExecutor:
         self.submitted = submitted
 
     def submit(self, job_graph: dict, detached: bool = False):
-        from runtime.datastream.python_dependencies import PythonDependencies, prepare_in_process
+        from runtime.datastream.python_dependencies import (
+            PythonDependencies,
+            PythonDependencyError,
+            prepare_in_process,
+        )
         deps = PythonDependencies.from_job_graph(job_graph.pop("python_dependencies", None))
         deps.archives = self.request.archives + deps.archives
         deps.requirements = deps.requirements or self.request.requirements
-        deps.executable = deps.executable or self.request.executable
-        prepare_in_process(deps)
+        _check_executable(deps.executable or self.request.executable)
+        deps.executable = None
+        try:
+            prepare_in_process(deps)
+        except PythonDependencyError as exc:
+            raise CliError(str(exc)) from None
         client = self.inner.submit(job_graph, detached)
         self.submitted.append({"jid": client.get_job_id().to_hex_string(), "name": job_graph.get("name"),
                                "attached": not detached, "client": None})

@@ -23,6 +23,24 @@ def user_code_location(fn: Any) -> tuple[str, int, str] | None:
     return code.co_filename, code.co_firstlineno, code.co_name
 
 
+_ERROR = "__pyflink_user_error__"
+
+
+def _raise_at(filename: str, line: int) -> str:
+    """Source with ``raise <error>`` on line ``line``, as wide as the user's line there (same
+    indentation, same length), so a traceback shows the user's line without carets under a
+    part of it."""
+    import linecache
+
+    text = linecache.getline(filename, line).rstrip("\n")
+    indent = len(text) - len(text.lstrip())
+    width = len(text.strip())
+    name = _ERROR + "_" * max(0, width - len("raise ") - len(_ERROR))
+    if indent and line > 1:
+        return "\n" * (line - 2) + "if 1:\n" + " " * indent + f"raise {name}\n"
+    return "\n" * (line - 1) + f"raise {name}\n"
+
+
 def raise_at_user_code(fn: Any, error: BaseException) -> NoReturn:
     """Raise ``error`` with a traceback whose only frame outside the engine is the user
     function's definition (its file, line and source line), so a failure the engine detects
@@ -32,10 +50,11 @@ def raise_at_user_code(fn: Any, error: BaseException) -> NoReturn:
     if where is None or where[0].startswith("<"):
         raise error
     filename, line, name = where
-    code = compile("\n" * (max(line, 1) - 1) + "raise __pyflink_user_error__\n", filename, "exec")
+    code = compile(_raise_at(filename, max(line, 1)), filename, "exec")
     try:
         code = code.replace(co_name=name)
     except (AttributeError, TypeError, ValueError):  # pragma: no cover - older code objects
         pass
-    exec(code, {"__pyflink_user_error__": error})
+    names = {n: error for n in code.co_names if n.startswith(_ERROR)}
+    exec(code, names)
     raise error  # pragma: no cover - exec raised

@@ -156,9 +156,13 @@ class StreamOperator:
         for v in values[:16]:
             reason = self.output_type.check(v) if hasattr(self.output_type, "check") else None
             if reason:
-                raise UserFunctionError(
-                    f"operator '{self.name}' produced {v!r}, which does not match its declared output type "
-                    f"{self.output_type}: {reason}")
+                error = UserFunctionError(
+                    f"operator '{self.name}' produced a record that does not fit its declared output type "
+                    f"{self.output_type}: {reason} (the record: {v!r:.80})")
+                fn = self._user_function()
+                if fn is not None:
+                    raise_at_user_code(fn, error)
+                raise error
 
 
 class FunctionOperator(StreamOperator):
