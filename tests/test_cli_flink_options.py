@@ -14,8 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, ClusterEnv, free_port, wait_until
+from stream_support import stream_cluster  # noqa: F401 - the shared cluster fixture
 
 COMMANDS = [["run"], ["info"], ["list"], ["cancel"], ["stop"], ["savepoint"], ["cluster"], ["cluster", "start"],
             ["cluster", "stop"], ["cluster", "status"], ["jobmanager"], ["jobmanager", "start"],
@@ -62,16 +62,9 @@ def records(stdout: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    env = ClusterEnv(tmp_path_factory.mktemp("cli-options"), free_port(), free_port())
-    env.write_conf()
-    env.pyflink("cluster", "start", check=True)
-    yield env
-    env.pyflink("cluster", "stop")
-    wait_until(lambda: not env.processes(), 15, message="cluster processes to exit")
-    leftovers = env.processes()
-    env.kill_all()
-    assert not leftovers, f"processes left behind: {[p.pid for p in leftovers]}"
+def cluster(stream_cluster):
+    """The session's shared 2-TaskManager cluster (tests/stream_support.py)."""
+    return stream_cluster
 
 
 @pytest.fixture
@@ -286,7 +279,7 @@ def test_detached_run_json(cluster, job):
 
 def test_cluster_status_json_has_the_taskmanagers(cluster):
     doc = json.loads(cluster.pyflink("cluster", "status", "--json", check=True).stdout)
-    assert doc["taskmanagers"] == 2 and len(doc["taskmanager-list"]) == 2
+    assert doc["taskmanagers"] == 2 and len(doc["taskmanager-list"]) == 2  # the shared cluster: 2 x 2 slots
     assert all({"id", "pid", "slotsNumber", "freeSlots"} <= set(tm) for tm in doc["taskmanager-list"])
     assert doc["jobmanager"] == f"localhost:{cluster.rpc_port}"
 

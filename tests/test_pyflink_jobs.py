@@ -18,8 +18,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from conftest import REPO, ClusterEnv, free_port, wait_until
+from conftest import REPO
+from stream_support import stream_cluster  # noqa: F401 - the shared cluster fixture
 
 JOBS = Path(__file__).parent / "pyflink_reference"
 REFERENCE = json.loads((Path(__file__).parent / "data" / "pyflink_2_3_reference.json").read_text())
@@ -41,17 +41,9 @@ def pyflink(*args: str, cwd: Path | None = None, timeout: float = 120) -> subpro
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """One 2-TaskManager cluster (one slot each) for this module's cluster runs."""
-    env = ClusterEnv(tmp_path_factory.mktemp("pyflink-jobs"), free_port(), free_port())
-    env.write_conf()
-    env.pyflink("cluster", "start", check=True)
-    yield env
-    env.pyflink("cluster", "stop")
-    wait_until(lambda: not env.processes(), 15, message="cluster processes to exit")
-    leftovers = env.processes()
-    env.kill_all()
-    assert not leftovers, f"processes left behind: {[p.pid for p in leftovers]}"
+def cluster(stream_cluster):
+    """The session's shared 2-TaskManager cluster (tests/stream_support.py)."""
+    return stream_cluster
 
 
 # ------------------------------------------------------------------ every type, as PyFlink prints it

@@ -63,6 +63,6 @@ class Configuration(_EngineConfiguration):
             return []
         text = value.strip()
         if text.startswith("[") and text.endswith("]"):
-            from runtime.configuration.yaml_conf import parse_flow_list
+            from runtime.configuration.yaml_loader import parse_flow_list
             return parse_flow_list(text)
         return value.split(";")

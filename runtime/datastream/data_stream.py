@@ -62,6 +62,10 @@ class DataStream:
     def get_uid(self) -> str | None:
         return self._transformation.uid
 
+    def get_uid_hash(self) -> str | None:
+        """The uid hash set with ``set_uid_hash`` (it is the operator's uid here)."""
+        return self._transformation.uid
+
     def set_description(self, description: str) -> DataStream:
         """A human-readable description of the operator (shown in the plan)."""
         self._transformation.description = str(description)  # kept beside the transformation's fields
@@ -303,6 +307,9 @@ class DataStreamSink:
         return self._transformation.name
 
     def get_uid(self) -> str | None:
+        return self._transformation.uid
+
+    def get_uid_hash(self) -> str | None:
         return self._transformation.uid
 
     def get_parallelism(self) -> int | None:
