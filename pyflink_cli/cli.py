@@ -341,11 +341,11 @@ def _usage_error(exc: Exception) -> int:
 
 def _click_exceptions() -> Any:
     """Typer's click exceptions module (newer Typer vendors click as ``typer._click``)."""
+    import importlib
     try:
-        from typer._click import exceptions  # type: ignore[import-not-found]
+        return importlib.import_module("typer._click.exceptions")
     except ImportError:  # Typer on top of the click package
-        from click import exceptions
-    return exceptions
+        return importlib.import_module("click.exceptions")
 
 
 class _NeverRaised(Exception):

@@ -40,6 +40,8 @@ class PackagedProgram:
     entry_point: str | None = None            # -c: the function to call
     #: archive name -> the path it was read from (for tracebacks from TaskManagers)
     sources: dict[str, str] = field(default_factory=dict)
+    #: the entry file's syntax tree (parsed once, to find main() and the -c entry point)
+    tree: ast.Module = field(default_factory=lambda: ast.Module(body=[], type_ignores=[]), repr=False)
 
     @classmethod
     def create(cls, entry: str, args: list[str], pyfiles: str | None, entry_point: str | None = None) -> PackagedProgram:
@@ -251,9 +253,11 @@ def _package_inits(entry: Path, root: Path) -> list[Path]:
     return out
 
 
-def _call(fn: Any, name: str) -> None:
-    if inspect.isclass(fn) and callable(getattr(fn, "main", None)):
-        fn = fn.main  # Flink's -c names a class with a main(): a class whose main() is static here
+def _call(entry: Any, name: str) -> None:
+    fn: Any = entry
+    main = getattr(entry, "main", None) if inspect.isclass(entry) else None
+    if callable(main):
+        fn = main  # Flink's -c names a class with a main(): a class whose main() is static here
     if not callable(fn):
         raise CliError(f"-c/--class: '{name}' is not callable")
     if not _no_required_args(fn):

@@ -167,8 +167,9 @@ class LocalContextExecutor:
     """``--target local``: the embedded mini cluster, recording submissions."""
 
     def __init__(self, frontend: CliFrontend, request: RunRequest, submitted: list[dict]) -> None:
+        from runtime.common.configuration import Configuration
         from runtime.minicluster.mini_cluster import MiniClusterExecutor
-        self.inner = MiniClusterExecutor(frontend.config)
+        self.inner = MiniClusterExecutor(Configuration(frontend.config))
         self.attached = self.inner.attached
         self.request = request
         self.submitted = submitted

@@ -88,8 +88,8 @@ def _element(t: Any, collection: bool = False) -> Convert | None:
         return _sequence_element(t, t.get_element_type(), False)
     if isinstance(t, _ArrayTypeInfo):
         elem = t.get_element_type()
-        as_bytes = isinstance(t, PrimitiveArrayTypeInfo) and getattr(elem, "_basic_type", None) is not None \
-            and elem._basic_type.name == "BYTE"
+        basic = getattr(elem, "_basic_type", None)
+        as_bytes = isinstance(t, PrimitiveArrayTypeInfo) and basic is not None and basic.name == "BYTE"
         return _sequence_element(t, elem, as_bytes)
     if isinstance(t, MapTypeInfo):
         return _map_element(t, collection)

@@ -68,7 +68,7 @@ class DataStream:
 
     def set_description(self, description: str) -> DataStream:
         """A human-readable description of the operator (shown in the plan)."""
-        self._transformation.description = str(description)  # kept beside the transformation's fields
+        vars(self._transformation)["description"] = str(description)  # kept beside its fields
         return self
 
     def get_description(self) -> str | None:
@@ -79,7 +79,7 @@ class DataStream:
         ``execution.buffer-timeout`` (``env.set_buffer_timeout``)."""
         if timeout_millis < -1:
             raise ValueError(f"buffer timeout must be -1 (flush only when full), 0 or positive, not {timeout_millis}")
-        self._transformation.buffer_timeout = int(timeout_millis)
+        vars(self._transformation)["buffer_timeout"] = int(timeout_millis)
         return self
 
     def get_buffer_timeout(self) -> int:
@@ -196,7 +196,7 @@ class DataStream:
 
     def count_window_all(self, size: int, slide: int = 0) -> Any:
         from runtime.datastream import window as w
-        assigner = w.CountTumblingWindowAssigner(size) if not slide else w.CountSlidingWindowAssigner(size, slide)
+        assigner: Any = w.CountTumblingWindowAssigner(size) if not slide else w.CountSlidingWindowAssigner(size, slide)
         return self.window_all(assigner)
 
     def rebalance(self) -> DataStream:
@@ -297,7 +297,7 @@ class DataStreamSink:
         return self.uid(uid_hash)
 
     def set_description(self, description: str) -> DataStreamSink:
-        self._transformation.description = str(description)  # kept beside the transformation's fields
+        vars(self._transformation)["description"] = str(description)  # kept beside its fields
         return self
 
     def get_description(self) -> str | None:
@@ -418,7 +418,7 @@ class KeyedStream(DataStream):
     def count_window(self, size: int, slide: int = 0) -> Any:
         from runtime.datastream import window as w
         from runtime.datastream.windowed_stream import WindowedStream
-        assigner = w.CountTumblingWindowAssigner(size) if not slide else w.CountSlidingWindowAssigner(size, slide)
+        assigner: Any = w.CountTumblingWindowAssigner(size) if not slide else w.CountSlidingWindowAssigner(size, slide)
         return WindowedStream(self, assigner)
 
     def set_parallelism(self, parallelism: int) -> DataStream:

@@ -13,6 +13,7 @@ from runtime.common.configuration import Configuration
 from runtime.common.job import JobExecutionResult, JobID
 from runtime.compat.unsupported import raise_not_supported
 from runtime.configuration import options as opts
+from runtime.configuration.configuration import Configuration as EngineConfiguration
 from runtime.datastream.data_stream import DataStream
 from runtime.datastream.functions import ParallelSourceFunction, SourceFunction
 from runtime.datastream.python_dependencies import PythonDependencies, prepare_in_process
@@ -23,7 +24,7 @@ from runtime.streaming.sources import CollectionSourceOperator, SourceFunctionOp
 
 #: Installed by the CLI's PackagedProgram: () -> executor for the configured target.
 _context_executor_factory: Callable[[], Any] | None = None
-_context_configuration: Configuration | None = None
+_context_configuration: EngineConfiguration | None = None
 #: module of the executor for ``python job.py`` (PipelineExecutor of the "local" target)
 _LOCAL_EXECUTOR_MODULE = "runtime.minicluster.mini_cluster"
 
