@@ -354,8 +354,66 @@ def _tuple_batch(t: Any, element: Convert) -> Batch:
     return batch
 
 
+_ROW_FIELDS = Row._fields.__set__  # type: ignore[attr-defined]  # slot descriptors: C-level stores
+_ROW_VALUES = Row._values.__set__  # type: ignore[attr-defined]
+_ROW_KIND = Row._row_kind.__set__  # type: ignore[attr-defined]
+_new = object.__new__
+
+
+def _row_batch(t: Any, element: Convert) -> Batch:
+    """Rows column by column (each column with its batch converter and fast paths), then one
+    Row per record built through the slot descriptors; unusual batches (dicts, named rows in
+    another field order, wrong arity) go record by record."""
+    names = t.get_field_names()
+    explicit = t.has_explicit_field_names()
+    types = t.get_field_types()
+    n = len(types)
+    columns = [_batch_of(ft) for ft in types]
+    insert = RowKind.INSERT
+
+    def build(values: tuple, kind: RowKind = insert) -> Row:
+        row = _new(Row)
+        _ROW_FIELDS(row, names)
+        _ROW_VALUES(row, list(values))
+        _ROW_KIND(row, kind)
+        return row
+
+    def batch(values: list) -> list:
+        if not values:
+            return values
+        classes = set(map(type, values))
+        kinds: Any = None
+        if classes == {tuple} or classes == {list}:
+            records = values
+        elif classes == {Row}:
+            fields = [r._fields for r in values]
+            if explicit and fields.count(None) + fields.count(names) != len(fields):
+                return [element(v) for v in values]
+            records = [r._values for r in values]
+            kinds = [r._row_kind for r in values]
+        else:
+            return [element(v) for v in values]
+        if set(map(len, records)) != {n}:
+            return [element(v) for v in values]
+        cols = list(zip(*records))
+        new_cols: list = []
+        for i, (conv, col) in enumerate(zip(columns, cols)):
+            if conv is None:
+                new_cols.append(col)
+                continue
+            try:
+                new_cols.append(conv(list(col)))
+            except TypeConversionError as exc:
+                raise TypeConversionError(f"field {names[i]!r} of {t}: {exc}") from None
+        if kinds is None:
+            return list(map(build, zip(*new_cols)))
+        return list(map(build, zip(*new_cols), kinds))
+
+    return batch
+
+
 def _batch_of(t: Any, collection: bool = False) -> Batch | None:
-    from runtime.common.typeinfo import BasicTypeInfo, TupleTypeInfo
+    from runtime.common.typeinfo import BasicTypeInfo, RowTypeInfo, TupleTypeInfo
 
     element = _element(t, collection)
     if element is None:
@@ -364,6 +422,8 @@ def _batch_of(t: Any, collection: bool = False) -> Batch | None:
         return _basic_batch(t, element)
     if isinstance(t, TupleTypeInfo):
         return _tuple_batch(t, element)
+    if isinstance(t, RowTypeInfo) and not collection:
+        return _row_batch(t, element)
     return lambda values: [element(v) for v in values]
 
 
