@@ -305,3 +305,24 @@ def test_type_mismatch_names_the_operator_and_the_users_function(tmp_path):
     assert "operator 'Map' produced a record that does not fit its declared output type Integer" in proc.stderr
     assert f"int {2**31 + 1} out of range for INT" in proc.stderr
     assert f'File "{job}", line 5' in proc.stderr
+
+
+def test_compat_install_makes_plain_python_run_pyflink_jobs(tmp_path):
+    """`pyflink compat install` in a (scratch) environment: plain `python job.py` then runs a
+    PyFlink job file; `uninstall` takes it back."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True,
+                   timeout=120)
+    python = str(venv / "bin" / "python")
+    env = dict(__import__("os").environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run([python, "-m", "pyflink_cli", "compat", "install"], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert proc.returncode == 0 and "Installed the pyflink.* import mapping" in proc.stdout, proc.stderr
+    job = _write_helper_job(tmp_path)
+    proc = subprocess.run([python, str(job)], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert job_lines(proc.stdout, 1) == _expected_totals()
+    assert subprocess.run([python, "-m", "pyflink_cli", "compat", "uninstall"], capture_output=True, text=True,
+                          timeout=60, env=env).returncode == 0
+    proc = subprocess.run([python, "-c", "import pyflink"], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 1 and "No module named 'pyflink'" in proc.stderr
