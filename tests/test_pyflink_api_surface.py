@@ -110,7 +110,8 @@ def check_class(key: str, cls: Any, where: str, problems: list[str], seen: set[t
         path = f"{where}.{name}"
         reason = unsupported.name_reason(f"{entry['defined_in']}.{entry['qualname']}.{name}")
         if not hasattr(cls, name):
-            if reason is None:
+            # listed members may be absent; Java-only get_java_* members must exist (and raise)
+            if reason is None or name.startswith(unsupported.JAVA_MEMBER_PREFIX):
                 problems.append(f"{path}: missing")
             continue
         if "ref" in member:

@@ -21,6 +21,10 @@ class Source:
     def create_operator(self, name: str):
         raise NotImplementedError
 
+    def get_java_function(self) -> Any:
+        from runtime.compat.unsupported import java_only
+        java_only(f"{type(self).__name__}.get_java_function()")
+
 
 class Sink:
     """Base of the sinks usable with ``DataStream.sink_to``: builds the writer operator that
@@ -29,6 +33,10 @@ class Sink:
     def create_operator(self, name: str, input_type: Any = None):
         """The operator writing the records; ``input_type`` is the stream's declared type."""
         raise NotImplementedError
+
+    def get_java_function(self) -> Any:
+        from runtime.compat.unsupported import java_only
+        java_only(f"{type(self).__name__}.get_java_function()")
 
 
 class DeliveryGuarantee(Enum):

@@ -32,7 +32,7 @@ import os
 from typing import Any
 
 from runtime.common.serialization import Encoder
-from runtime.compat.unsupported import module_getattr, raise_not_supported
+from runtime.compat.unsupported import java_only, module_getattr, raise_not_supported
 from runtime.datastream.connectors.base import Sink, Source, StreamTransformer, SupportsPreprocessing
 from runtime.datastream.connectors.datetime_format import compile_pattern, resolve_zone
 from runtime.datastream.functions import SinkFunction
@@ -42,6 +42,14 @@ __all__ = [
     "FileSink", "StreamingFileSink", "OutputFileConfig", "RollingPolicy", "DefaultRollingPolicy",
     "OnCheckpointRollingPolicy", "BucketAssigner", "Encoder",
 ]
+
+
+class _JavaObjectWrapper:
+    """PyFlink's JavaObjectWrapper base: its ``get_java_object`` hands out the Java object,
+    which does not exist here."""
+
+    def get_java_object(self) -> Any:
+        java_only(f"{type(self).__name__}.get_java_object()")
 
 
 def _millis(value: Any, what: str) -> int:
@@ -174,7 +182,7 @@ class FileSource(Source):
 # ============================================================================ FileSink
 
 
-class BucketAssigner:
+class BucketAssigner(_JavaObjectWrapper):
     """Chooses the bucket (sub-directory of the base path) of each record.
 
     Subclass and override ``get_bucket_id(element, context)`` for a custom assignment
@@ -232,7 +240,7 @@ class DateTimeBucketAssigner(BucketAssigner):
         return self.get_batch_bucket_id(context.current_processing_time())
 
 
-class RollingPolicy:
+class RollingPolicy(_JavaObjectWrapper):
     """When an in-progress part file is finished and a new one started."""
 
     def get_part_size(self) -> int | None:
@@ -281,7 +289,7 @@ class OnCheckpointRollingPolicy(RollingPolicy):
     pass
 
 
-class OutputFileConfig:
+class OutputFileConfig(_JavaObjectWrapper):
     """Prefix and suffix of part file names (defaults ``"part"`` and ``""``)."""
 
     def __init__(self, part_prefix: str, part_suffix: str) -> None:
