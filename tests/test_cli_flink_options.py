@@ -170,25 +170,26 @@ def test_py_module_with_py_files_and_entry_point(tmp_path):
     assert "defines no top-level 'nope'" in line
 
 
-def test_py_files_zip_and_py_archives_reach_the_taskmanagers(cluster, tmp_path):
+def test_py_files_zip_and_py_archives(cluster, tmp_path):
     libzip = tmp_path / "libs.zip"
     with zipfile.ZipFile(libzip, "w") as zf:
         zf.writestr("tripler.py", "def triple(x):\n    return 3 * x\n")
     data = tmp_path / "data.zip"
     with zipfile.ZipFile(data, "w") as zf:
         zf.writestr("factors/offset.txt", "7\n")
+        # a module in the archive finds the archive's files beside itself
+        zf.writestr("factors/__init__.py", "import os\n\ndef offset():\n"
+                    "    with open(os.path.join(os.path.dirname(__file__), 'offset.txt')) as f:\n"
+                    "        return int(f.read())\n")
     job = tmp_path / "archive_job.py"
     job.write_text(textwrap.dedent("""\
-        import os
         from pyflink.datastream import StreamExecutionEnvironment, MapFunction
         import tripler
 
         class AddOffset(MapFunction):
             def open(self, runtime_context):
-                # the archive is extracted into "mydata/" of the job's directory (beside this file)
-                path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mydata", "factors", "offset.txt")
-                with open(path) as f:
-                    self.offset = int(f.read())
+                from mydata import factors   # the archive, extracted into mydata/
+                self.offset = factors.offset()
 
             def map(self, value):
                 return tripler.triple(value) + self.offset
@@ -201,10 +202,11 @@ def test_py_files_zip_and_py_archives_reach_the_taskmanagers(cluster, tmp_path):
         if __name__ == "__main__":
             main()
     """))
-    # on the client the archive is not extracted: the function runs on the TaskManagers only
-    proc = cluster.pyflink("run", "-pyfs", str(libzip), "-pyarch", f"{data}#mydata", str(job), timeout=60)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert records(proc.stdout) == sorted(str(3 * v + 7) for v in (1, 2, 3))
+    for target in ("remote", "local"):
+        proc = cluster.pyflink("run", "-t", target, "-pyfs", str(libzip), "-pyarch", f"{data}#mydata", str(job),
+                               timeout=60)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert records(proc.stdout) == sorted(str(3 * v + 7) for v in (1, 2, 3)), target
 
 
 def _wheel(directory: Path) -> Path:

@@ -7,10 +7,11 @@ What each means here, where user functions run inside the TaskManager processes:
 * **files** are shipped in the job archive and imported from the job's directory on every
   TaskManager (that directory is on ``sys.path``).
 * **archives** (zip or tar) are extracted into ``<target_dir>/`` of the job's directory
-  (``target_dir`` defaults to the archive's file name, as in PyFlink), so the Python modules
-  and packages they contain import. Their files are found from job code through the job's
-  directory; relative paths resolve against the TaskManager's working directory, which jobs
-  share, so they are not per job (see docs/pyflink-compatibility.md).
+  (``target_dir`` defaults to the archive's file name, as in PyFlink), which is on
+  ``sys.path``: the archive's modules import as ``target_dir.module`` and find the archive's
+  files beside themselves (``os.path.dirname(__file__)``). Paths relative to the working
+  directory do not reach them: tasks share their process's working directory (see
+  docs/pyflink-compatibility.md).
 * **requirements** are installed by the client with ``pip install --target`` into a
   directory that travels in the job archive (``requirements_cache_dir`` becomes pip's
   ``--find-links`` with ``--no-index``, as PyFlink uses it for offline installs). A failed
