@@ -46,3 +46,12 @@ class ClusterClient:
 
     def close(self) -> None:
         self._gateway.close()
+
+
+def try_client(frontend: CliFrontend) -> Any:
+    """A Dispatcher gateway if a JobManager answers at the configured address, else None
+    (no error: for best-effort calls such as ``-sae`` cancelling on the way out)."""
+    host, port = frontend.jobmanager_host, frontend.jobmanager_port
+    if not tcp_reachable("127.0.0.1" if host == "localhost" else host, port, timeout=0.5):
+        return None
+    return dispatcher_client(f"tcp://{host}:{port}", 2.0)

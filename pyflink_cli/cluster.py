@@ -38,7 +38,7 @@ def jobmanager_pid(frontend: CliFrontend) -> PidEntry | None:
 
 
 def taskmanager_pids(frontend: CliFrontend) -> list[PidEntry]:
-    out = []
+    out: list[PidEntry] = []
     if not frontend.pid_dir.is_dir():
         return out
     for path in sorted(frontend.pid_dir.glob("pyflink-taskmanager-*.pid"), key=lambda p: p.stat().st_mtime):

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from runtime.common.configuration import Configuration
 from runtime.configuration import options as opts
+from runtime.configuration.configuration import Configuration
 from runtime.configuration.errors import ConfigurationError
 from runtime.configuration.loader import find_conf_dir, load_configuration
 

@@ -168,7 +168,7 @@ def test_check_messages() -> None:
     assert T.STRING().check(1) == "expected str for STRING, got int 1"
     assert T.BOOLEAN().check(1) == "expected bool for BOOLEAN, got int 1"
     assert T.DOUBLE().check("1.0") == "expected float or int for DOUBLE, got str '1.0'"
-    assert "out of range for FLOAT" in (T.FLOAT().check(1e39) or "")
+    assert T.FLOAT().check(1e39) is None  # becomes Infinity, as Java's (float) cast (and PyFlink) make it
     assert T.CHAR().check("ab") is not None
     assert T.TUPLE([T.STRING(), T.INT()]).check(("a", "b")) == (
         "field 1: expected int for INT, got str 'b'"

@@ -1056,8 +1056,9 @@ def test_print_formats_records_like_pyflink(tmp_path):
     assert sections["untyped"] == [str(x) for x in pairs + data["misc"]]
     # Types.TUPLE: Java Tuple toString, no spaces
     assert sections["tuple"] == ["(" + ",".join(_java(f) for f in p) + ")" for p in pairs]
-    # Types.ROW: row kind then fields
-    assert sections["row"] == ["+I[" + ", ".join(_java(f) for f in r) + "]" for r in data["rows"]]
+    # Types.ROW: PyFlink 2.3 prints rows on the Python side: row kind, then str() of each
+    # field, comma-separated without spaces (Python's True, not Java's true)
+    assert sections["row"] == ["+I[" + ",".join(str(f) for f in r) + "]" for r in data["rows"]]
     # sink identifier at parallelism 1: "id> "
     assert sections["named"] == ["sink-a> (" + ",".join(_java(f) for f in p) + ")" for p in pairs]
     # parallelism 2, unnamed: "N> " with N the 1-based index of the printing subtask, which is the

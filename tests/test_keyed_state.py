@@ -191,8 +191,8 @@ def test_heap_backend_snapshot_is_grouped_by_key_group_and_restores_by_range():
     maxp = 128
     keys = [f"key-{i}" for i in range(60)] + list(range(40))
     source = HeapKeyedStateBackend(maxp)
-    value = source.get_state(ValueStateDescriptor("v"), "op")
-    lst = source.get_list_state(ListStateDescriptor("l"), "op")
+    value = source.get_state(ValueStateDescriptor("v", None), "op")
+    lst = source.get_list_state(ListStateDescriptor("l", None), "op")
     for k in keys:
         source.current_key = k
         value.update(f"value of {k}")
@@ -207,8 +207,8 @@ def test_heap_backend_snapshot_is_grouped_by_key_group_and_restores_by_range():
             owned = key_group_range(maxp, parallelism, index)
             target = HeapKeyedStateBackend(maxp, owned)
             target.restore([snapshot])
-            v = target.get_state(ValueStateDescriptor("v"), "op")
-            ls = target.get_list_state(ListStateDescriptor("l"), "op")
+            v = target.get_state(ValueStateDescriptor("v", None), "op")
+            ls = target.get_list_state(ListStateDescriptor("l", None), "op")
             mine = [k for k in keys if assign_to_key_group(k, maxp) in owned]
             for k in mine:
                 target.current_key = k

@@ -147,9 +147,14 @@ def test_session_assigners_static_and_dynamic_gap():
 def test_session_merge_rule_touching_windows_merge():
     """Flink's TimeWindow.intersects: [a, b) and [b, c) touch and merge; a gap of 1 ms does not."""
     assigner = EventTimeSessionWindows.with_gap(Time.seconds(1))
-    merged = assigner.merge_windows([TimeWindow(0, 1_000), TimeWindow(1_000, 2_000), TimeWindow(2_001, 3_001)])
-    covers = sorted((c.start, c.end) for _, c in merged)
-    assert covers == [(0, 2_000), (2_001, 3_001)]
+    merges = []
+
+    class Collect(win.MergingWindowAssigner.MergeCallback):  # PyFlink's merge_windows(windows, callback)
+        def merge(self, to_be_merged, merge_result):
+            merges.append((sorted((w.start, w.end) for w in to_be_merged), (merge_result.start, merge_result.end)))
+
+    assigner.merge_windows([TimeWindow(0, 1_000), TimeWindow(1_000, 2_000), TimeWindow(2_001, 3_001)], Collect())
+    assert merges == [([(0, 1_000), (1_000, 2_000)], (0, 2_000))]  # the lone window is not a merge
 
 
 def test_global_windows_and_count_window_types():

@@ -1,5 +1,11 @@
 """BlobCache (TaskManager side): fetches a job's program archive once and unpacks it where
-the job's tasks can import the user's modules."""
+the job's tasks can import the user's modules.
+
+Before a job's code is loaded, PyFlink's package names are mapped onto this engine
+(``runtime.compat.install()``), so modules shipped with a job that import ``pyflink.datastream``
+or ``pyflink.common`` import here too (it is idempotent, and steps aside when Apache Flink's
+own ``pyflink`` is installed).
+"""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from runtime.common.job import JobID
+from runtime.compat import install as install_pyflink_names
 
 
 class BlobCache:
@@ -25,6 +32,7 @@ class BlobCache:
             fut = asyncio.get_running_loop().create_future()
             self._jobs[job_id] = fut
             try:
+                install_pyflink_names()
                 data = await self.gateway.get_job_archive(JobID.from_hex(job_id), timeout=30.0)
                 path = None
                 if data:

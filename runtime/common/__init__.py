@@ -12,6 +12,19 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     'Encoder': 'runtime.common.serialization',
     'SimpleStringSchema': 'runtime.common.serialization',
+    'SerializationSchema': 'runtime.common.serialization',
+    'DeserializationSchema': 'runtime.common.serialization',
+    'ByteArraySchema': 'runtime.common.serialization',
+    'CompletableFuture': 'runtime.common.completable_future',
+    'ConfigOption': 'runtime.common.config_options',
+    'ConfigOptions': 'runtime.common.config_options',
+    'ExecutionConfig': 'runtime.common.execution_config',
+    'InputDependencyConstraint': 'runtime.common.input_dependency_constraint',
+    'JobClient': 'runtime.common.job_client',
+    'RestartStrategies': 'runtime.common.restart_strategy',
+    'RestartStrategyConfiguration': 'runtime.common.restart_strategy',
+    'TypeSerializer': 'runtime.common.serializer',
+    'LocalTimeTypeInfo': 'runtime.common.typeinfo',
     'WatermarkStrategy': 'runtime.common.watermark_strategy',
     'TimestampAssigner': 'runtime.common.watermark_strategy',
     'Configuration': 'runtime.common.configuration',
@@ -50,7 +63,8 @@ __all__ = list(_EXPORTS)
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'runtime.common' has no attribute {name!r}")
+        from runtime.compat.unsupported import module_getattr
+        return module_getattr(__name__)(name)
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
@@ -61,7 +75,11 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs
+    from runtime.common.completable_future import CompletableFuture
+    from runtime.common.config_options import ConfigOption, ConfigOptions
     from runtime.common.configuration import Configuration
+    from runtime.common.execution_config import ExecutionConfig
+    from runtime.common.input_dependency_constraint import InputDependencyConstraint
     from runtime.common.job import (
         ExecutionState,
         JobExecutionResult,
@@ -69,7 +87,17 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         JobStatus,
         RuntimeExecutionMode,
     )
+    from runtime.common.job_client import JobClient
+    from runtime.common.restart_strategy import RestartStrategies, RestartStrategyConfiguration
     from runtime.common.row import Row, RowKind
+    from runtime.common.serialization import (
+        ByteArraySchema,
+        DeserializationSchema,
+        Encoder,
+        SerializationSchema,
+        SimpleStringSchema,
+    )
+    from runtime.common.serializer import TypeSerializer
     from runtime.common.time import Duration, Instant, Time
     from runtime.common.type_factory import Types
     from runtime.common.typeinfo import (
@@ -79,6 +107,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs
         DateTypeInfo,
         InstantTypeInfo,
         ListTypeInfo,
+        LocalTimeTypeInfo,
         MapTypeInfo,
         ObjectArrayTypeInfo,
         PickledBytesTypeInfo,

@@ -434,8 +434,45 @@ def make_formatter(type_info: TypeInformation | None) -> Formatter:
 
 
 def format_record(value: Any, type_info: TypeInformation | None) -> str:
-    """Render one record the way PyFlink's ``DataStream.print()`` shows it."""
+    """Render one record as Java's ``toString`` of the record PyFlink hands to Java (what a
+    Java sink writes: the file sink, and ``print()`` for every type but rows)."""
     return make_formatter(type_info)(value)
+
+
+def java_hash_for(type_info: TypeInformation | None) -> Callable[[Any], int] | None:
+    """Java's ``hashCode`` of map keys of ``type_info`` (``None``: not computable here), which
+    decides the iteration order of the ``HashMap`` a ``Types.MAP`` value becomes."""
+    if isinstance(type_info, BasicTypeInfo):
+        return _JAVA_HASHES.get(type_info._basic_type)
+    return None
+
+
+def _python_row_str(v: Any) -> str:
+    """PyFlink's own print of a row record: ``<kind>[<str(field)>,...]`` with Python's
+    ``str`` of each field, comma-separated without spaces (``+I[1001,35,True,pair+]``)."""
+    if v.__class__ is Row:
+        return _kind_prefix(v) + ",".join(map(str, v._values)) + "]"
+    if isinstance(v, Row):
+        return _kind_prefix(v) + ",".join(map(str, v._values)) + "]"
+    if isinstance(v, (tuple, list)):
+        return "+I[" + ",".join(map(str, v)) + "]"
+    if v is None:
+        return "None"
+    return str(v)
+
+
+def make_print_formatter(type_info: TypeInformation | None) -> Formatter:
+    """What ``DataStream.print()`` writes for one record, as PyFlink 2.3 does.
+
+    PyFlink prints a record of type ``Types.ROW``/``ROW_NAMED`` on the Python side (a map
+    to ``"<kind>[<fields>]"``, fields rendered with Python's ``str``: ``True``,
+    ``110.0999984741211``, ``['a', 'b']``, ``Row(x=1)``), records with no type or pickled
+    ones as ``str(record)``, and every other type in Java (``Tuple2`` as ``(a,1)``, floats
+    with ``Float.toString``): :func:`make_formatter`.
+    """
+    if isinstance(type_info, RowTypeInfo):
+        return _python_row_str
+    return make_formatter(type_info)
 
 
 def print_prefix(sink_identifier: str | None, subtask_index: int, parallelism: int) -> str:

@@ -234,18 +234,22 @@ def java_hash_big_int(v: Any) -> int:
 
 
 def java_hashmap_order(
-    items: list[tuple[Any, Any]], jhash: Callable[[Any], int]
+    items: list[tuple[Any, Any]], jhash: Callable[[Any], int], sized: bool = True
 ) -> list[tuple[Any, Any]]:
-    """Order entries as a Java ``HashMap`` built by Flink's ``MapSerializer`` iterates.
+    """Order entries as a Java ``HashMap`` they were put into, in this order, iterates them.
 
-    The serializer creates ``new HashMap<>(size)`` and puts entries in order, so the
-    table capacity is ``tableSizeFor(size)`` grown by doubling whenever the entry count
-    passes 0.75 × capacity; iteration walks buckets in index order and, inside a
-    bucket, entries in insertion order.
+    ``sized``: the map was created as ``new HashMap<>(size)`` (what Flink's ``MapSerializer``
+    does), so the table capacity is ``tableSizeFor(size)``; otherwise with the default
+    constructor (capacity 16). Either way it doubles whenever the entry count passes
+    0.75 × capacity; iteration walks buckets in index order and, inside a bucket, entries
+    in insertion order.
     """
     size = len(items)
-    cap = 1 << (size - 1).bit_length() if size > 1 else 1
-    threshold = int(cap * 0.75)
+    if sized:
+        cap = 1 << (size - 1).bit_length() if size > 1 else 1
+        threshold = int(cap * 0.75)
+    else:
+        cap, threshold = 16, 12
     while size > threshold:
         old = cap
         cap <<= 1

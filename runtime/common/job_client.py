@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
+from runtime.common.completable_future import CompletableFuture
 from runtime.common.job import JobExecutionResult, JobID, JobStatus
 
 
@@ -22,20 +23,14 @@ class JobExecutionException(Exception):
         self.cause = cause
 
 
-class CompletedFuture:
-    """What PyFlink's ``JobClient`` methods return; ours complete before returning."""
-
-    def __init__(self, value: Any) -> None:
-        self._value = value
-
-    def result(self, timeout: float | None = None) -> Any:
-        return self._value
-
-    def done(self) -> bool:
-        return True
-
-
 class JobClient:
+    """A submitted job, as PyFlink's ``pyflink.common.job_client.JobClient``.
+
+    ``get_job_status()`` and ``get_job_execution_result()`` return the status and the result
+    themselves; both also answer ``.result()``, so PyFlink's ``client.get_job_status().result()``
+    reads the same. The other calls return a :class:`CompletableFuture`.
+    """
+
     def __init__(self, gateway: Any, job_id: str, echo_output: TextIO | None = None) -> None:
         self._gateway = gateway
         self._job_id = job_id
@@ -50,18 +45,22 @@ class JobClient:
     def get_job_status(self) -> JobStatus:
         return self._gateway.request_job(self._job_id).details.state
 
-    def cancel(self) -> CompletedFuture:
+    def cancel(self) -> CompletableFuture:
         self._gateway.cancel_job(self._job_id)
-        return CompletedFuture(None)
+        return CompletableFuture(None)
 
-    def trigger_savepoint(self, savepoint_directory: str | None = None) -> CompletedFuture:
+    def get_accumulators(self) -> CompletableFuture:
+        """Flink's accumulators; PyFlink's Python functions cannot define any, so empty."""
+        return CompletableFuture({})
+
+    def trigger_savepoint(self, savepoint_directory: str | None = None) -> CompletableFuture:
         """PyFlink's JobClient.trigger_savepoint: the future's result is the savepoint's path."""
-        return CompletedFuture(self._gateway.trigger_savepoint(self._job_id, savepoint_directory, timeout=3600.0))
+        return CompletableFuture(self._gateway.trigger_savepoint(self._job_id, savepoint_directory, timeout=3600.0))
 
     def stop_with_savepoint(self, advance_to_end_of_event_time: bool = False,
-                            savepoint_directory: str | None = None) -> CompletedFuture:
+                            savepoint_directory: str | None = None) -> CompletableFuture:
         """PyFlink's JobClient.stop_with_savepoint (``advance_to_end_of_event_time``: drain)."""
-        return CompletedFuture(self._gateway.stop_with_savepoint(self._job_id, savepoint_directory,
+        return CompletableFuture(self._gateway.stop_with_savepoint(self._job_id, savepoint_directory,
                                                                  advance_to_end_of_event_time, timeout=3600.0))
 
     def poll(self, collect_offset: int = 0, wait: float = 1.0, ack: int | None = None) -> Any:

@@ -15,6 +15,10 @@ class OutputTag:
     def get_id(self) -> str:
         return self.tag_id
 
+    def get_java_output_tag(self) -> Any:
+        from runtime.compat.unsupported import java_only
+        java_only("OutputTag.get_java_output_tag()")
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, OutputTag) and other.tag_id == self.tag_id
 

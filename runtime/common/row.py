@@ -106,6 +106,13 @@ class Row:
 
     # ------------------------------------------------------------------ PyFlink API
 
+    @staticmethod
+    def of_kind(row_kind: RowKind, *args: Any, **kwargs: Any) -> Row:
+        """A row of the given kind: ``Row.of_kind(RowKind.DELETE, "a", 1)``."""
+        row = Row(*args, **kwargs)
+        row.set_row_kind(row_kind)
+        return row
+
     def as_dict(self, recursive: bool = False) -> dict[str, Any]:
         """Return ``{name: value}``; with ``recursive`` nested rows (also inside lists and
         dicts) become dicts too. Only named rows have names, so positional rows raise."""

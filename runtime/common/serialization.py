@@ -18,7 +18,8 @@ import codecs
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Encoder", "SerializationSchema", "DeserializationSchema", "SimpleStringSchema"]
+__all__ = ["Encoder", "SerializationSchema", "DeserializationSchema", "SimpleStringSchema", "ByteArraySchema",
+           "RowFieldExtractorSchema"]
 
 
 def _check_charset(charset_name: str) -> str:
@@ -72,19 +73,71 @@ class SimpleStringEncoder(Encoder):
 
 
 class SerializationSchema:
+    """Turns a record into bytes (for connectors that write messages)."""
+
+    def __init__(self, j_serialization_schema: Any = None) -> None:
+        if j_serialization_schema is not None:
+            from runtime.compat.unsupported import java_only
+            java_only("SerializationSchema(<a Java schema>)")
+
     def serialize(self, element: Any) -> bytes:
         raise NotImplementedError
 
 
 class DeserializationSchema:
+    """Turns bytes into a record (for connectors that read messages)."""
+
+    def __init__(self, j_deserialization_schema: Any = None) -> None:
+        if j_deserialization_schema is not None:
+            from runtime.compat.unsupported import java_only
+            java_only("DeserializationSchema(<a Java schema>)")
+
     def deserialize(self, message: bytes) -> Any:
         raise NotImplementedError
+
+
+class ByteArraySchema(SerializationSchema, DeserializationSchema):
+    """Bytes in, bytes out (Flink's ``ByteArraySchema``)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def serialize(self, element: Any) -> bytes:
+        return bytes(element)
+
+    def deserialize(self, message: bytes) -> bytes:
+        return bytes(message)
+
+    def __repr__(self) -> str:
+        return "ByteArraySchema()"
+
+
+class RowFieldExtractorSchema(SerializationSchema):
+    """Serializes one field of a Row: the field at ``field_index`` must be bytes (or a str,
+    encoded as UTF-8); Flink's ``RowFieldExtractorSchema``."""
+
+    def __init__(self, field_index: int) -> None:
+        if not isinstance(field_index, int) or field_index < 0:
+            raise ValueError(f"field_index must be a non-negative int, got {field_index!r}")
+        self.field_index = field_index
+
+    def serialize(self, element: Any) -> bytes:
+        value = element[self.field_index]
+        if isinstance(value, str):
+            return value.encode("utf-8")
+        if value is None:
+            return b""
+        return bytes(value)
+
+    def __repr__(self) -> str:
+        return f"RowFieldExtractorSchema({self.field_index})"
 
 
 class SimpleStringSchema(SerializationSchema, DeserializationSchema):
     """Strings to bytes and back in a charset (default UTF-8), as Flink's ``SimpleStringSchema``."""
 
     def __init__(self, charset: str = "UTF-8") -> None:
+        super().__init__()
         self.charset = charset
         self._codec = _check_charset(charset)
 
@@ -96,3 +149,9 @@ class SimpleStringSchema(SerializationSchema, DeserializationSchema):
 
     def __repr__(self) -> str:
         return f"SimpleStringSchema({self.charset!r})"
+
+
+from runtime.compat.unsupported import module_getattr as _module_getattr  # noqa: E402
+
+#: bulk writer factories (Parquet, ORC, Avro) explain themselves
+__getattr__ = _module_getattr(__name__)

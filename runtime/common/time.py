@@ -241,7 +241,7 @@ class Instant:
 
     __slots__ = ("seconds", "nanos")
 
-    def __init__(self, seconds: int, nanos: int = 0) -> None:
+    def __init__(self, seconds: int, nanos: int) -> None:
         # Normalise like Java's Instant.ofEpochSecond(seconds, nanoAdjustment).
         extra, nanos = divmod(int(nanos), _NANOS_PER_SECOND)
         self.seconds = int(seconds) + extra

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal as _decimal
-import math
 import numbers
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -55,7 +54,6 @@ _INT_RANGES: dict[str, tuple[int, int]] = {
     "INT": (-(2**31), 2**31 - 1),
     "LONG": (-(2**63), 2**63 - 1),
 }
-_FLOAT32_MAX = 3.4028234663852886e38
 
 
 def _check_str(value: Any) -> str | None:
@@ -82,7 +80,7 @@ def _make_int_check(name: str) -> Check:
     def check(value: Any) -> str | None:
         # bool is an int in Python and PyFlink's coders accept it (as 0/1), so we do too.
         if value.__class__ is int or isinstance(value, numbers.Integral):
-            if lo <= value <= hi:
+            if lo <= int(value) <= hi:
                 return None
             return f"int {value} out of range for {name} ({lo}..{hi})"
         if value is None:
@@ -110,9 +108,8 @@ def _check_float(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, numbers.Real) and not isinstance(value, _decimal.Decimal):
-        f = float(value)
-        if math.isfinite(f) and abs(f) > _FLOAT32_MAX:
-            return f"float {value!r} out of range for FLOAT (32-bit, max 3.4028235E38)"
+        # beyond the 32-bit range a value becomes +-Infinity, as Java's (float) cast makes it
+        # (and PyFlink does on both its paths)
         return None
     return f"expected float or int for FLOAT, got {describe(value)}"
 
@@ -269,4 +266,4 @@ def check_tuple(field_types: Sequence[TypeInformation], value: Any) -> str | Non
     n = len(field_types)
     if len(value) != n:
         return f"expected {n} fields for TUPLE, got {len(value)}: {describe(value)}"
-    return _check_fields(field_types, value, [str(i) for i in range(n)])
+    return _check_fields(field_types, list(value), [str(i) for i in range(n)])

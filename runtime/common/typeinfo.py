@@ -34,12 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.common.typecheck import (
     BASIC_CHECKS,
-    check_date,
     check_map,
     check_row,
     check_sequence,
-    check_time,
-    check_timestamp,
     check_tuple,
 )
 
@@ -60,11 +57,17 @@ __all__ = [
     "TupleTypeInfo",
     "ListTypeInfo",
     "MapTypeInfo",
+    "LocalTimeTypeInfo",
     "Types",
 ]
 
-if TYPE_CHECKING:  # at run time ``Types`` is loaded by __getattr__ below
+if TYPE_CHECKING:  # at run time these are loaded by __getattr__ below
+    from runtime.common.local_time_typeinfo import LocalTimeTypeInfo
+    from runtime.common.sql_time_typeinfo import DateTypeInfo, SqlTimeTypeInfo, TimestampTypeInfo, TimeTypeInfo
     from runtime.common.type_factory import Types
+
+#: defined in runtime.common.sql_time_typeinfo (they import this module), re-exported on use
+_SQL_TIME = ("SqlTimeTypeInfo", "DateTypeInfo", "TimeTypeInfo", "TimestampTypeInfo")
 
 
 def __getattr__(name: str) -> Any:
@@ -76,17 +79,41 @@ def __getattr__(name: str) -> Any:
 
         globals()["Types"] = Types
         return Types
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in _SQL_TIME:
+        from runtime.common import sql_time_typeinfo
+
+        value = getattr(sql_time_typeinfo, name)
+        globals()[name] = value
+        return value
+    if name == "LocalTimeTypeInfo":
+        from runtime.common.local_time_typeinfo import LocalTimeTypeInfo
+
+        globals()["LocalTimeTypeInfo"] = LocalTimeTypeInfo
+        return LocalTimeTypeInfo
+    from runtime.compat.unsupported import module_getattr
+
+    return module_getattr(__name__)(name)
 
 
 class TypeInformation:
     """Base class of all type information.
 
     Subclasses define :meth:`_key` (their structure, used for equality and hashing),
-    :meth:`check` and ``__repr__``. The conversion hooks PyFlink has
-    (``need_conversion``/``to_internal_type``/``from_internal_type``) exist so code that
-    calls them keeps working; values need no conversion in a pure-Python runtime.
+    :meth:`check` and ``__repr__``. PyFlink's conversion hooks
+    (``need_conversion``/``to_internal_type``/``from_internal_type``) convert to and from
+    PyFlink's internal representation (rows as tuples with their kind first, dates as days
+    since the epoch, times and timestamps in microseconds, as in PyFlink); the engine itself
+    converts values by type with :mod:`runtime.common.type_conversion`.
     """
+
+    def __init__(self) -> None:
+        pass
+
+    def get_java_type_info(self) -> Any:
+        """PyFlink's handle on the Java TypeInformation; there is no JVM here."""
+        from runtime.compat.unsupported import java_only
+
+        java_only(f"{type(self).__name__}.get_java_type_info()")
 
     def _key(self) -> tuple[Any, ...]:
         raise NotImplementedError
@@ -235,76 +262,20 @@ class InstantTypeInfo(BasicTypeInfo):
     """Type information for :class:`~runtime.common.time.Instant` (PyFlink's own
     subclass, kept so ``isinstance`` checks ported from PyFlink still work)."""
 
-    def __init__(self, basic_type: BasicType = BasicType.INSTANT) -> None:
+    def __init__(self, basic_type: BasicType) -> None:
         super().__init__(basic_type)
 
+    def need_conversion(self) -> bool:
+        return True
 
-# ------------------------------------------------------------------------- sql time
+    def to_internal_type(self, obj: Any) -> Any:
+        """An Instant as microseconds since the epoch (PyFlink's internal form)."""
+        return None if obj is None else obj.to_epoch_milli() * 1000
 
+    def from_internal_type(self, obj: Any) -> Any:
+        from runtime.common.time import Instant
 
-class SqlTimeTypeInfo(TypeInformation):
-    """Factory for the SQL date/time types (``java.sql.Date``/``Time``/``Timestamp``),
-    which PyFlink maps to ``datetime.date``/``time``/``datetime``."""
-
-    @staticmethod
-    def DATE() -> DateTypeInfo:
-        return DateTypeInfo()
-
-    @staticmethod
-    def TIME() -> TimeTypeInfo:
-        return TimeTypeInfo()
-
-    @staticmethod
-    def TIMESTAMP() -> TimestampTypeInfo:
-        return TimestampTypeInfo()
-
-
-class DateTypeInfo(SqlTimeTypeInfo):
-    """A calendar date; Python values are ``datetime.date``."""
-
-    def _key(self) -> tuple[Any, ...]:
-        return ("sql", "DATE")
-
-    def type_name(self) -> str:
-        return "SQL_DATE"
-
-    def check(self, value: Any) -> str | None:
-        return check_date(value)
-
-    def __repr__(self) -> str:
-        return "DateTypeInfo"
-
-
-class TimeTypeInfo(SqlTimeTypeInfo):
-    """A time of day; Python values are ``datetime.time``."""
-
-    def _key(self) -> tuple[Any, ...]:
-        return ("sql", "TIME")
-
-    def type_name(self) -> str:
-        return "SQL_TIME"
-
-    def check(self, value: Any) -> str | None:
-        return check_time(value)
-
-    def __repr__(self) -> str:
-        return "TimeTypeInfo"
-
-
-class TimestampTypeInfo(SqlTimeTypeInfo):
-    """A date and time; Python values are ``datetime.datetime``."""
-
-    def _key(self) -> tuple[Any, ...]:
-        return ("sql", "TIMESTAMP")
-
-    def type_name(self) -> str:
-        return "SQL_TIMESTAMP"
-
-    def check(self, value: Any) -> str | None:
-        return check_timestamp(value)
-
-    def __repr__(self) -> str:
-        return "TimestampTypeInfo"
+        return None if obj is None else Instant.of_epoch_milli(obj // 1000)
 
 
 # --------------------------------------------------------------------------- arrays
@@ -491,6 +462,20 @@ class RowTypeInfo(TypeInformation):
         """Number of fields."""
         return len(self._field_types)
 
+    def need_conversion(self) -> bool:
+        return True
+
+    def to_internal_type(self, obj: Any) -> Any:
+        """A row (Row, tuple, list, dict or object) as ``(kind, field, ...)``, fields by name."""
+        from runtime.common.internal_types import row_to_internal
+
+        return row_to_internal(self, obj)
+
+    def from_internal_type(self, obj: Any) -> Any:
+        from runtime.common.internal_types import row_from_internal
+
+        return row_from_internal(self, obj)
+
     def _key(self) -> tuple[Any, ...]:
         return (
             "row",
@@ -527,6 +512,19 @@ class TupleTypeInfo(TypeInformation):
     def get_arity(self) -> int:
         """Number of fields."""
         return len(self._field_types)
+
+    def need_conversion(self) -> bool:
+        return True
+
+    def to_internal_type(self, obj: Any) -> Any:
+        from runtime.common.internal_types import tuple_to_internal
+
+        return tuple_to_internal(self, obj)
+
+    def from_internal_type(self, obj: Any) -> Any:
+        from runtime.common.internal_types import tuple_from_internal
+
+        return tuple_from_internal(self, obj)
 
     def _key(self) -> tuple[Any, ...]:
         return ("tuple", tuple(t._key() for t in self._field_types))

@@ -23,6 +23,7 @@ class WatermarkStrategy:
         self.out_of_orderness_ms = out_of_orderness_ms
         self.timestamp_assigner: Any = None
         self.idleness_ms: int | None = None
+        self.alignment: tuple[str, int, int] | None = None
 
     @staticmethod
     def for_monotonous_timestamps() -> WatermarkStrategy:
@@ -46,13 +47,20 @@ class WatermarkStrategy:
         out.idleness_ms = _millis(idle_timeout)
         return out
 
-    def with_watermark_alignment(self, *args: Any, **kwargs: Any) -> WatermarkStrategy:
-        return self._copy()
+    def with_watermark_alignment(self, watermark_group: str, max_allowed_watermark_drift: Any,
+                                 update_interval: Any = None) -> WatermarkStrategy:
+        """Flink's watermark alignment (sources of a group pause when ahead by more than the
+        drift): recorded on the strategy; sources here are not paused for alignment."""
+        out = self._copy()
+        out.alignment = (str(watermark_group), _millis(max_allowed_watermark_drift),
+                         _millis(update_interval) if update_interval is not None else 1000)
+        return out
 
     def _copy(self) -> WatermarkStrategy:
         out = WatermarkStrategy(self.kind, self.out_of_orderness_ms)
         out.timestamp_assigner = self.timestamp_assigner
         out.idleness_ms = self.idleness_ms
+        out.alignment = self.alignment
         return out
 
     def extractor(self):
@@ -67,3 +75,9 @@ def _millis(d: Any) -> int:
     if hasattr(d, "to_milliseconds"):
         return int(d.to_milliseconds())
     return int(d)
+
+
+from runtime.compat.unsupported import module_getattr as _module_getattr  # noqa: E402
+
+#: PyFlink's Java assigner wrapper explains itself
+__getattr__ = _module_getattr(__name__)

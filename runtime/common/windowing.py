@@ -60,6 +60,23 @@ class TimeWindow(tuple, Window):
     def get_window_start_with_offset(timestamp: int, offset: int, window_size: int) -> int:
         return timestamp - (timestamp - offset + window_size) % window_size
 
+    @staticmethod
+    def merge_windows(windows: Any, callback: Any) -> None:
+        """Flink's merge rule for time windows: sort by start, grow a group while the next
+        window intersects it, and call ``callback.merge(members, cover)`` for each group of
+        more than one window."""
+        groups: list[tuple[list[TimeWindow], TimeWindow]] = []
+        for w in sorted(windows, key=lambda w: w[0]):
+            if groups and groups[-1][1].intersects(w):
+                members, cover = groups[-1]
+                members.append(w)
+                groups[-1] = (members, cover.cover(w))
+            else:
+                groups.append(([w], w))
+        for members, cover in groups:
+            if len(members) > 1:
+                callback.merge(members, cover)
+
     def __repr__(self) -> str:
         return f"TimeWindow(start={self[0]}, end={self[1]})"
 

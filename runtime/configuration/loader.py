@@ -1,6 +1,7 @@
 """Finding, loading, validating and rendering ``flink-conf.toml``.
 
-The loader turns the configuration directory's ``flink-conf.toml`` plus the
+The loader turns the configuration directory's ``flink-conf.toml`` (and Flink's own
+``config.yaml`` or ``flink-conf.yaml``, if the directory has them) plus the
 command line's ``-D key=value`` properties into a
 :class:`~runtime.common.configuration.Configuration`. Everything is validated
 here, at load time, against :data:`~runtime.configuration.options.ALL_OPTIONS`:
@@ -11,6 +12,15 @@ then ignored, as Flink does.
 TOML lets a user write ``[jobmanager.rpc]`` / ``port = 6123`` or
 ``jobmanager.rpc.port = 6123``; both become the same nested table after
 parsing, so the loader flattens tables back into Flink's dotted key names.
+YAML files are flattened the same way (nested or flat keys).
+
+A conf dir taken over from Flink may hold ``config.yaml`` (Flink 2.x) or
+``flink-conf.yaml`` (Flink 1.x; a directory with both is read as Flink 2 reads it:
+``config.yaml`` only, and the other is reported). They are read with the same
+validation, then ``flink-conf.toml`` on top; a key that the TOML file sets to another
+value than the YAML file is reported (the TOML value applies). Keys of Flink's that
+this engine has no use for (JVM memory, ...) are reported and ignored, one line each,
+so nothing in a Flink configuration is ignored silently.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from runtime.configuration.config_option import (
 from runtime.configuration.configuration import Configuration
 from runtime.configuration.errors import ConfigurationError
 from runtime.configuration.options import ALL_OPTIONS, option_for_key
+from runtime.configuration.yaml_loader import YAML_FILE_NAMES, read_yaml
 
 __all__ = [
     "CONF_FILE_NAME",
@@ -89,7 +100,7 @@ def find_conf_dir(cli_conf_dir: str | None) -> Path | None:
     """Locate the configuration directory, as Flink's CLI does.
 
     Order: ``--conf-dir``, ``$PYFLINK_CONF_DIR``, ``$FLINK_CONF_DIR``, then
-    ``./conf`` if it contains ``flink-conf.toml``. An explicitly named
+    ``./conf`` if it contains ``flink-conf.toml``, ``config.yaml`` or ``flink-conf.yaml``. An explicitly named
     directory that does not exist is an error rather than a silent fall-back:
     the user asked for it, so running with defaults instead would surprise.
     ``./conf`` is only a guess, hence the extra check that it holds a conf
@@ -106,7 +117,7 @@ def find_conf_dir(cli_conf_dir: str | None) -> Path | None:
         if value:
             return _existing_dir(value, var)
     local = Path.cwd() / "conf"
-    if (local / CONF_FILE_NAME).is_file():
+    if any((local / name).is_file() for name in (CONF_FILE_NAME, *YAML_FILE_NAMES)):
         return local
     return None
 
@@ -222,6 +233,25 @@ def _dynamic_entries(dynamic: list[str] | Mapping[str, str]) -> list[tuple[str, 
     return entries
 
 
+def _load_yaml_files(conf_dir: Path, conf: Configuration, warn: Warn) -> dict[str, tuple[str, object]]:
+    """Apply Flink's YAML configuration file of ``conf_dir`` (``config.yaml``, else
+    ``flink-conf.yaml``, as Flink 2 chooses); returns {key: (file, value)} of what it set."""
+    present = [conf_dir / name for name in YAML_FILE_NAMES if (conf_dir / name).is_file()]
+    if not present:
+        return {}
+    path = present[0]
+    for ignored in present[1:]:
+        warn(f"{ignored} is not read: {path.name} is in the same directory (Flink 2 reads only {path.name})")
+    entries = list(_flatten(read_yaml(path)))
+    _apply(conf, entries, str(path), warn)
+    out: dict[str, tuple[str, object]] = {}
+    for key, value in entries:
+        option = option_for_key(key)
+        if option is not None:
+            out[option.key] = (path.name, value)
+    return out
+
+
 def load_configuration(
     conf_dir: Path | None,
     dynamic: list[str] | Mapping[str, str] | None = None,
@@ -247,9 +277,17 @@ def load_configuration(
     warn = warn or _stderr_warn
     conf = Configuration()
     if conf_dir is not None:
+        from_yaml = _load_yaml_files(Path(conf_dir), conf, warn)
         path = Path(conf_dir) / CONF_FILE_NAME
         if path.is_file():
-            _apply(conf, _flatten(_read_toml(path)), str(path), warn)
+            entries = list(_flatten(_read_toml(path)))
+            for key, value in entries:
+                option = option_for_key(key)
+                canonical = option.key if option is not None else key
+                if canonical in from_yaml and from_yaml[canonical][1] != value:
+                    warn(f"'{canonical}' is set in {from_yaml[canonical][0]} ({from_yaml[canonical][1]!r}) and in "
+                         f"{path} ({value!r}); the value of {path.name} applies")
+            _apply(conf, entries, str(path), warn)
     if dynamic:
         _apply(conf, _dynamic_entries(dynamic), "-D", warn)
     return conf

@@ -28,7 +28,7 @@ def _get(value: Any, field: int | str) -> Any:
 def _replace(value: Any, field: int | str, new: Any) -> Any:
     if isinstance(value, Row):
         values = list(value)
-        idx = field if isinstance(field, int) else value._fields.index(field)
+        idx = field if isinstance(field, int) else (value._fields or []).index(field)
         values[idx] = new
         out = Row(*values)
         if value._fields is not None:
@@ -41,13 +41,13 @@ def _replace(value: Any, field: int | str, new: Any) -> Any:
         items[idx] = new
         return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
     if isinstance(value, list):
-        out = list(value)
-        out[field] = new
-        return out
+        as_list = list(value)
+        as_list[field] = new  # type: ignore[index]
+        return as_list
     if isinstance(value, dict):
-        out = dict(value)
-        out[field] = new
-        return out
+        as_dict = dict(value)
+        as_dict[field] = new
+        return as_dict
     if field == 0:
         return new
     raise TypeError(f"cannot set field {field} of a {type(value).__name__}")

@@ -1,4 +1,11 @@
-"""``pyflink.datastream.checkpointing_mode`` → here."""
-from runtime.datastream.execution_config import CheckpointingMode
+"""PyFlink's ``pyflink.datastream.checkpointing_mode``."""
+from enum import Enum
 
 __all__ = ["CheckpointingMode"]
+
+
+class CheckpointingMode(Enum):
+    """The consistency guarantee of checkpoints (accepted; checkpoints are not taken yet)."""
+
+    EXACTLY_ONCE = 0
+    AT_LEAST_ONCE = 1

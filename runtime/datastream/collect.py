@@ -50,6 +50,10 @@ class CollectResultIterator(Iterator[Any]):
                     raise JobExecutionException(str(result.job_id), result.state.name, result.failure)
         return self.buffer.popleft()
 
+    def next(self) -> Any:
+        """PyFlink's ``CloseableIterator.next()``: the next record."""
+        return self.__next__()
+
     def close(self) -> None:
         if not self.done:
             try:
@@ -63,3 +67,7 @@ class CollectResultIterator(Iterator[Any]):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: PyFlink's name for what ``execute_and_collect()`` returns
+CloseableIterator = CollectResultIterator

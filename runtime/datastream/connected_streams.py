@@ -68,22 +68,33 @@ class ConnectedStreams:
 class BroadcastStream:
     """``DataStream.broadcast(MapStateDescriptor, ...)``: every subtask sees every element."""
 
-    def __init__(self, stream: DataStream, descriptors: list) -> None:
-        self.stream = stream
-        self.descriptors = descriptors
-        self._transformation = stream._partition(StreamPartitioner("BROADCAST"))._transformation
+    def __init__(self, input_stream: DataStream, broadcast_state_descriptors: list) -> None:
+        self.stream = input_stream
+        self.descriptors = list(broadcast_state_descriptors)
+        self._transformation = input_stream._partition(StreamPartitioner("BROADCAST"))._transformation
+
+    def get_execution_environment(self) -> Any:
+        return self.stream.get_execution_environment()
 
 
 class BroadcastConnectedStream:
-    def __init__(self, non_broadcast: DataStream, broadcast: BroadcastStream) -> None:
-        self.non_broadcast_stream = non_broadcast
-        self.broadcast_stream = broadcast
+    """A (keyed) stream connected with a BroadcastStream: ``process`` with a
+    (Keyed)BroadcastProcessFunction."""
+
+    def __init__(self, non_broadcast_stream: DataStream, broadcast_stream: BroadcastStream,
+                 broadcast_state_descriptors: list) -> None:
+        self.non_broadcast_stream = non_broadcast_stream
+        self.broadcast_stream = broadcast_stream
+        self.broadcast_state_descriptors = list(broadcast_state_descriptors)
+
+    def get_execution_environment(self) -> Any:
+        return self.non_broadcast_stream.get_execution_environment()
 
     def process(self, func: Any, output_type: Any = None) -> DataStream:
         from runtime.datastream.data_stream import KeyedStream
         from runtime.streaming import co_operators as co
         keyed = isinstance(self.non_broadcast_stream, KeyedStream)
-        descriptors = self.broadcast_stream.descriptors
+        descriptors = self.broadcast_state_descriptors
         if keyed:
             if not isinstance(func, fns.KeyedBroadcastProcessFunction):
                 raise TypeError("a keyed stream connected to a broadcast stream needs a KeyedBroadcastProcessFunction, "

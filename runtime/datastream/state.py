@@ -12,6 +12,8 @@ from runtime.common.state import (
     ListStateDescriptor,
     MapState,
     MapStateDescriptor,
+    MergingState,
+    OperatorStateStore,
     ReadOnlyBroadcastState,
     ReducingState,
     ReducingStateDescriptor,
@@ -39,4 +41,6 @@ __all__ = [
     "MapState",
     "ReadOnlyBroadcastState",
     "BroadcastState",
+    "MergingState",
+    "OperatorStateStore",
 ]

@@ -11,9 +11,12 @@ from typing import Any
 
 from runtime.common.configuration import Configuration
 from runtime.common.job import JobExecutionResult, JobID
+from runtime.compat.unsupported import raise_not_supported
 from runtime.configuration import options as opts
+from runtime.configuration.configuration import Configuration as EngineConfiguration
 from runtime.datastream.data_stream import DataStream
 from runtime.datastream.functions import ParallelSourceFunction, SourceFunction
+from runtime.datastream.python_dependencies import PythonDependencies, prepare_in_process
 from runtime.graph.job_graph import build_job_graph
 from runtime.graph.stream_graph import GraphError, build_stream_graph
 from runtime.graph.transformation import Transformation
@@ -22,7 +25,7 @@ from runtime.streaming.sources import CollectionSourceOperator, SourceFunctionOp
 
 #: Installed by the CLI's PackagedProgram: () -> executor for the configured target.
 _context_executor_factory: Callable[[], Any] | None = None
-_context_configuration: Configuration | None = None
+_context_configuration: EngineConfiguration | None = None
 #: keys of the job-level settings a program's configuration hands to its JobMaster
 _JOB_LEVEL_PREFIXES = ("execution.checkpointing.", "restart-strategy", "execution.savepoint.", "state.checkpoints.",
                        "state.savepoints.")
@@ -42,7 +45,12 @@ class StreamExecutionEnvironment:
         self._runtime_mode: Any = None
         self._execution_config: Any = None
         self._checkpoint_config: Any = None
-        self._python_files: list[str] = []
+        self._python_deps = PythonDependencies()
+        self._default_local_parallelism = self._parallelism
+        self._default_savepoint_directory: str | None = None
+        self._changelog_state_backend: bool | None = None
+        self._cached_files: list[tuple[str, str, bool]] = []
+        self._slot_sharing_groups: dict[str, Any] = {}
         self.last_job_id: str | None = None
 
     @staticmethod
@@ -133,24 +141,100 @@ class StreamExecutionEnvironment:
         import logging
         logging.getLogger(__name__).warning("add_jars(%s) ignored: pyflink runs no JVM", ", ".join(jars_path))
 
-    add_classpaths = add_jars
+    def add_classpaths(self, *classpaths: str) -> None:
+        """Like :meth:`add_jars`: accepted and ignored (no JVM)."""
+        self.add_jars(*classpaths)
 
     def add_python_file(self, file_path: str) -> None:
-        """Ship a .py file or a directory with the job (like ``pyflink run --pyfiles``)."""
+        """Ship a .py file or a directory with the job (like ``pyflink run --pyFiles``)."""
         import os
         import sys
         if not os.path.exists(file_path):
             raise FileNotFoundError(f"add_python_file: {file_path} does not exist")
-        self._python_files.append(os.path.abspath(file_path))
+        self._python_deps.files.append(os.path.abspath(file_path))
         entry = os.path.abspath(file_path if os.path.isdir(file_path) else os.path.dirname(file_path))
         if entry not in sys.path:
             sys.path.append(entry)
 
+    def add_python_archive(self, archive_path: str, target_dir: str | None = None) -> None:
+        """Ship a zip/tar archive with the job, extracted into ``target_dir`` (default: the
+        archive's file name) of the job's directory on every TaskManager (like ``-pyarch``);
+        see :mod:`runtime.datastream.python_dependencies`."""
+        from runtime.datastream.python_dependencies import archive_target, check_archive
+        path = check_archive(archive_path)
+        self._python_deps.archives.append((path, archive_target(archive_path, target_dir)))
+
     def set_python_executable(self, python_exec: str) -> None:
-        """TaskManagers run the interpreter they were started with; accepted for compatibility."""
+        """The interpreter of the tasks (like ``-pyexec``). Tasks run inside the TaskManagers,
+        so this can only be their interpreter: another Python version is refused at submission."""
+        self._python_deps.executable = python_exec
 
     def set_python_requirements(self, requirements_file_path: str, requirements_cache_dir: str | None = None) -> None:
-        """Dependencies must be installed where the TaskManagers run; accepted for compatibility."""
+        """Install ``requirements_file_path`` for the job (like ``-pyreq``): the client installs
+        them into a directory shipped with the job (offline from ``requirements_cache_dir``)."""
+        from runtime.datastream.python_dependencies import check_requirements
+        self._python_deps.requirements = check_requirements(requirements_file_path, requirements_cache_dir)
+
+    def register_cached_file(self, file_path: str, name: str, executable: bool = False) -> None:
+        """Flink's distributed cache (files for user functions). PyFlink's RuntimeContext has no
+        accessor for it; the file is shipped with the job like an ``add_python_file`` entry."""
+        import os
+        if not os.path.exists(file_path):
+            raise FileNotFoundError(f"register_cached_file: {file_path} does not exist")
+        self._cached_files.append((os.path.abspath(file_path), name, bool(executable)))
+        self._python_deps.files.append(os.path.abspath(file_path))
+
+    def register_slot_sharing_group(self, slot_sharing_group: Any) -> StreamExecutionEnvironment:
+        """Register a slot sharing group's resource spec (kept; slots here are whole slots)."""
+        self._slot_sharing_groups[slot_sharing_group.get_name()] = slot_sharing_group
+        return self
+
+    def set_default_local_parallelism(self, parallelism: int) -> None:
+        """The parallelism of jobs run on the embedded mini cluster when none is set."""
+        if parallelism < 1:
+            raise ValueError(f"parallelism must be at least 1, not {parallelism}")
+        self._default_local_parallelism = parallelism
+
+    def get_default_local_parallelism(self) -> int:
+        return self._default_local_parallelism
+
+    def set_default_savepoint_directory(self, directory: str) -> StreamExecutionEnvironment:
+        self._default_savepoint_directory = directory
+        return self
+
+    def get_default_savepoint_directory(self) -> str | None:
+        return self._default_savepoint_directory
+
+    def enable_changelog_state_backend(self, enabled: bool) -> StreamExecutionEnvironment:
+        """Flink's changelog state backend (FLIP-158); kept, the heap backend has no changelog."""
+        self._changelog_state_backend = bool(enabled)
+        return self
+
+    def is_changelog_state_backend_enabled(self) -> bool | None:
+        return self._changelog_state_backend
+
+    def is_chaining_of_operators_with_different_max_parallelism_enabled(self) -> bool:
+        """Flink chains operators whose max parallelism differs (its default); so does this engine."""
+        return True
+
+    def get_checkpointing_mode(self) -> Any:
+        return self.get_checkpoint_config().get_checkpointing_mode()
+
+    def get_checkpointing_consistency_mode(self) -> Any:
+        return self.get_checkpoint_config().get_checkpointing_mode()
+
+    def is_unaligned_checkpoints_enabled(self) -> bool:
+        return self.get_checkpoint_config().is_unaligned_checkpoints_enabled()
+
+    def is_force_unaligned_checkpoints(self) -> bool:
+        return self.get_checkpoint_config().is_force_unaligned_checkpoints()
+
+    def create_input(self, input_format: Any, type_info: Any = None) -> DataStream:
+        raise_not_supported("pyflink.datastream.stream_execution_environment.StreamExecutionEnvironment.create_input")
+
+    def close(self) -> None:
+        """Release the environment's transformations (PyFlink also drops cached results)."""
+        self._transformations = []
 
     def set_runtime_mode(self, execution_mode: Any) -> StreamExecutionEnvironment:
         name = getattr(execution_mode, "name", str(execution_mode)).upper()
@@ -173,12 +257,21 @@ class StreamExecutionEnvironment:
         self._transformations.append(t)
 
     def from_collection(self, collection: Iterable[Any], type_info: Any = None) -> DataStream:
+        """A non-parallel source of the collection's elements. With ``type_info`` the elements
+        are checked and converted by it here, once (tuples become Rows for ``Types.ROW``,
+        ``FLOAT`` values 32-bit floats, ...): what PyFlink's Java collection source hands on."""
         values = list(collection)
-        if type_info is not None and hasattr(type_info, "check"):
-            for v in values:
-                reason = type_info.check(v)
-                if reason:
-                    raise TypeError(f"from_collection: element {v!r} does not match type {type_info}: {reason}")
+        if type_info is not None:
+            from runtime.common.type_conversion import TypeConversionError, make_converter
+            convert = make_converter(type_info, collection=True)
+            if convert is not None:
+                for i, v in enumerate(values):
+                    try:
+                        convert([v])
+                    except TypeConversionError as exc:
+                        raise TypeError(f"from_collection: element {i} ({v!r:.80}) does not match type "
+                                        f"{type_info}: {exc}") from None
+                values = convert(values)
         op = CollectionSourceOperator("Source: Collection Source", values, type_info)
         t = Transformation("Source: Collection Source", op, [], output_type=type_info, kind="source", non_parallel=True)
         self._add_transformation(t)
@@ -248,11 +341,10 @@ class StreamExecutionEnvironment:
         for key in sorted(self._config.keys()):
             if key.startswith(_JOB_LEVEL_PREFIXES):
                 out[key] = self._config.get_string(key, "")
-        cfg = self._checkpoint_config
-        if cfg is not None and cfg.get_checkpoint_interval() > 0:
-            out[opts.CHECKPOINTING_INTERVAL.key] = f"{cfg.get_checkpoint_interval()} ms"
-            mode = cfg.get_checkpointing_mode()
-            out[opts.CHECKPOINTING_MODE.key] = getattr(mode, "name", str(mode))
+        if self._checkpoint_config is not None:
+            out.update(self._checkpoint_config.to_job_options())
+        if self._default_savepoint_directory:
+            out[opts.SAVEPOINT_DIRECTORY.key] = self._default_savepoint_directory
         return out
 
     def get_execution_plan(self) -> str:
@@ -272,7 +364,8 @@ class StreamExecutionEnvironment:
         return job
 
     def _submit(self, executor: Any, job_graph: JobGraph, detached: bool) -> Any:
-        return executor.submit(job_graph, detached=detached, python_files=list(self._python_files))
+        deps = None if self._python_deps.is_empty() else self._python_deps.copy()
+        return executor.submit(job_graph, detached=detached, python_dependencies=deps)
 
     # ------------------------------------------------------------------ execution
     def _executor(self):
@@ -282,9 +375,9 @@ class StreamExecutionEnvironment:
         # service loader: the API does not depend on the cluster that runs it
         import importlib
         module = importlib.import_module(_LOCAL_EXECUTOR_MODULE)
-        return module.MiniClusterExecutor(self._config)
+        return _InProcessDependencies(module.MiniClusterExecutor(self._config))
 
-    def execute_async(self, job_name: str | None = None):
+    def execute_async(self, job_name: str = "Flink Streaming Job"):
         job_graph = self.get_job_graph(job_name)
         self._transformations = []
         client = self._submit(self._executor(), job_graph, True)
@@ -321,3 +414,18 @@ class StreamExecutionEnvironment:
         finally:
             it.close()
         return out
+
+
+class _InProcessDependencies:
+    """Wraps the embedded mini cluster's executor: a job's archives and requirements are
+    prepared in this process (they run here) before it is submitted."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.attached = inner.attached
+
+    def submit(self, job_graph: JobGraph, detached: bool = False,
+               python_dependencies: PythonDependencies | None = None) -> Any:
+        if python_dependencies is not None:
+            prepare_in_process(python_dependencies)
+        return self.inner.submit(job_graph, detached)

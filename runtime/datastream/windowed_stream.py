@@ -69,24 +69,27 @@ class WindowedStream:
     def _build(self, kind: str, function: Any, window_function: Any, output_type: Any, fname: str) -> DataStream:
         from runtime.datastream.data_stream import DataStream
         from runtime.streaming.window_operator import WindowOperator
-        trigger = self._trigger or self._assigner.get_default_trigger()
+        trigger = self._trigger or self._assigner.get_default_trigger(self._keyed_stream._env)
         name = f"Window({self._assigner!r}, {type(trigger).__name__}, {fname})"
-        op = WindowOperator(name, self._assigner, trigger, kind, function, window_function, self._allowed_lateness,
+        merging = isinstance(self._assigner, MergingWindowAssigner)
+        assigner = MergeGroups(self._assigner) if merging else self._assigner
+        op = WindowOperator(name, assigner, trigger, kind, function, window_function, self._allowed_lateness,
                             self._late_tag.tag_id if self._late_tag is not None else None, self._all, output_type,
-                            merging=isinstance(self._assigner, MergingWindowAssigner),
+                            merging=merging,
                             aligned=_aligned_event_time(self._assigner, trigger))
         src = self._keyed_stream
         t = Transformation(name, op, [src._transformation], output_type=output_type, non_parallel=self._all)
         src._env._add_transformation(t)
         return DataStream(src._env, t)
 
-    def _input_type(self) -> Any:
+    def get_input_type(self) -> Any:
+        """The type of the elements that enter the windows."""
         return self._keyed_stream._origin._transformation.output_type
 
     def reduce(self, reduce_function: Any, window_function: Any = None, output_type: Any = None) -> DataStream:
         from runtime.datastream.functions import resolve
         f = resolve(reduce_function, "reduce", "ReduceFunction")
-        out = output_type if window_function is not None else (output_type or self._input_type())
+        out = output_type if window_function is not None else (output_type or self.get_input_type())
         return self._build(REDUCE, f, window_function, out, "reduce")
 
     def aggregate(self, aggregate_function: Any, window_function: Any = None, accumulator_type: Any = None,
@@ -105,6 +108,34 @@ class WindowedStream:
             raise TypeError("process() takes a ProcessWindowFunction, got "
                             f"{type(process_window_function).__name__}")
         return self._build(LIST, None, process_window_function, output_type, "process")
+
+
+class MergeGroups:
+    """The WindowOperator's view of a merging assigner: ``merge_windows(windows)`` returns
+    every group (members, cover), singletons included, while the assigner itself implements
+    PyFlink's ``merge_windows(windows, callback)``, so assigners written for PyFlink work."""
+
+    def __init__(self, assigner: Any) -> None:
+        self.assigner = assigner
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "assigner":  # during unpickling, before __dict__ is filled
+            raise AttributeError(name)
+        return getattr(self.assigner, name)
+
+    def merge_windows(self, windows: list) -> list[tuple[list, Any]]:
+        merges: list[tuple[list, Any]] = []
+
+        class Collect(MergingWindowAssigner.MergeCallback):
+            def merge(self, to_be_merged: Any, merge_result: Any) -> None:
+                merges.append((list(to_be_merged), merge_result))
+
+        self.assigner.merge_windows(windows, Collect())
+        merged = {w for members, _ in merges for w in members}
+        return merges + [([w], w) for w in windows if w not in merged]
+
+    def __repr__(self) -> str:
+        return repr(self.assigner)
 
 
 class AllWindowedStream(WindowedStream):

@@ -20,9 +20,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from runtime.common.configuration import Configuration
 from runtime.common.job_client import JobClient
 from runtime.configuration import options as opts
+from runtime.configuration.configuration import Configuration
 from runtime.jobgraph.job_graph import JobGraph
 
 
@@ -144,7 +144,8 @@ class MiniClusterExecutor:
         self.config = config
         self.attached = config.get(opts.EXECUTION_ATTACHED)
 
-    def submit(self, job_graph: JobGraph, detached: bool = False, python_files: list[str] | None = None) -> JobClient:
+    def submit(self, job_graph: JobGraph, detached: bool = False, python_dependencies: object = None) -> JobClient:
+        """``python_dependencies`` are prepared in this process by the environment already."""
         from runtime.dispatcher.dispatcher_client import dispatcher_client
         mc = MiniCluster.get(self.config, job_graph.slots_needed())
         gateway = dispatcher_client(mc.address, self.config.get(opts.CLIENT_TIMEOUT) / 1000.0)

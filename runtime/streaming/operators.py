@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from runtime.common.errors import UserFunctionError  # noqa: F401 - raised by operators, imported from here
-from runtime.streaming.tasks.output import Output
+from runtime.common.errors import UserFunctionError, raise_at_user_code
+from runtime.streaming.tasks.output import ChainingOutput, Output
 
 if TYPE_CHECKING:
     from runtime.streaming.tasks.task_context import TaskContext
@@ -34,6 +34,47 @@ def with_row_names(emit, output_type: Any):
     return naming_emit
 
 
+def typed_emit(output: Output, output_type: Any, name: str, user_fn: Any = None, always: bool = False):
+    """The emit of an operator whose output has a declared type, converting records by it
+    where PyFlink does (see :mod:`runtime.common.type_conversion`).
+
+    PyFlink runs a chain of Python operators in one Python process ("operator fusion") and
+    passes records between them as they are; a record is converted (through Java) when it
+    leaves that chain: to a network edge, to more than one consumer, or to a Java operator
+    (sinks, ``project``). So: towards a chained operator that fuses with Python operators,
+    records pass unconverted (positional Rows get the type's field names); towards anything
+    else, the batch is converted and checked. Sources convert always (``always``): PyFlink's
+    sources are Java. Untyped outputs are never touched (the fast path stays as it was).
+    """
+    emit = output.emit
+    if output_type is None:
+        return emit
+    if not always and isinstance(output, ChainingOutput) and output.operator.fuses_with_python:
+        return with_row_names(emit, output_type)
+    return converting_emit(emit, output_type, name, user_fn)
+
+
+def converting_emit(emit, output_type: Any, name: str, user_fn: Any = None):
+    """``emit`` preceded by converting (and checking) the batch by ``output_type``; ``emit``
+    itself when values of that type pass unchanged (no type, pickled objects)."""
+    from runtime.common.type_conversion import TypeConversionError, make_converter
+    convert = make_converter(output_type)
+    if convert is None:
+        return emit
+
+    def convert_and_emit(values, timestamps=None, keys=None):
+        try:
+            values = convert(values)
+        except TypeConversionError as exc:
+            error = UserFunctionError(f"operator '{name}' produced a record that does not fit its declared "
+                                      f"output type {output_type}: {exc}")
+            if user_fn is not None:
+                raise_at_user_code(user_fn, error)
+            raise error from None
+        emit(values, timestamps, keys)
+    return convert_and_emit
+
+
 class StreamOperator:
     #: operator name as it appears in plans and errors, e.g. "Map" or "Keyed Reduce"
     name: str = "Operator"
@@ -41,6 +82,12 @@ class StreamOperator:
     output_type: Any = None
     #: user function objects that get open()/close()
     functions: tuple = ()
+    #: does PyFlink fuse this operator with a Python operator chained before it (it runs a
+    #: Python function: map, filter, process, ...)? Records then reach it unconverted.
+    #: Sinks, Java operators and anything else receive records converted by their type.
+    fuses_with_python = False
+    #: convert the output by its declared type whatever follows (typed sources)
+    converts_output = False
 
     #: set by ``setup``, before anything else is called
     ctx: TaskContext
@@ -56,8 +103,15 @@ class StreamOperator:
         self.ctx = ctx
         self.output = output
         self.side_outputs = side_outputs or {}
-        self.emit = with_row_names(output.emit, self.output_type)
+        self.emit = typed_emit(output, self.output_type, self.name, self._user_function(), self.converts_output)
         self._check_type = self.output_type is not None
+
+    def _user_function(self) -> Any:
+        """The user function to point at when this operator's output is wrong."""
+        fn = getattr(self, "fn", None)
+        if fn is not None:
+            return fn
+        return self.functions[0] if self.functions else None
 
     #: set by the task: this operator's RuntimeContext (keyed operators get one with state)
     runtime_context: Any = None
@@ -160,13 +214,19 @@ class StreamOperator:
         for v in values[:16]:
             reason = self.output_type.check(v) if hasattr(self.output_type, "check") else None
             if reason:
-                raise UserFunctionError(
-                    f"operator '{self.name}' produced {v!r}, which does not match its declared output type "
-                    f"{self.output_type}: {reason}")
+                error = UserFunctionError(
+                    f"operator '{self.name}' produced a record that does not fit its declared output type "
+                    f"{self.output_type}: {reason} (the record: {v!r:.80})")
+                fn = self._user_function()
+                if fn is not None:
+                    raise_at_user_code(fn, error)
+                raise error
 
 
 class FunctionOperator(StreamOperator):
     """An operator around one user function object (process and co-functions)."""
+
+    fuses_with_python = True
 
     def __init__(self, name: str, function_obj: Any, output_type: Any = None) -> None:
         super().__init__(name)
@@ -176,6 +236,8 @@ class FunctionOperator(StreamOperator):
 
 
 class MapOperator(StreamOperator):
+    fuses_with_python = True
+
     def __init__(self, name: str, fn: Callable[[Any], Any], function_obj: Any, output_type: Any = None) -> None:
         super().__init__(name)
         self.fn = fn
@@ -191,6 +253,8 @@ class MapOperator(StreamOperator):
 
 
 class FlatMapOperator(StreamOperator):
+    fuses_with_python = True
+
     def __init__(self, name: str, fn: Callable[[Any], Iterable[Any]], function_obj: Any, output_type: Any = None) -> None:
         super().__init__(name)
         self.fn = fn
@@ -216,10 +280,13 @@ class FlatMapOperator(StreamOperator):
 
 
 class FilterOperator(StreamOperator):
-    def __init__(self, name: str, fn: Callable[[Any], bool], function_obj: Any) -> None:
+    fuses_with_python = True
+
+    def __init__(self, name: str, fn: Callable[[Any], bool], function_obj: Any, output_type: Any = None) -> None:
         super().__init__(name)
         self.fn = fn
         self.functions = (function_obj,)
+        self.output_type = output_type  # the input's type: a filter passes records on
 
     def process_batch(self, values, timestamps=None, keys=None):
         f = self.fn
@@ -301,6 +368,7 @@ class KeyedReduceOperator(StreamOperator):
         self.state: dict = {}
 
     keyed = True
+    fuses_with_python = True
 
     def open(self) -> None:
         backend = getattr(self.ctx, "keyed_state_backend", None)
@@ -369,7 +437,17 @@ class SinkOperator(StreamOperator):
 
 
 class PrintSinkOperator(StreamOperator):
-    """``DataStream.print``: formats records as PyFlink prints them, one write per batch."""
+    """``DataStream.print``: formats records as PyFlink prints them, one write per batch.
+
+    PyFlink prints rows (``Types.ROW``) with a Python map fused with the operator before
+    the sink, so rows arrive here unconverted from a chained Python function; records of any
+    other type reach Java's print sink converted by their type.
+    """
+
+    @property
+    def fuses_with_python(self) -> bool:  # type: ignore[override]
+        from runtime.common.typeinfo import RowTypeInfo
+        return isinstance(self.type_info, RowTypeInfo)
 
     def __init__(self, name: str, type_info: Any, sink_identifier: str | None, to_stderr: bool = False) -> None:
         super().__init__(name)
@@ -378,11 +456,11 @@ class PrintSinkOperator(StreamOperator):
         self.to_stderr = to_stderr
 
     def open(self) -> None:
-        from runtime.common.formatting import make_formatter, print_prefix
+        from runtime.common.formatting import make_print_formatter, print_prefix
         rc = self.ctx.runtime_context
         self.prefix = print_prefix(self.sink_identifier, rc.get_index_of_this_subtask(),
                                    rc.get_number_of_parallel_subtasks())
-        self.fmt = make_formatter(self.type_info)
+        self.fmt = make_print_formatter(self.type_info)
         super().open()
 
     def process_batch(self, values, timestamps=None, keys=None):

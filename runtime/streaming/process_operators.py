@@ -14,20 +14,23 @@ from typing import Any
 from runtime.common.output_tag import OutputTag
 from runtime.common.time_domain import TimeDomain
 from runtime.io.network.elements import MAX_WATERMARK, MIN_WATERMARK
-from runtime.streaming.operators import FunctionOperator, StreamOperator, UserFunctionError
+from runtime.streaming.operators import FunctionOperator, StreamOperator, UserFunctionError, converting_emit
 from runtime.streaming.timer_service import InternalTimerService, TimerServiceFacade, now_ms
 
 
 class Emitter:
     """Collects a batch's outputs, splitting off side outputs, then emits them at once."""
 
-    __slots__ = ("op", "values", "timestamps", "side")
+    __slots__ = ("op", "values", "timestamps", "side", "side_types")
 
     def __init__(self, op: StreamOperator) -> None:
         self.op = op
         self.values: list = []
         self.timestamps: list = []
         self.side: dict[str, tuple[list, list]] = {}
+        #: tag id -> the tag's declared type: side-output records leave the Python chain in
+        #: PyFlink (get_side_output), so they are converted by it, as main outputs are
+        self.side_types: dict[str, Any] = {}
 
     def add(self, result: Any, ts: Any) -> None:
         if result is None:
@@ -44,6 +47,8 @@ class Emitter:
         vals = self.side.get(tag.tag_id)
         if vals is None:
             vals = self.side[tag.tag_id] = ([], [])
+            if tag.tag_id not in self.side_types:
+                self.side_types[tag.tag_id] = getattr(tag, "type_info", None)
         vals[0].append(value)
         vals[1].append(ts)
 
@@ -60,7 +65,9 @@ class Emitter:
             for tag_id, (values, ts) in side.items():
                 out = op.side_outputs.get(tag_id)
                 if out is not None:
-                    out.emit(values, None if all(t is None for t in ts) else ts, None)
+                    emit = converting_emit(out.emit, self.side_types.get(tag_id), f"{op.name} (side output {tag_id})",
+                                           op._user_function())
+                    emit(values, None if all(t is None for t in ts) else ts, None)
 
 
 def run_elements(f: Any, ctx: _Context, add: Any, values: list, timestamps: list | None) -> None:
@@ -236,6 +243,8 @@ class KeyedProcessOperator(TimerDriven, ProcessOperator):
 
 class TimestampsAndWatermarksOperator(StreamOperator):
     """``assign_timestamps_and_watermarks`` (and a source's WatermarkStrategy)."""
+
+    fuses_with_python = True  # PyFlink runs the timestamp assigner in the Python chain
 
     def __init__(self, name: str, strategy: Any, interval_ms: int = 200) -> None:
         super().__init__(name)

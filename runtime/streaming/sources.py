@@ -22,9 +22,16 @@ class SourceOperator(StreamOperator):
     is_source = True
     #: WatermarkStrategy given to ``from_source``: applied inside the source, as in Flink
     watermark_strategy: Any = None
+    #: PyFlink's sources are Java: a typed source's records reach every consumer converted
+    #: by their type (``runtime.common.type_conversion``)
+    converts_output = True
+    #: the records were converted when the job was defined (from_collection): emit them as they are
+    values_converted = False
 
     def setup(self, ctx, output, side_outputs=None) -> None:
         super().setup(ctx, output, side_outputs)
+        if self.values_converted:
+            self.emit = output.emit
         self._assigner = None
         strategy = self.watermark_strategy
         if strategy is not None and (strategy.kind != "none" or strategy.timestamp_assigner is not None):
@@ -32,8 +39,9 @@ class SourceOperator(StreamOperator):
             interval = ctx.task_config.auto_watermark_interval_ms
             self._assigner = TimestampsAndWatermarksOperator(f"{self.name} watermarks", strategy, interval)
             self._assigner.setup(ctx, output, side_outputs)
-            from runtime.streaming.operators import with_row_names
-            self.emit = with_row_names(self._assigner.process_batch, self.output_type)
+            from runtime.streaming.operators import converting_emit
+            self.emit = converting_emit(self._assigner.process_batch,
+                                        None if self.values_converted else self.output_type, self.name)
 
     def open(self) -> None:
         if self._assigner is not None:
@@ -75,7 +83,11 @@ class SourceOperator(StreamOperator):
 
 
 class CollectionSourceOperator(SourceOperator):
-    """``from_collection``: a non-parallel source over a list shipped with the job."""
+    """``from_collection``: a non-parallel source over a list shipped with the job. The
+    values were converted by their type when the job was defined (``from_collection``), so
+    they are emitted as they are."""
+
+    values_converted = True
 
     def __init__(self, name: str, values: list, output_type: Any = None) -> None:
         super().__init__(name)

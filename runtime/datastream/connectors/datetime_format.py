@@ -127,7 +127,7 @@ def compile_pattern(pattern: str) -> Render:
         raise ValueError(f"date-time pattern {pattern!r}: unterminated quote at position {pos}")
 
     def render(dt: _dt.datetime) -> str:
-        return "".join(p if type(p) is str else p(dt) for p in parts)
+        return "".join(p if isinstance(p, str) else p(dt) for p in parts)
 
     return render
 

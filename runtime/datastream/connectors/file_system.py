@@ -20,25 +20,37 @@ Writing::
 How files are listed, split, assigned and read: :mod:`runtime.streaming.file_source`.
 The part-file layout, rolling and what a cancelled job leaves: :mod:`runtime.streaming.file_sink`.
 Paths are made absolute when the source or sink is built (relative to the program's working
-directory). Bulk formats (Parquet, ORC, Avro) and the deprecated ``StreamingFileSink`` are
-not available.
+directory). The deprecated ``StreamingFileSink`` (row format, through ``add_sink``) writes with
+the same operator. Bulk formats (Parquet, ORC, Avro) and compaction are on the not-supported
+list (``runtime.compat.unsupported``).
 """
 from __future__ import annotations
 
 import codecs
 import datetime as _dt
 import os
+from collections.abc import Callable
 from typing import Any
 
 from runtime.common.serialization import Encoder
-from runtime.datastream.connectors.base import Sink, Source
+from runtime.compat.unsupported import java_only, module_getattr, raise_not_supported
+from runtime.datastream.connectors.base import Sink, Source, StreamTransformer, SupportsPreprocessing
 from runtime.datastream.connectors.datetime_format import compile_pattern, resolve_zone
+from runtime.datastream.functions import SinkFunction
 
 __all__ = [
     "FileSource", "FileSourceBuilder", "StreamFormat", "FileEnumeratorProvider", "FileSplitAssignerProvider",
-    "FileSink", "OutputFileConfig", "RollingPolicy", "DefaultRollingPolicy", "OnCheckpointRollingPolicy",
-    "BucketAssigner", "Encoder",
+    "FileSink", "StreamingFileSink", "OutputFileConfig", "RollingPolicy", "DefaultRollingPolicy",
+    "OnCheckpointRollingPolicy", "BucketAssigner", "Encoder",
 ]
+
+
+class _JavaObjectWrapper:
+    """PyFlink's JavaObjectWrapper base: its ``get_java_object`` hands out the Java object,
+    which does not exist here."""
+
+    def get_java_object(self) -> Any:
+        java_only(f"{type(self).__name__}.get_java_object()")
 
 
 def _millis(value: Any, what: str) -> int:
@@ -159,8 +171,7 @@ class FileSource(Source):
 
     @staticmethod
     def for_bulk_file_format(bulk_format: Any, *paths: str) -> FileSourceBuilder:
-        raise NotImplementedError("bulk formats (Parquet, ORC, ...) are not available; "
-                                  "use for_record_stream_format(StreamFormat.text_line_format(), ...)")
+        raise_not_supported("pyflink.datastream.connectors.file_system.FileSource.for_bulk_file_format")
 
     def create_operator(self, name: str):
         from runtime.streaming.file_source import FileSourceOperator
@@ -172,7 +183,7 @@ class FileSource(Source):
 # ============================================================================ FileSink
 
 
-class BucketAssigner:
+class BucketAssigner(_JavaObjectWrapper):
     """Chooses the bucket (sub-directory of the base path) of each record.
 
     Subclass and override ``get_bucket_id(element, context)`` for a custom assignment
@@ -212,7 +223,7 @@ class DateTimeBucketAssigner(BucketAssigner):
         self.timezone_id = timezone_id
         compile_pattern(format_str)  # fail at build time on a pattern we cannot render
         resolve_zone(timezone_id)
-        self._render = None
+        self._render: Callable[[_dt.datetime], str] | None = None
 
     def __getstate__(self):
         return {"format_str": self.format_str, "timezone_id": self.timezone_id, "_render": None}
@@ -230,7 +241,7 @@ class DateTimeBucketAssigner(BucketAssigner):
         return self.get_batch_bucket_id(context.current_processing_time())
 
 
-class RollingPolicy:
+class RollingPolicy(_JavaObjectWrapper):
     """When an in-progress part file is finished and a new one started."""
 
     def get_part_size(self) -> int | None:
@@ -284,10 +295,10 @@ class OnCheckpointRollingPolicy(RollingPolicy):
         return True
 
 
-class OutputFileConfig:
+class OutputFileConfig(_JavaObjectWrapper):
     """Prefix and suffix of part file names (defaults ``"part"`` and ``""``)."""
 
-    def __init__(self, part_prefix: str = "part", part_suffix: str = "") -> None:
+    def __init__(self, part_prefix: str, part_suffix: str) -> None:
         for what, v in (("part prefix", part_prefix), ("part suffix", part_suffix)):
             if not isinstance(v, str) or "/" in v or os.sep in v:
                 raise ValueError(f"OutputFileConfig: {what} must be a string without path separators, got {v!r}")
@@ -321,7 +332,7 @@ class OutputFileConfig:
             return OutputFileConfig(self.part_prefix, self.part_suffix)
 
 
-class FileSink(Sink):
+class FileSink(Sink, SupportsPreprocessing):
     """Writes records into part files under ``<base_path>/<bucket>/`` (see ``runtime.streaming.file_sink``)."""
 
     def __init__(self, base_path: str, encoder: Encoder, bucket_assigner: BucketAssigner,
@@ -340,48 +351,125 @@ class FileSink(Sink):
         return FileSinkOperator(name, self.base_path, self.encoder, cfg.part_prefix, cfg.part_suffix,
                                 self.rolling_policy, self.bucket_assigner, input_type)
 
-    class RowFormatBuilder:
-        def __init__(self, base_path: str, encoder: Encoder) -> None:
+    def get_transformer(self) -> StreamTransformer | None:
+        """The stream transformation run before the writer: PyFlink's compaction; none here."""
+        return None
+
+    class BaseBuilder:
+        """What the FileSink builders share: buckets, rolling, file names, compaction."""
+
+        def __init__(self, j_builder: Any) -> None:
+            base_path, encoder = j_builder
             self._base_path = base_path
             self._encoder = encoder
             self._bucket_assigner: BucketAssigner = DateTimeBucketAssigner()
             self._rolling_policy: RollingPolicy = DefaultRollingPolicy()
-            self._output_file_config = OutputFileConfig()
+            self._output_file_config = OutputFileConfig("part", "")
             self._bucket_check_interval = 60 * 1000
 
-        def with_bucket_check_interval(self, interval: int) -> FileSink.RowFormatBuilder:
+        def with_bucket_check_interval(self, interval: int) -> Any:
             """Accepted for compatibility; time-based rolling happens at each file's exact deadline."""
             self._bucket_check_interval = _millis(interval, "with_bucket_check_interval: interval")
             return self
 
-        def with_bucket_assigner(self, bucket_assigner: BucketAssigner) -> FileSink.RowFormatBuilder:
+        def with_bucket_assigner(self, bucket_assigner: BucketAssigner) -> Any:
             if not isinstance(bucket_assigner, BucketAssigner):
                 raise TypeError(f"with_bucket_assigner: expected a BucketAssigner, got {bucket_assigner!r}")
             self._bucket_assigner = bucket_assigner
             return self
 
-        def with_rolling_policy(self, rolling_policy: RollingPolicy) -> FileSink.RowFormatBuilder:
+        def with_rolling_policy(self, rolling_policy: RollingPolicy) -> Any:
             if not isinstance(rolling_policy, RollingPolicy):
                 raise TypeError(f"with_rolling_policy: expected a RollingPolicy, got {rolling_policy!r}")
             self._rolling_policy = rolling_policy
             return self
 
-        def with_output_file_config(self, output_file_config: OutputFileConfig) -> FileSink.RowFormatBuilder:
+        def with_output_file_config(self, output_file_config: OutputFileConfig) -> Any:
             if not isinstance(output_file_config, OutputFileConfig):
                 raise TypeError(f"with_output_file_config: expected an OutputFileConfig, got {output_file_config!r}")
             self._output_file_config = output_file_config
+            return self
+
+        def enable_compact(self, strategy: Any, compactor: Any) -> Any:
+            raise_not_supported("pyflink.datastream.connectors.file_system.FileSink.RowFormatBuilder.enable_compact")
+
+        def disable_compact(self) -> Any:
+            """Compaction is off (it always is here)."""
             return self
 
         def build(self) -> FileSink:
             return FileSink(self._base_path, self._encoder, self._bucket_assigner, self._rolling_policy,
                             self._output_file_config, self._bucket_check_interval)
 
+    class RowFormatBuilder(BaseBuilder):
+        """``FileSink.for_row_format(base_path, encoder)``: one encoded record per line."""
+
+        def __init__(self, j_row_format_builder: Any) -> None:
+            super().__init__(j_row_format_builder)
+
+        def with_rolling_policy(self, rolling_policy: RollingPolicy) -> FileSink.RowFormatBuilder:
+            return super().with_rolling_policy(rolling_policy)
+
     @staticmethod
     def for_row_format(base_path: str, encoder: Encoder) -> FileSink.RowFormatBuilder:
         if not isinstance(encoder, Encoder):
             raise TypeError(f"for_row_format: expected an Encoder (Encoder.simple_string_encoder()), got {encoder!r}")
-        return FileSink.RowFormatBuilder(os.path.abspath(os.fspath(base_path)), encoder)
+        return FileSink.RowFormatBuilder((os.path.abspath(os.fspath(base_path)), encoder))
 
     @staticmethod
     def for_bulk_format(base_path: str, writer_factory: Any) -> Any:
-        raise NotImplementedError("bulk formats (Parquet, ORC, Avro) are not available; use FileSink.for_row_format")
+        raise_not_supported("pyflink.datastream.connectors.file_system.FileSink.for_bulk_format")
+
+
+class StreamingFileSink(SinkFunction):
+    """Flink's legacy file sink (``ds.add_sink(StreamingFileSink.for_row_format(...).build())``):
+    the same writer as :class:`FileSink`, built through the old builder names."""
+
+    def __init__(self, j_obj: Any) -> None:
+        self._file_sink: FileSink = j_obj
+
+    def create_operator(self, name: str, input_type: Any = None):
+        return self._file_sink.create_operator(name, input_type)
+
+    class BaseBuilder:
+        def __init__(self, j_builder: Any) -> None:
+            self._inner = FileSink.RowFormatBuilder(j_builder)
+
+        def with_bucket_check_interval(self, interval: int) -> Any:
+            self._inner.with_bucket_check_interval(interval)
+            return self
+
+        def with_bucket_assigner(self, bucket_assigner: BucketAssigner) -> Any:
+            self._inner.with_bucket_assigner(bucket_assigner)
+            return self
+
+        def with_rolling_policy(self, policy: RollingPolicy) -> Any:
+            self._inner.with_rolling_policy(policy)
+            return self
+
+        def with_output_file_config(self, output_file_config: OutputFileConfig) -> Any:
+            self._inner.with_output_file_config(output_file_config)
+            return self
+
+        def build(self) -> StreamingFileSink:
+            return StreamingFileSink(self._inner.build())
+
+    class DefaultRowFormatBuilder(BaseBuilder):
+        def __init__(self, j_default_row_format_builder: Any) -> None:
+            super().__init__(j_default_row_format_builder)
+
+        def with_rolling_policy(self, policy: RollingPolicy) -> StreamingFileSink.DefaultRowFormatBuilder:
+            return super().with_rolling_policy(policy)
+
+    @staticmethod
+    def for_row_format(base_path: str, encoder: Encoder) -> StreamingFileSink.DefaultRowFormatBuilder:
+        if not isinstance(encoder, Encoder):
+            raise TypeError(f"for_row_format: expected an Encoder (Encoder.simple_string_encoder()), got {encoder!r}")
+        return StreamingFileSink.DefaultRowFormatBuilder((os.path.abspath(os.fspath(base_path)), encoder))
+
+    @staticmethod
+    def for_bulk_format(base_path: str, writer_factory: Any) -> Any:
+        raise_not_supported("pyflink.datastream.connectors.file_system.StreamingFileSink.for_bulk_format")
+
+
+__getattr__ = module_getattr(__name__)

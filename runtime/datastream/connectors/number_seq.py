@@ -1,14 +1,10 @@
-"""``NumberSequenceSource(start, end)``: a bounded, parallel source of the longs start..end."""
+"""``NumberSequenceSource(start, end)``: a bounded, parallel source of the longs start..end
+(PyFlink's ``pyflink.datastream.connectors.number_seq``)."""
 from __future__ import annotations
 
+from runtime.datastream.connectors.base import Source
 
-class Source:
-    """Base of the sources usable with ``env.from_source``."""
-
-    bounded = True
-
-    def create_operator(self, name: str):
-        raise NotImplementedError
+__all__ = ["NumberSequenceSource"]
 
 
 class NumberSequenceSource(Source):

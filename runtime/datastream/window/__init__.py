@@ -9,6 +9,8 @@ from runtime.common.time import Time
 from runtime.datastream.window.assigners import (
     CountSlidingWindowAssigner,
     CountTumblingWindowAssigner,
+    DynamicEventTimeSessionWindows,
+    DynamicProcessingTimeSessionWindows,
     EventTimeSessionWindows,
     GlobalWindows,
     MergingWindowAssigner,
@@ -22,10 +24,12 @@ from runtime.datastream.window.assigners import (
 )
 from runtime.datastream.window.functions import (
     AllWindowFunction,
+    Min,
     ProcessAllWindowFunction,
     ProcessWindowFunction,
     WindowFunction,
 )
+from runtime.datastream.window.serializers import CountWindowSerializer, GlobalWindowSerializer, TimeWindowSerializer
 from runtime.datastream.window.triggers import (
     ContinuousEventTimeTrigger,
     ContinuousProcessingTimeTrigger,
@@ -46,5 +50,12 @@ __all__ = [
     "TumblingProcessingTimeWindows", "SlidingEventTimeWindows", "SlidingProcessingTimeWindows",
     "EventTimeSessionWindows", "ProcessingTimeSessionWindows", "SessionWindowTimeGapExtractor", "GlobalWindows",
     "CountTumblingWindowAssigner", "CountSlidingWindowAssigner", "WindowFunction", "AllWindowFunction",
-    "ProcessWindowFunction", "ProcessAllWindowFunction", "Time",
+    "ProcessWindowFunction", "ProcessAllWindowFunction", "Time", "DynamicEventTimeSessionWindows",
+    "DynamicProcessingTimeSessionWindows", "Min", "TimeWindowSerializer", "CountWindowSerializer",
+    "GlobalWindowSerializer",
 ]
+
+from runtime.compat.unsupported import module_getattr as _module_getattr  # noqa: E402
+
+#: PyFlink's bridge internals (WindowOperationDescriptor, mod_inverse, ...) explain themselves
+__getattr__ = _module_getattr(__name__)

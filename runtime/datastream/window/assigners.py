@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from runtime.common.time import Time
 from runtime.common.windowing import MAX_LONG, CountWindow, GlobalWindow, TimeWindow, Window, _ms
+from runtime.datastream.window.serializers import (
+    CountWindowSerializer,
+    GlobalWindowSerializer,
+    TimeWindowSerializer,
+)
 from runtime.datastream.window.triggers import (
     CountTrigger,
     EventTimeTrigger,
@@ -23,39 +28,51 @@ def _require_timestamp(timestamp: Any) -> None:
                          "on the source) before an event-time window")
 
 
-class WindowAssigner(ABC):
+T = TypeVar("T")
+W = TypeVar("W", bound=Window)
+W2 = TypeVar("W2")
+
+
+class WindowAssigner(ABC, Generic[T, W]):
+    """Which windows an element belongs to (PyFlink's ``WindowAssigner[T, W]``)."""
+
     class WindowAssignerContext(ABC):
         @abstractmethod
         def get_current_processing_time(self) -> int: ...
+
+        @abstractmethod
+        def get_runtime_context(self) -> Any: ...
 
     @abstractmethod
     def assign_windows(self, element: Any, timestamp: int, context: Any) -> Iterable[Window]: ...
 
     @abstractmethod
-    def get_default_trigger(self, env: Any = None) -> Trigger: ...
+    def get_default_trigger(self, env: Any) -> Trigger: ...
+
+    def get_window_serializer(self) -> Any:
+        """The serializer of this assigner's windows (PyFlink ships windows to Java with it;
+        windows here are plain picklable Python objects, so it is informational)."""
+        return TimeWindowSerializer()
 
     @abstractmethod
     def is_event_time(self) -> bool: ...
 
 
-class MergingWindowAssigner(WindowAssigner):
-    def merge_windows(self, windows: Iterable[TimeWindow]) -> list[tuple[list[TimeWindow], TimeWindow]]:
-        """Groups of overlapping windows and the window covering each group (Flink's rule:
-        sort by start, merge a window into the current group while it intersects)."""
-        ordered = sorted(windows, key=lambda w: w.start)
-        merged: list[tuple[list[TimeWindow], TimeWindow]] = []
-        for w in ordered:
-            if merged and merged[-1][1].intersects(w):
-                members, cover = merged[-1]
-                members.append(w)
-                merged[-1] = (members, cover.cover(w))
-            else:
-                merged.append(([w], w))
-        return merged
+class MergingWindowAssigner(WindowAssigner[T, W]):
+    """An assigner whose windows merge (sessions): ``merge_windows(windows, callback)`` calls
+    ``callback.merge(to_be_merged, merge_result)`` for every group that merges."""
+
+    class MergeCallback(ABC, Generic[W2]):
+        @abstractmethod
+        def merge(self, to_be_merged: Iterable[W2], merge_result: W2) -> None: ...
+
+    def merge_windows(self, windows: Iterable[W], callback: MergingWindowAssigner.MergeCallback[W]) -> None:
+        """Merge overlapping time windows (Flink's rule, ``TimeWindow.merge_windows``)."""
+        TimeWindow.merge_windows(windows, callback)
 
 
-class TumblingEventTimeWindows(WindowAssigner):
-    def __init__(self, size: int, offset: int = 0) -> None:
+class TumblingEventTimeWindows(WindowAssigner[T, TimeWindow]):
+    def __init__(self, size: int, offset: int) -> None:
         if size <= 0 or abs(offset) >= size:
             raise ValueError("TumblingEventTimeWindows need 0 < size and |offset| < size")
         self.size = size
@@ -70,7 +87,7 @@ class TumblingEventTimeWindows(WindowAssigner):
         start = TimeWindow.get_window_start_with_offset(timestamp, self.offset, self.size)
         return [TimeWindow(start, start + self.size)]
 
-    def get_default_trigger(self, env=None):
+    def get_default_trigger(self, env):
         return EventTimeTrigger()
 
     def is_event_time(self) -> bool:
@@ -80,7 +97,7 @@ class TumblingEventTimeWindows(WindowAssigner):
         return f"TumblingEventTimeWindows({self.size})"
 
 
-class TumblingProcessingTimeWindows(TumblingEventTimeWindows):
+class TumblingProcessingTimeWindows(TumblingEventTimeWindows[T]):
     @staticmethod
     def of(size: Time, offset: Time | None = None) -> TumblingProcessingTimeWindows:
         return TumblingProcessingTimeWindows(_ms(size), _ms(offset))
@@ -90,7 +107,7 @@ class TumblingProcessingTimeWindows(TumblingEventTimeWindows):
         start = TimeWindow.get_window_start_with_offset(now, self.offset, self.size)
         return [TimeWindow(start, start + self.size)]
 
-    def get_default_trigger(self, env=None):
+    def get_default_trigger(self, env):
         return ProcessingTimeTrigger()
 
     def is_event_time(self) -> bool:
@@ -100,8 +117,8 @@ class TumblingProcessingTimeWindows(TumblingEventTimeWindows):
         return f"TumblingProcessingTimeWindows({self.size})"
 
 
-class SlidingEventTimeWindows(WindowAssigner):
-    def __init__(self, size: int, slide: int, offset: int = 0) -> None:
+class SlidingEventTimeWindows(WindowAssigner[T, TimeWindow]):
+    def __init__(self, size: int, slide: int, offset: int) -> None:
         if size <= 0 or slide <= 0 or abs(offset) >= slide:
             raise ValueError("SlidingEventTimeWindows need 0 < size, 0 < slide and |offset| < slide")
         self.size = size
@@ -125,7 +142,7 @@ class SlidingEventTimeWindows(WindowAssigner):
         _require_timestamp(timestamp)
         return self._windows(timestamp)
 
-    def get_default_trigger(self, env=None):
+    def get_default_trigger(self, env):
         return EventTimeTrigger()
 
     def is_event_time(self) -> bool:
@@ -135,7 +152,7 @@ class SlidingEventTimeWindows(WindowAssigner):
         return f"SlidingEventTimeWindows({self.size}, {self.slide})"
 
 
-class SlidingProcessingTimeWindows(SlidingEventTimeWindows):
+class SlidingProcessingTimeWindows(SlidingEventTimeWindows[T]):
     @staticmethod
     def of(size: Time, slide: Time, offset: Time | None = None) -> SlidingProcessingTimeWindows:
         return SlidingProcessingTimeWindows(_ms(size), _ms(slide), _ms(offset))
@@ -143,7 +160,7 @@ class SlidingProcessingTimeWindows(SlidingEventTimeWindows):
     def assign_windows(self, element, timestamp, context):
         return self._windows(context.get_current_processing_time())
 
-    def get_default_trigger(self, env=None):
+    def get_default_trigger(self, env):
         return ProcessingTimeTrigger()
 
     def is_event_time(self) -> bool:
@@ -154,40 +171,38 @@ class SlidingProcessingTimeWindows(SlidingEventTimeWindows):
 
 
 class SessionWindowTimeGapExtractor(ABC):
+    """The gap of the session an element opens (``with_dynamic_gap``)."""
+
     @abstractmethod
     def extract(self, element: Any) -> int: ...
 
 
-class EventTimeSessionWindows(MergingWindowAssigner):
-    def __init__(self, gap: int = 0, extractor: Any = None) -> None:
-        self.gap = gap
-        self.extractor = extractor
+def _session_gap(size: Any) -> int:
+    gap = _ms(size)
+    if gap <= 0:
+        raise ValueError("a session gap must be positive")
+    return gap
+
+
+class EventTimeSessionWindows(MergingWindowAssigner[T, TimeWindow]):
+    """Sessions of event time: an element opens [t, t + gap); overlapping sessions merge."""
+
+    def __init__(self, session_gap: int) -> None:
+        self.gap = session_gap
 
     @staticmethod
     def with_gap(size: Time) -> EventTimeSessionWindows:
-        gap = _ms(size)
-        if gap <= 0:
-            raise ValueError("a session gap must be positive")
-        return EventTimeSessionWindows(gap)
+        return EventTimeSessionWindows(_session_gap(size))
 
     @staticmethod
-    def with_dynamic_gap(extractor: SessionWindowTimeGapExtractor) -> EventTimeSessionWindows:
-        return EventTimeSessionWindows(0, extractor)
-
-    def _gap(self, element: Any) -> int:
-        if self.extractor is None:
-            return self.gap
-        ex = self.extractor
-        gap = _ms(ex.extract(element) if hasattr(ex, "extract") else ex(element))
-        if gap <= 0:
-            raise ValueError(f"dynamic session gap must be positive, got {gap}")
-        return gap
+    def with_dynamic_gap(extractor: SessionWindowTimeGapExtractor) -> DynamicEventTimeSessionWindows:
+        return DynamicEventTimeSessionWindows(extractor)
 
     def assign_windows(self, element, timestamp, context):
         _require_timestamp(timestamp)
-        return [TimeWindow(timestamp, timestamp + self._gap(element))]
+        return [TimeWindow(timestamp, timestamp + self.gap)]
 
-    def get_default_trigger(self, env=None):
+    def get_default_trigger(self, env):
         return EventTimeTrigger()
 
     def is_event_time(self) -> bool:
@@ -197,23 +212,25 @@ class EventTimeSessionWindows(MergingWindowAssigner):
         return f"EventTimeSessionWindows({self.gap})"
 
 
-class ProcessingTimeSessionWindows(EventTimeSessionWindows):
-    @staticmethod
-    def with_gap(size: Time) -> ProcessingTimeSessionWindows:
-        gap = _ms(size)
-        if gap <= 0:
-            raise ValueError("a session gap must be positive")
-        return ProcessingTimeSessionWindows(gap)
+class ProcessingTimeSessionWindows(MergingWindowAssigner[T, TimeWindow]):
+    """Sessions of processing time."""
+
+    def __init__(self, session_gap: int) -> None:
+        self.gap = session_gap
 
     @staticmethod
-    def with_dynamic_gap(extractor: SessionWindowTimeGapExtractor) -> ProcessingTimeSessionWindows:
-        return ProcessingTimeSessionWindows(0, extractor)
+    def with_gap(size: Time) -> ProcessingTimeSessionWindows:
+        return ProcessingTimeSessionWindows(_session_gap(size))
+
+    @staticmethod
+    def with_dynamic_gap(extractor: SessionWindowTimeGapExtractor) -> DynamicProcessingTimeSessionWindows:
+        return DynamicProcessingTimeSessionWindows(extractor)
 
     def assign_windows(self, element, timestamp, context):
         now = context.get_current_processing_time()
-        return [TimeWindow(now, now + self._gap(element))]
+        return [TimeWindow(now, now + self.gap)]
 
-    def get_default_trigger(self, env=None):
+    def get_default_trigger(self, env):
         return ProcessingTimeTrigger()
 
     def is_event_time(self) -> bool:
@@ -223,7 +240,65 @@ class ProcessingTimeSessionWindows(EventTimeSessionWindows):
         return f"ProcessingTimeSessionWindows({self.gap})"
 
 
-class GlobalWindows(WindowAssigner):
+def _dynamic_gap(extractor: Any, element: Any) -> int:
+    gap = _ms(extractor.extract(element) if hasattr(extractor, "extract") else extractor(element))
+    if gap <= 0:
+        raise ValueError(f"dynamic session gap must be positive, got {gap}")
+    return gap
+
+
+class DynamicEventTimeSessionWindows(MergingWindowAssigner[T, TimeWindow]):
+    """Event-time sessions whose gap the extractor computes per element."""
+
+    def __init__(self, session_window_time_gap_extractor: SessionWindowTimeGapExtractor) -> None:
+        self.extractor = session_window_time_gap_extractor
+
+    @staticmethod
+    def with_dynamic_gap(extractor: SessionWindowTimeGapExtractor) -> DynamicEventTimeSessionWindows:
+        return DynamicEventTimeSessionWindows(extractor)
+
+    def assign_windows(self, element, timestamp, context):
+        _require_timestamp(timestamp)
+        return [TimeWindow(timestamp, timestamp + _dynamic_gap(self.extractor, element))]
+
+    def get_default_trigger(self, env):
+        return EventTimeTrigger()
+
+    def is_event_time(self) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "DynamicEventTimeSessionWindows()"
+
+
+class DynamicProcessingTimeSessionWindows(MergingWindowAssigner[T, TimeWindow]):
+    """Processing-time sessions whose gap the extractor computes per element."""
+
+    def __init__(self, session_window_time_gap_extractor: SessionWindowTimeGapExtractor) -> None:
+        self.extractor = session_window_time_gap_extractor
+
+    @staticmethod
+    def with_dynamic_gap(extractor: SessionWindowTimeGapExtractor) -> DynamicProcessingTimeSessionWindows:
+        return DynamicProcessingTimeSessionWindows(extractor)
+
+    def assign_windows(self, element, timestamp, context):
+        now = context.get_current_processing_time()
+        return [TimeWindow(now, now + _dynamic_gap(self.extractor, element))]
+
+    def get_default_trigger(self, env):
+        return ProcessingTimeTrigger()
+
+    def is_event_time(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "DynamicProcessingTimeSessionWindows()"
+
+
+class GlobalWindows(WindowAssigner[T, GlobalWindow]):
+    def __init__(self) -> None:
+        pass
+
     @staticmethod
     def create() -> GlobalWindows:
         return GlobalWindows()
@@ -231,8 +306,11 @@ class GlobalWindows(WindowAssigner):
     def assign_windows(self, element, timestamp, context):
         return [GlobalWindow()]
 
-    def get_default_trigger(self, env=None):
+    def get_default_trigger(self, env):
         return NeverTrigger()
+
+    def get_window_serializer(self) -> Any:
+        return GlobalWindowSerializer()
 
     def is_event_time(self) -> bool:
         return False
@@ -241,13 +319,13 @@ class GlobalWindows(WindowAssigner):
         return "GlobalWindows()"
 
 
-class CountTumblingWindowAssigner(WindowAssigner):
+class CountTumblingWindowAssigner(WindowAssigner[T, CountWindow]):
     """``count_window(size)``: the n-th element of a key goes to window n // size."""
 
-    def __init__(self, size: int) -> None:
-        if size <= 0:
+    def __init__(self, window_size: int) -> None:
+        if window_size <= 0:
             raise ValueError("count window size must be positive")
-        self.size = size
+        self.size = window_size
 
     @staticmethod
     def of(window_size: int) -> CountTumblingWindowAssigner:
@@ -257,8 +335,11 @@ class CountTumblingWindowAssigner(WindowAssigner):
         n = context.next_count()
         return [CountWindow(n // self.size)]
 
-    def get_default_trigger(self, env=None):
+    def get_default_trigger(self, env):
         return PurgingTrigger(CountTrigger(self.size))
+
+    def get_window_serializer(self) -> Any:
+        return CountWindowSerializer()
 
     def is_event_time(self) -> bool:
         return False
@@ -267,15 +348,15 @@ class CountTumblingWindowAssigner(WindowAssigner):
         return f"CountTumblingWindowAssigner({self.size})"
 
 
-class CountSlidingWindowAssigner(WindowAssigner):
+class CountSlidingWindowAssigner(WindowAssigner[T, CountWindow]):
     """``count_window(size, slide)``: window k holds a key's elements k*slide ..
     k*slide+size-1 and fires once it is full, i.e. full windows every ``slide`` elements."""
 
-    def __init__(self, size: int, slide: int) -> None:
-        if size <= 0 or slide <= 0:
+    def __init__(self, window_size: int, window_slide: int) -> None:
+        if window_size <= 0 or window_slide <= 0:
             raise ValueError("count window size and slide must be positive")
-        self.size = size
-        self.slide = slide
+        self.size = window_size
+        self.slide = window_slide
 
     @staticmethod
     def of(window_size: int, window_slide: int) -> CountSlidingWindowAssigner:
@@ -287,8 +368,11 @@ class CountSlidingWindowAssigner(WindowAssigner):
         first = max(0, -(-(n - self.size + 1) // self.slide))
         return [CountWindow(k) for k in range(first, last + 1)]
 
-    def get_default_trigger(self, env=None):
+    def get_default_trigger(self, env):
         return PurgingTrigger(CountTrigger(self.size))
+
+    def get_window_serializer(self) -> Any:
+        return CountWindowSerializer()
 
     def is_event_time(self) -> bool:
         return False

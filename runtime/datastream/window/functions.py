@@ -1,79 +1,23 @@
-"""Window functions: what runs over a fired window's contents."""
+"""The window function interfaces; PyFlink defines them in ``pyflink.datastream.functions``
+(so do we: ``runtime.datastream.functions``) and this module re-exports them, plus
+PyFlink's ``Min`` reduce function."""
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-from collections.abc import Iterable
 from typing import Any
 
-from runtime.common.windowing import Window
+from runtime.datastream.functions import (
+    AllWindowFunction,
+    ProcessAllWindowFunction,
+    ProcessWindowFunction,
+    ReduceFunction,
+    WindowFunction,
+)
+
+__all__ = ["AllWindowFunction", "ProcessAllWindowFunction", "ProcessWindowFunction", "WindowFunction", "Min"]
 
 
-class WindowFunction(ABC):
-    @abstractmethod
-    def apply(self, key: Any, window: Window, inputs: Iterable[Any]) -> Iterable[Any]: ...
+class Min(ReduceFunction):
+    """The smaller of two values (PyFlink's ``pyflink.datastream.window.Min``)."""
 
-    def open(self, runtime_context: Any) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-class AllWindowFunction(ABC):
-    @abstractmethod
-    def apply(self, window: Window, inputs: Iterable[Any]) -> Iterable[Any]: ...
-
-    def open(self, runtime_context: Any) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-class ProcessWindowFunction(ABC):
-    class Context(ABC):
-        @abstractmethod
-        def window(self) -> Window: ...
-
-        @abstractmethod
-        def current_processing_time(self) -> int: ...
-
-        @abstractmethod
-        def current_watermark(self) -> int: ...
-
-        @abstractmethod
-        def window_state(self) -> Any: ...
-
-        @abstractmethod
-        def global_state(self) -> Any: ...
-
-    @abstractmethod
-    def process(self, key: Any, context: ProcessWindowFunction.Context, elements: Iterable[Any]) -> Iterable[Any]: ...
-
-    def clear(self, context: ProcessWindowFunction.Context) -> None:
-        pass
-
-    def open(self, runtime_context: Any) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-class ProcessAllWindowFunction(ABC):
-    class Context(ProcessWindowFunction.Context, ABC):
-        pass
-
-    @abstractmethod
-    def process(self, context: ProcessAllWindowFunction.Context, elements: Iterable[Any]) -> Iterable[Any]: ...
-
-    def clear(self, context: Any) -> None:
-        pass
-
-    def open(self, runtime_context: Any) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
+    def reduce(self, value1: Any, value2: Any) -> Any:
+        return min(value1, value2)

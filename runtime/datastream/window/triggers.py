@@ -2,17 +2,50 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from runtime.common.windowing import TriggerResult, Window, _ms
+from runtime.common.windowing import GlobalWindow, TimeWindow, TriggerResult, Window, _ms
+
+T = TypeVar("T")
+W = TypeVar("W", bound=Window)
 
 
-class Trigger(ABC):
+class Trigger(ABC, Generic[T, W]):
+    """When a window's contents are evaluated (FIRE) and/or dropped (PURGE): PyFlink's
+    ``Trigger[T, W]``, called by the WindowOperator per element, timer and merge."""
+
     class TriggerContext(ABC):
-        """What a trigger may do: timers, watermark, per-window state."""
+        """What a trigger may do: read the clocks, set timers, keep per-window state."""
+
+        @abstractmethod
+        def get_current_processing_time(self) -> int: ...
+
+        @abstractmethod
+        def get_metric_group(self) -> Any: ...
+
+        @abstractmethod
+        def get_current_watermark(self) -> int: ...
+
+        @abstractmethod
+        def register_processing_time_timer(self, time: int) -> None: ...
+
+        @abstractmethod
+        def register_event_time_timer(self, time: int) -> None: ...
+
+        @abstractmethod
+        def delete_processing_time_timer(self, time: int) -> None: ...
+
+        @abstractmethod
+        def delete_event_time_timer(self, time: int) -> None: ...
+
+        @abstractmethod
+        def get_partitioned_state(self, state_descriptor: Any) -> Any: ...
 
     class OnMergeContext(TriggerContext):
-        pass
+        """The context of ``on_merge``: the merged windows' state can be merged into the new one."""
+
+        @abstractmethod
+        def merge_partitioned_state(self, state_descriptor: Any) -> None: ...
 
     @abstractmethod
     def on_element(self, element: Any, timestamp: int, window: Window, ctx: Any) -> TriggerResult: ...
@@ -33,7 +66,7 @@ class Trigger(ABC):
     def clear(self, window: Window, ctx: Any) -> None: ...
 
 
-class EventTimeTrigger(Trigger):
+class EventTimeTrigger(Trigger[T, TimeWindow]):
     """Fires once the watermark passes the window's end (at once for late elements)."""
 
     @staticmethod
@@ -66,7 +99,7 @@ class EventTimeTrigger(Trigger):
         return "EventTimeTrigger()"
 
 
-class ProcessingTimeTrigger(Trigger):
+class ProcessingTimeTrigger(Trigger[T, TimeWindow]):
     @staticmethod
     def create() -> ProcessingTimeTrigger:
         return ProcessingTimeTrigger()
@@ -95,17 +128,18 @@ class ProcessingTimeTrigger(Trigger):
         return "ProcessingTimeTrigger()"
 
 
-class CountTrigger(Trigger):
-    """Fires when the window holds ``count`` elements (since its last firing)."""
+class CountTrigger(Trigger[T, Window]):
+    """Fires when the window holds ``window_size`` elements (since its last firing)."""
 
-    def __init__(self, count: int) -> None:
-        self.count = count
+    def __init__(self, window_size: int) -> None:
+        self.count = window_size
+        from runtime.common.type_factory import Types
         from runtime.datastream.state import ReducingStateDescriptor
-        self._desc = ReducingStateDescriptor("count", lambda a, b: a + b)
+        self._desc = ReducingStateDescriptor("count", _add, Types.LONG())
 
     @staticmethod
-    def of(count: int) -> CountTrigger:
-        return CountTrigger(count)
+    def of(window_size: int) -> CountTrigger:
+        return CountTrigger(window_size)
 
     def on_element(self, element, timestamp, window, ctx):
         state = ctx.get_partitioned_state(self._desc)
@@ -134,7 +168,7 @@ class CountTrigger(Trigger):
         return f"CountTrigger({self.count})"
 
 
-class PurgingTrigger(Trigger):
+class PurgingTrigger(Trigger[T, Window]):
     """Turns every FIRE of the nested trigger into FIRE_AND_PURGE."""
 
     def __init__(self, nested_trigger: Trigger) -> None:
@@ -170,14 +204,19 @@ class PurgingTrigger(Trigger):
         return f"PurgingTrigger({self.nested_trigger!r})"
 
 
-class _ContinuousTrigger(Trigger):
+def _add(a: int, b: int) -> int:
+    return a + b
+
+
+class _ContinuousTrigger(Trigger[T, Window]):
     """Fires every ``interval`` in its time domain while the window is open. The next firing
     time is per-window trigger state, so merging windows keep the earliest one."""
 
     def __init__(self, interval: int) -> None:
         self.interval = interval
+        from runtime.common.type_factory import Types
         from runtime.datastream.state import ReducingStateDescriptor
-        self._desc = ReducingStateDescriptor("fire-time", min)
+        self._desc = ReducingStateDescriptor("fire-time", min, Types.LONG())
 
     # the time domain's timer functions, bound by the subclasses
     def _register(self, ctx: Any, time: int) -> None:
@@ -187,9 +226,13 @@ class _ContinuousTrigger(Trigger):
         raise NotImplementedError
 
     def _register_next(self, ctx: Any, time: int, window: Any) -> None:
-        """Next firing one interval after ``time``, but never after the window's end."""
+        self.register_next_fire_timestamp(time, window, ctx, ctx.get_partitioned_state(self._desc))
+
+    def register_next_fire_timestamp(self, time: int, window: Any, ctx: Any, fire_timestamp_state: Any) -> None:
+        """Next firing one interval after ``time``, but never after the window's end; kept in
+        ``fire_timestamp_state`` (a reducing state keeping the minimum)."""
         next_fire = min(time + self.interval, window.max_timestamp())
-        ctx.get_partitioned_state(self._desc).add(next_fire)
+        fire_timestamp_state.add(next_fire)
         self._register(ctx, next_fire)
 
     def _schedule_first(self, ctx: Any, time: int, window: Any) -> None:
@@ -225,7 +268,7 @@ class _ContinuousTrigger(Trigger):
         return f"{type(self).__name__}({self.interval})"
 
 
-class ContinuousEventTimeTrigger(_ContinuousTrigger):
+class ContinuousEventTimeTrigger(_ContinuousTrigger[T]):
     """Fires every ``interval`` of event time within the window, and at its end."""
 
     @staticmethod
@@ -254,7 +297,7 @@ class ContinuousEventTimeTrigger(_ContinuousTrigger):
         return TriggerResult.CONTINUE
 
 
-class ContinuousProcessingTimeTrigger(_ContinuousTrigger):
+class ContinuousProcessingTimeTrigger(_ContinuousTrigger[T]):
     """Fires every ``interval`` of processing time while the window is open."""
 
     @staticmethod
@@ -278,7 +321,7 @@ class ContinuousProcessingTimeTrigger(_ContinuousTrigger):
         return self._on_timer(time, window, ctx)
 
 
-class NeverTrigger(Trigger):
+class NeverTrigger(Trigger[T, GlobalWindow]):
     """GlobalWindows' default: never fires by itself (use another trigger)."""
 
     def on_element(self, element, timestamp, window, ctx):

@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from runtime.common.errors import UserFunctionError
+from runtime.common.errors import UserFunctionError, raise_at_user_code
 from runtime.io.network.elements import DATA, END_OF_PARTITION, IDLE, WATERMARK
 from runtime.io.network.partition import ResultSubpartition
 from runtime.state.key_groups import KeyChannelCache
@@ -36,6 +36,7 @@ class RecordWriter:
             self.key_fn = partitioner.key_fn
             self.channels = KeyChannelCache(partitioner.max_parallelism, n)
             self.emit = self._emit_hash
+            self._keys_checked = False
         elif n == 1:
             self.emit = self._emit_single
         elif kind in ("REBALANCE", "RESCALE"):
@@ -100,24 +101,46 @@ class RecordWriter:
                                     f"{type(exc).__name__}: {exc}") from exc
         n = self.n
         if n == 1:
+            if not self._keys_checked:  # one consumer hashes them there; check the first batch here
+                self._check_hashable(keys, values)
+                self._keys_checked = True
             self._append(0, values, ts, keys)  # one consumer: no routing, the keys still travel
             return
         ch = self.channels
-        if ts is not None:
-            self._scatter([ch[k] for k in keys], values, ts, keys)
-            return
-        # the common case, in one pass: look the channel up and append value and key to it
-        vs: list[list] = [[] for _ in range(n)]
-        ks: list[list] = [[] for _ in range(n)]
-        va = [x.append for x in vs]
-        ka = [x.append for x in ks]
-        for v, k in zip(values, keys):
-            c = ch[k]
-            va[c](v)
-            ka[c](k)
+        try:
+            if ts is not None:
+                self._scatter([ch[k] for k in keys], values, ts, keys)
+                return
+            # the common case, in one pass: look the channel up and append value and key to it
+            vs: list[list] = [[] for _ in range(n)]
+            ks: list[list] = [[] for _ in range(n)]
+            va = [x.append for x in vs]
+            ka = [x.append for x in ks]
+            for v, k in zip(values, keys):
+                c = ch[k]
+                va[c](v)
+                ka[c](k)
+        except TypeError:
+            self._check_hashable(keys, values)
+            raise
         for c in range(n):
             if vs[c]:
                 self._append(c, vs[c], None, ks[c])
+
+    def _check_hashable(self, keys: list, values: list) -> None:
+        """A key must be hashable (it is looked up per record); an unhashable one fails the
+        job at its first record, pointing at the key selector rather than at engine code."""
+        for k, v in zip(keys, values):
+            try:
+                hash(k)
+            except TypeError:
+                shown = repr(k)
+                shown = shown if len(shown) <= 60 else shown[:57] + "..."
+                error = UserFunctionError(
+                    f"key_by(): the key selector returned an unhashable {type(k).__name__} ({shown}) for the "
+                    f"record {v!r:.60}; keys must be hashable: return a str, int, tuple, ... (e.g. tuple(...) "
+                    "instead of a list)")
+                raise_at_user_code(self.key_fn, error)
 
     def _emit_shuffle(self, values, ts=None, keys=None):
         chans = random.choices(range(self.n), k=len(values))
