@@ -215,12 +215,10 @@ def jobmanager_start(conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
 @jobmanager_app.command("start-foreground")
 def jobmanager_start_foreground(conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
     """Run the JobManager (without TaskManagers) in this terminal until Ctrl-C."""
-    import os
-    frontend = _frontend(conf_dir, dynamic)
-    os.environ["PYTHONHASHSEED"] = "0"
+    from pyflink_cli import cluster
     # like Flink's jobmanager.sh: the JobManager alone (`cluster start` forks TaskManagers)
-    os.execv(sys.executable, [sys.executable, "-m", "runtime.entrypoint.cluster_entrypoint"]
-             + frontend.process_args() + ["-D", "taskmanager.count=0"])
+    cluster.exec_foreground(_frontend(conf_dir, dynamic), "runtime.entrypoint.cluster_entrypoint",
+                            ["-D", "taskmanager.count=0"])
 
 
 @jobmanager_app.command("stop")
@@ -244,12 +242,9 @@ def taskmanager_start(jobmanager: Annotated[Optional[str], typer.Option("--jobma
 def taskmanager_start_foreground(jobmanager: Annotated[Optional[str], typer.Option("--jobmanager")] = None,
                                  conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
     """Run a TaskManager in this terminal."""
-    import os
-    frontend = _frontend(conf_dir, dynamic)
-    os.environ["PYTHONHASHSEED"] = "0"
+    from pyflink_cli import cluster
     extra = ["--jobmanager", jobmanager] if jobmanager else []
-    os.execv(sys.executable, [sys.executable, "-m", "runtime.taskexecutor.task_manager_runner"]
-             + frontend.process_args() + extra)
+    cluster.exec_foreground(_frontend(conf_dir, dynamic), "runtime.taskexecutor.task_manager_runner", extra)
 
 
 @taskmanager_app.command("stop")

@@ -1,15 +1,23 @@
 """RpcService over ZeroMQ: one ROUTER per server process, DEALERs on callers.
 
 A JobManager binds one ROUTER; every TaskManager and client connects a DEALER whose routing
-id is its identity (a TaskManager uses its resource id), so the JobManager can call back into
-a TaskManager over the same connection. Calls between endpoints of one process skip the
-socket but keep the same semantics (async, fenced, timed out).
+id is its identity (a TaskManager uses a random per-process id that is never published),
+so the JobManager can call back into a TaskManager over the same connection. Calls
+between endpoints of one process skip the socket but keep the same semantics (async,
+fenced, timed out).
+
+With a ``SocketSecurity`` holding keys, TCP sockets are CURVE servers/clients
+(``runtime.security``): only authenticated peers reach the ROUTER, each message carries
+its sender's ``ROLE:KEY`` user id, the ``AccessPolicy`` decides which methods that role
+may call, and a routing id stays bound to the key that first used it. Malformed frames
+and refused calls are logged at a bounded rate.
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
 import logging
+from collections import OrderedDict
 from typing import Any
 
 import zmq
@@ -17,11 +25,16 @@ import zmq.asyncio
 
 from runtime.messages.codec import MessageError, to_wire
 from runtime.rpc import codec
-from runtime.rpc.endpoint import RpcEndpoint, current_sender
+from runtime.rpc.endpoint import RpcEndpoint, current_sender, current_user
 from runtime.rpc.errors import FencingTokenError, PeerUnreachable, RpcError, RpcTimeout, remote_error
 from runtime.rpc.signatures import decode_arguments, result_decoder
+from runtime.security.access_policy import DEFAULT_POLICY, AccessPolicy
+from runtime.security.rate_limited_log import RateLimitedLog
+from runtime.security.socket_security import RPC_DOMAIN, SocketSecurity, role_of
 
 log = logging.getLogger(__name__)
+#: at most this many routing ids are remembered with the key that first used them
+_MAX_BOUND_PEERS = 65536
 
 #: Peer address meaning "the server this process's DEALER is connected to".
 UPSTREAM = b"\x00upstream"
@@ -33,16 +46,28 @@ def shared_context() -> zmq.asyncio.Context:
     return zmq.asyncio.Context.shadow(zmq.Context.instance().underlying)
 
 
+class AccessDenied(RpcError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "AccessDenied")
+
+
 class RpcService:
-    def __init__(self, default_timeout: float = 10.0, context: zmq.asyncio.Context | None = None) -> None:
+    def __init__(self, default_timeout: float = 10.0, context: zmq.asyncio.Context | None = None,
+                 security: SocketSecurity | None = None, policy: AccessPolicy = DEFAULT_POLICY) -> None:
         self.ctx = context or shared_context()
         self.default_timeout = default_timeout
+        self.security = security or SocketSecurity()
+        self.policy = policy
+        self._bad_frames = RateLimitedLog(log)
+        self._peer_users: OrderedDict[bytes, str | None] = OrderedDict()
+        self._secured_server = False
         self.endpoints: dict[str, RpcEndpoint] = {}
         self.router: zmq.asyncio.Socket | None = None
         self.dealer: zmq.asyncio.Socket | None = None
         self.bound_address: str | None = None
         self._ids = itertools.count(1)
-        self._pending: dict[int, asyncio.Future] = {}
+        #: correlation id -> (future, the peer whose reply it awaits)
+        self._pending: dict[int, tuple[asyncio.Future, bytes]] = {}
         self._readers: list[asyncio.Task] = []
         self._handlers: set[asyncio.Task] = set()
         self._closed = False
@@ -53,17 +78,32 @@ class RpcService:
         sock = self.ctx.socket(zmq.ROUTER)
         sock.setsockopt(zmq.LINGER, 0)
         sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
+        # a peer that reconnects with its (secret, random) routing id takes over its stale entry
         sock.setsockopt(zmq.ROUTER_HANDOVER, 1)
-        sock.bind(address)
+        if not address.startswith("inproc://"):
+            self.security.secure_server(sock, RPC_DOMAIN)
+            self._secured_server = self.security.enabled
+        try:
+            sock.bind(address)
+        except BaseException:
+            sock.close(0)
+            if self._secured_server:
+                self.security.release_server(sock)
+                self._secured_server = False
+            raise
         self.router = sock
         self.bound_address = sock.getsockopt_string(zmq.LAST_ENDPOINT)
         self._readers.append(asyncio.get_running_loop().create_task(self._read_loop(sock, True)))
         return self.bound_address
 
-    def connect(self, address: str, identity: bytes) -> zmq.asyncio.Socket:
+    def connect(self, address: str, identity: bytes, server_public: bytes | None = None) -> zmq.asyncio.Socket:
+        """Connect the DEALER; over TCP a CURVE client trusting ``server_public`` (default:
+        the JobManager's key) when security is on."""
         sock = self.ctx.socket(zmq.DEALER)
         sock.setsockopt(zmq.LINGER, 0)
         sock.setsockopt(zmq.IDENTITY, identity)
+        if not address.startswith("inproc://"):
+            self.security.secure_client(sock, server_public)
         sock.setsockopt(zmq.RECONNECT_IVL, 50)
         sock.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
         sock.connect(address)
@@ -84,19 +124,27 @@ class RpcService:
         self._closed = True
         for t in self._readers + list(self._handlers):
             t.cancel()
-        for fut in self._pending.values():
+        for fut, _ in self._pending.values():
             if not fut.done():
                 fut.set_exception(RpcError("RPC service closed"))
         self._pending.clear()
         for sock in (self.router, self.dealer):
             if sock is not None:
                 sock.close(0)
+        if self._secured_server and self.router is not None:
+            self._secured_server = False
+            self.security.release_server(self.router)
 
     # ------------------------------------------------------------------ calling
     def gateway(self, peer: bytes | None, target: str, token: Any = None, protocol: type | None = None) -> Any:
         """A proxy for the endpoint ``target`` at ``peer`` (None: this process). With the
-        endpoint's gateway ``protocol``, results are decoded into its declared types."""
-        return Gateway(self, peer, target, None if token is None else str(token), protocol)
+        endpoint's gateway ``protocol``, results are decoded into its declared types.
+        ``token`` is the fencing token, or a token source (``async get(timeout)`` and
+        ``invalidate()``, e.g. ``RpcLeaderRetrieval``) asked before each call and told
+        when a call was refused as stale."""
+        if token is not None and not hasattr(token, "get"):
+            token = str(token)
+        return Gateway(self, peer, target, token, protocol)
 
     async def call(self, peer: bytes | None, target: str, method: str, *args: Any,
                    token: str | None = None, timeout: float | None = None, **kwargs: Any) -> Any:
@@ -105,7 +153,7 @@ class RpcService:
             return await asyncio.wait_for(self._dispatch(None, target, method, args, kwargs, token), timeout)
         cid = next(self._ids)
         fut = asyncio.get_running_loop().create_future()
-        self._pending[cid] = fut
+        self._pending[cid] = (fut, peer)
         try:
             await self._send(peer, codec.call_message(cid, target, method, args, kwargs, token))
             return await asyncio.wait_for(fut, timeout)
@@ -144,9 +192,17 @@ class RpcService:
         task.add_done_callback(self._handlers.discard)
 
     async def _read_loop(self, sock: zmq.asyncio.Socket, is_router: bool) -> None:
+        # with CURVE, frames are received as zmq.Frame to read the sender's User-Id property
+        authenticated = is_router and self.security.enabled
         while not self._closed:
+            user: str | None = None
             try:
-                frames = await sock.recv_multipart()
+                if authenticated:
+                    zframes = await sock.recv_multipart(copy=False)
+                    user = _user_id(zframes[-1])
+                    frames = [f.bytes for f in zframes]
+                else:
+                    frames = await sock.recv_multipart()
             except asyncio.CancelledError:
                 raise
             except zmq.ZMQError as exc:
@@ -156,49 +212,81 @@ class RpcService:
                 continue
             if is_router:
                 if len(frames) != 2:
-                    log.warning("dropped a message with %d frames", len(frames))
+                    self._bad_frames.warning(("frames", frames[0] if frames else b""),
+                                             "dropped a message with %d frames from %r", len(frames),
+                                             frames[0][:40] if frames else b"")
                     continue
                 peer, frame = frames
+                if authenticated and not self._bind_peer(peer, user):
+                    continue
             else:
                 if len(frames) != 1:
-                    log.warning("dropped a message with %d frames", len(frames))
+                    self._bad_frames.warning(("frames", UPSTREAM), "dropped a message with %d frames from the server",
+                                             len(frames))
                     continue
                 peer, frame = UPSTREAM, frames[0]
             try:
                 msg = codec.decode(frame)
             except codec.MalformedMessage as exc:
-                log.warning("dropped a malformed message from %r: %s", peer, exc)
+                self._bad_frames.warning(("malformed", peer), "dropped a malformed message from %r: %s", peer[:40], exc)
                 continue
             kind = msg["k"]
             if kind in (codec.OK, codec.ERR):
-                fut = self._pending.get(msg.get("id", 0))
-                if fut is None or fut.done():
-                    continue  # late reply to a timed-out call: dropped, never misrouted
+                pending = self._pending.get(msg.get("id", 0))
+                if pending is None or pending[1] != peer or pending[0].done():
+                    continue  # late reply to a timed-out call, or not from the callee: dropped, never misrouted
+                fut = pending[0]
                 if kind == codec.OK:
                     fut.set_result(msg.get("r"))
                 else:
                     fut.set_exception(remote_error(msg))
             else:
-                self._track(asyncio.get_running_loop().create_task(self._serve(peer, msg)))
+                self._track(asyncio.get_running_loop().create_task(self._serve(peer, msg, user)))
 
-    async def _serve(self, peer: bytes, msg: dict) -> None:
+    def _bind_peer(self, peer: bytes, user: str | None) -> bool:
+        """A routing id stays bound to the CURVE key that first used it: a message from
+        another key under the same id (an attempt to take a TaskManager's connection over)
+        is dropped."""
+        bound = self._peer_users.get(peer, _UNBOUND)
+        if bound is _UNBOUND:
+            self._peer_users[peer] = user
+            if len(self._peer_users) > _MAX_BOUND_PEERS:
+                self._peer_users.popitem(last=False)
+            return True
+        if bound != user:
+            self._bad_frames.warning(("takeover", peer, user), "dropped a message from key %s... under the routing id "
+                                     "%r, which belongs to another key", str(user).split(":")[-1][:8], peer[:40])
+            return False
+        self._peer_users.move_to_end(peer)
+        return True
+
+    async def _serve(self, peer: bytes, msg: dict, user: str | None = None) -> None:
         cid = msg.get("id", 0)
+        target, method = str(msg.get("t"))[:200], str(msg.get("m"))[:200]
         try:
             args = msg.get("a") or []
             kwargs = msg.get("kw") or {}
             if not isinstance(args, list) or not isinstance(kwargs, dict):
                 raise RpcError("malformed arguments")
-            result = await self._dispatch(peer, str(msg.get("t")), str(msg.get("m")), args, kwargs, msg.get("tok"))
+            if peer != UPSTREAM and self.security.enabled:
+                role = role_of(user)
+                if not self.policy.allows(target, method, role):
+                    self._bad_frames.warning(("denied", user, target, method), "refused %s.%s from a %s key",
+                                             target, method, role)
+                    raise AccessDenied(f"a {role} key may not call {target}.{method}")
+            current_user.set(user)
+            result = await self._dispatch(peer, target, method, args, kwargs, msg.get("tok"))
             reply = codec.reply_message(cid, to_wire(result))
         except asyncio.CancelledError:
             raise
         except RpcError as exc:
             reply = codec.error_message(cid, exc.error_type, str(exc))
         except MessageError as exc:  # the arguments do not have the declared shape: refused
-            log.warning("refused %s.%s from %r: %s", msg.get("t"), msg.get("m"), peer, exc)
-            reply = codec.error_message(cid, "MessageError", str(exc))
+            self._bad_frames.warning(("refused", peer, target, method), "refused %s.%s from %r: %s", target, method,
+                                     peer[:40], exc)
+            reply = codec.error_message(cid, "MessageError", str(exc)[:2000])
         except Exception as exc:  # the endpoint failed; report, do not crash the process
-            log.debug("RPC %s.%s failed", msg.get("t"), msg.get("m"), exc_info=True)
+            log.debug("RPC %s.%s failed", target, method, exc_info=True)
             reply = codec.error_message(cid, type(exc).__name__, str(exc) or type(exc).__name__)
         if msg["k"] == codec.TELL:
             return
@@ -225,12 +313,23 @@ class RpcService:
         return result
 
 
+_UNBOUND = object()
+
+
+def _user_id(frame: zmq.Frame) -> str | None:
+    try:
+        value = frame.get("User-Id")
+    except zmq.ZMQError:  # NULL mechanism: no user id
+        return None
+    return value if isinstance(value, str) else None
+
+
 class Gateway:
     """Proxy: ``await gateway.method(*args)`` calls ``method`` on the endpoint. Arguments are
     encoded with the message codec; with a gateway Protocol, results are decoded into the
     types it declares (and so validated)."""
 
-    def __init__(self, service: RpcService, peer: bytes | None, target: str, token: str | None,
+    def __init__(self, service: RpcService, peer: bytes | None, target: str, token: Any,
                  protocol: type | None = None) -> None:
         self._service = service
         self.peer = peer
@@ -245,10 +344,16 @@ class Gateway:
         decode = result_decoder(self.protocol, method) if peer is not None else None
 
         async def invoke(*args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-            if peer is None:
-                return await service.call(None, target, method, *args, token=token, timeout=timeout, **kwargs)
-            raw = await service.call(peer, target, method, *[to_wire(a) for a in args], token=token,
-                                     timeout=timeout, **{k: to_wire(v) for k, v in kwargs.items()})
+            tok = await _resolve(token, timeout)
+            try:
+                if peer is None:
+                    return await service.call(None, target, method, *args, token=tok, timeout=timeout, **kwargs)
+                raw = await service.call(peer, target, method, *[to_wire(a) for a in args], token=tok,
+                                         timeout=timeout, **{k: to_wire(v) for k, v in kwargs.items()})
+            except FencingTokenError:
+                if not isinstance(token, (str, type(None))):
+                    token.invalidate()  # the leader changed: the next call asks for its new id
+                raise
             return raw if decode is None else decode(raw)
         return invoke
 
@@ -256,4 +361,12 @@ class Gateway:
         if self.peer is not None:
             args = tuple(to_wire(a) for a in args)
             kwargs = {k: to_wire(v) for k, v in kwargs.items()}
-        await self._service.tell(self.peer, self.target, method, *args, token=self.token, **kwargs)
+        await self._service.tell(self.peer, self.target, method, *args, token=await _resolve(self.token, None),
+                                 **kwargs)
+
+
+async def _resolve(token: Any, timeout: float | None) -> str | None:
+    if token is None or isinstance(token, str):
+        return token
+    value = await token.get(timeout)
+    return None if value is None else str(value)
