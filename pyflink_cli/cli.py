@@ -147,6 +147,10 @@ def _print_started(frontend: CliFrontend, started: dict, what: str) -> None:
     print(f"TaskManagers: {ov.taskmanagers} ({ov.slots_total} slots)"
           + "".join(f"\n  {tm.id} pid {tm.pid} slots {tm.slots_number}" for tm in started["taskmanagers"]))
     print(f"Logs: {frontend.log_dir}")
+    from pyflink_cli.cluster import dashboard_url
+    url = dashboard_url(frontend, started.get("rest_port"))
+    if url:
+        print(f"Dashboard: {url}")
 
 
 @cluster_app.command("start")

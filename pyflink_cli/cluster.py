@@ -67,7 +67,9 @@ def _port_free(host: str, port: int) -> bool:
 
 def ensure_cluster_keys(frontend: CliFrontend) -> None:
     """Create the CURVE keys and REST token of a new cluster (kept if they exist)."""
-    if not frontend.config.get(opts.SECURITY_INTERNAL_ENABLED):
+    config = frontend.config
+    if not config.get(opts.SECURITY_INTERNAL_ENABLED) and not (
+            config.get(opts.SECURITY_REST_AUTHENTICATION_ENABLED) and not config.get(opts.SECURITY_REST_TOKEN)):
         return
     from runtime.configuration.errors import ConfigurationError
     from runtime.security.internal_keys import ensure_keys
@@ -170,6 +172,27 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
             gateway.close()
     _terminate([proc.pid])
     fail(f"the cluster did not come up within {timeout:.0f} s; see {log_file}")
+
+
+def dashboard_url(frontend: CliFrontend, rest_port: int | None) -> str | None:
+    """The dashboard's address with the REST token in the fragment (browsers never send a
+    fragment to the server; the page keeps the token in the tab's sessionStorage)."""
+    if not rest_port:
+        return None
+    config = frontend.config
+    scheme = "https" if config.get(opts.SECURITY_SSL_REST_ENABLED) else "http"
+    host = config.get(opts.REST_ADDRESS) or "localhost"
+    url = f"{scheme}://{'[' + host + ']' if ':' in host else host}:{rest_port}/"
+    if not config.get(opts.SECURITY_REST_AUTHENTICATION_ENABLED):
+        return url
+    token = config.get(opts.SECURITY_REST_TOKEN)
+    if not token:
+        from runtime.security.internal_keys import read_rest_token
+        try:
+            token = read_rest_token(frontend.keys_dir)
+        except Exception:
+            token = None
+    return f"{url}#token={token}" if token else url
 
 
 def _terminate(pids: list[int], grace: float = 3.0) -> list[int]:

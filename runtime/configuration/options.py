@@ -454,10 +454,6 @@ SECURITY_SSL_REST_KEY_PASSWORD = ConfigOption(
     "security.ssl.rest.key-password", "str", "",
     "password of an encrypted private key",
 )
-SECURITY_SSL_REST_TRUSTSTORE = ConfigOption(
-    "security.ssl.rest.truststore", "str", "",
-    "PEM file of CA certificates a REST client trusts (empty: the certificate itself, then the system's)",
-)
 REST_SERVER_MAX_CONNECTIONS = ConfigOption(
     "rest.server.max-connections", "int", 256,
     "project-specific: HTTP connections the REST endpoint serves at once",
@@ -484,7 +480,7 @@ SECURITY_OPTIONS = (
     SECURITY_LIMITS_MAX_PARALLELISM, SECURITY_LIMITS_MAX_SLOTS, SECURITY_LIMITS_MAX_PENDING_PARTITION_REQUESTS,
     SECURITY_REST_AUTHENTICATION_ENABLED, SECURITY_REST_TOKEN, SECURITY_REST_ALLOWED_ORIGINS,
     SECURITY_SSL_REST_ENABLED, SECURITY_SSL_REST_CERTIFICATE, SECURITY_SSL_REST_PRIVATE_KEY,
-    SECURITY_SSL_REST_KEY_PASSWORD, SECURITY_SSL_REST_TRUSTSTORE,
+    SECURITY_SSL_REST_KEY_PASSWORD,
     REST_SERVER_MAX_CONNECTIONS, REST_SERVER_MAX_CONNECTIONS_PER_CLIENT, REST_SERVER_HEADER_TIMEOUT,
     TASKMANAGER_BIND_HOST,
 )

@@ -54,11 +54,17 @@ def jobmanager_security(config) -> SocketSecurity:
     non-loopback address."""
     set_max_parallelism_cap(config.get(opts.SECURITY_LIMITS_MAX_PARALLELISM))
     set_max_slots_per_task_manager(config.get(opts.SECURITY_LIMITS_MAX_SLOTS))
-    if config.get(opts.SECURITY_INTERNAL_ENABLED):
+    if config.get(opts.SECURITY_INTERNAL_ENABLED) or (config.get(opts.SECURITY_REST_AUTHENTICATION_ENABLED)
+                                                       and not config.get(opts.SECURITY_REST_TOKEN)):
         keys_dir = Path(config.get(opts.SECURITY_INTERNAL_KEYS_DIR)).expanduser()
         try:
             if ensure_keys(keys_dir):
-                log.info("created the cluster's CURVE keys in %s", keys_dir)
+                log.info("created the cluster's CURVE keys and REST token in %s", keys_dir)
+        except (ConfigurationError, OSError) as exc:
+            raise StartupError(f"cannot create the cluster's keys in {keys_dir} (security.internal.keys-dir): "
+                               f"{exc}") from None
+    if config.get(opts.SECURITY_INTERNAL_ENABLED):
+        try:
             return SocketSecurity.from_config(config, ROLE_JOBMANAGER)
         except ConfigurationError as exc:
             raise StartupError(str(exc)) from None

@@ -94,7 +94,25 @@ class RpcService:
         self.router = sock
         self.bound_address = sock.getsockopt_string(zmq.LAST_ENDPOINT)
         self._readers.append(asyncio.get_running_loop().create_task(self._read_loop(sock, True)))
+        if self._secured_server:
+            self._readers.append(asyncio.get_running_loop().create_task(self._watch_handshakes(sock)))
         return self.bound_address
+
+    async def _watch_handshakes(self, sock: zmq.asyncio.Socket) -> None:
+        """Log peers that fail the CURVE handshake without reaching the ZAP handler (no keys
+        at all, or another cluster's server key); refused keys are logged by the ZAP handler."""
+        from zmq.utils.monitor import parse_monitor_message
+        monitor = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        try:
+            while not self._closed:
+                event = parse_monitor_message(await monitor.recv_multipart())
+                self._bad_frames.warning(("handshake", event["event"]), "refused a connection that failed the CURVE "
+                                         "handshake (a peer without this cluster's keys, or not using CURVE; ZeroMQ "
+                                         "error %s); it gets no answer", event.get("value"))
+        except (asyncio.CancelledError, zmq.ZMQError):
+            pass
+        finally:
+            monitor.close(0)
 
     def connect(self, address: str, identity: bytes, server_public: bytes | None = None) -> zmq.asyncio.Socket:
         """Connect the DEALER; over TCP a CURVE client trusting ``server_public`` (default:
