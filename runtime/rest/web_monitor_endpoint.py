@@ -54,6 +54,9 @@ __all__ = ["WebMonitorEndpoint", "MAX_REQUEST_BYTES"]
 MAX_REQUEST_BYTES = 64 * 1024
 #: Time a client gets to send its whole request; read at call time so tests can shorten it.
 REQUEST_TIMEOUT_S = 10.0
+#: Pending TCP connections the kernel queues for us: a burst of (slow) clients must not
+#: overflow it, or every client, slow or not, waits for SYN retransmits.
+LISTEN_BACKLOG = 1024
 #: Connections served at once by default (``rest.server.max-connections``).
 MAX_CONNECTIONS = 256
 _MAX_HEADERS = 100
@@ -254,7 +257,7 @@ class WebMonitorEndpoint:
         on a best-effort basis.
         """
         if port != 0:
-            return [await asyncio.start_server(self._on_connection, host, port, limit=MAX_REQUEST_BYTES,
+            return [await asyncio.start_server(self._on_connection, host, port, limit=MAX_REQUEST_BYTES, backlog=LISTEN_BACKLOG,
                                                ssl=self._ssl, ssl_handshake_timeout=self._tls_timeout)]
         loop = asyncio.get_running_loop()
         infos = await loop.getaddrinfo(host, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -266,7 +269,7 @@ class WebMonitorEndpoint:
                 chosen = int(servers[0].sockets[0].getsockname()[1]) if servers else 0  # type: ignore[attr-defined]
                 try:
                     servers.append(await asyncio.start_server(
-                        self._on_connection, addr, chosen, limit=MAX_REQUEST_BYTES, ssl=self._ssl,
+                        self._on_connection, addr, chosen, limit=MAX_REQUEST_BYTES, backlog=LISTEN_BACKLOG, ssl=self._ssl,
                         ssl_handshake_timeout=self._tls_timeout))
                 except OSError as exc:
                     if not servers:
