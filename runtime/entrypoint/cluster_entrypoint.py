@@ -83,6 +83,9 @@ async def run_cluster(config, conf_dir: str | None, dynamic: list[str], pid_file
     port = config.get(opts.JOBMANAGER_RPC_PORT)
     bind_host = config.get(opts.JOBMANAGER_BIND_HOST) or host
     security = jobmanager_security(config)
+    # large calls are decoded in a worker thread; a short GIL switch interval lets the loop
+    # answer small calls in between (CPython's default 5 ms would let one decode hold it longer)
+    sys.setswitchinterval(0.001)
     rpc = RpcService(config.get(opts.RPC_ASK_TIMEOUT) / 1000.0, security=security)
     stop = asyncio.Event()
     whole_cluster = {"stop": False}

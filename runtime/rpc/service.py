@@ -35,6 +35,10 @@ from runtime.security.socket_security import RPC_DOMAIN, SocketSecurity, role_of
 log = logging.getLogger(__name__)
 #: at most this many routing ids are remembered with the key that first used them
 _MAX_BOUND_PEERS = 65536
+#: calls larger than this are decoded and validated off the event loop
+OFFLOAD_BYTES = 64 << 10
+#: how every call message starts (codec.call_message: a map whose first entry is k: "call")
+_CALL_PREFIX = b"\xa1k\xa4call"
 
 #: Peer address meaning "the server this process's DEALER is connected to".
 UPSTREAM = b"\x00upstream"
@@ -198,10 +202,14 @@ class RpcService:
         if self.router is None:
             raise PeerUnreachable("this process has no ROUTER socket")
         try:
-            await self.router.send_multipart([peer, frame])
+            # never wait for one peer: a peer that stops reading (its queue is at the high-water
+            # mark) would otherwise stall every send of this ROUTER
+            await self.router.send_multipart([peer, frame], flags=zmq.NOBLOCK)
+        except zmq.Again:
+            raise PeerUnreachable(f"peer {peer[:40].decode(errors='replace')} does not read its messages") from None
         except zmq.ZMQError as exc:
             if exc.errno == zmq.EHOSTUNREACH:
-                raise PeerUnreachable(f"peer {peer.decode(errors='replace')} is not connected") from None
+                raise PeerUnreachable(f"peer {peer[:40].decode(errors='replace')} is not connected") from None
             raise
 
     # ------------------------------------------------------------------ serving
@@ -243,6 +251,11 @@ class RpcService:
                                              len(frames))
                     continue
                 peer, frame = UPSTREAM, frames[0]
+            if len(frame) > OFFLOAD_BYTES and frame[1:8] == _CALL_PREFIX:
+                # a big call (a job graph with its archive, a batch of results): decoded and
+                # validated in a worker thread, so the loop keeps answering everyone else
+                self._track(asyncio.get_running_loop().create_task(self._serve_large(peer, frame, user)))
+                continue
             try:
                 msg = codec.decode(frame)
             except codec.MalformedMessage as exc:
@@ -278,7 +291,16 @@ class RpcService:
         self._peer_users.move_to_end(peer)
         return True
 
-    async def _serve(self, peer: bytes, msg: dict, user: str | None = None) -> None:
+    async def _serve_large(self, peer: bytes, frame: bytes, user: str | None) -> None:
+        try:
+            msg = await asyncio.get_running_loop().run_in_executor(None, codec.decode, frame)
+        except codec.MalformedMessage as exc:
+            self._bad_frames.warning(("malformed", peer), "dropped a malformed message from %r: %s", peer[:40], exc)
+            return
+        if msg["k"] == codec.CALL:
+            await self._serve(peer, msg, user, offload=True)
+
+    async def _serve(self, peer: bytes, msg: dict, user: str | None = None, offload: bool = False) -> None:
         cid = msg.get("id", 0)
         target, method = str(msg.get("t"))[:200], str(msg.get("m"))[:200]
         try:
@@ -293,7 +315,7 @@ class RpcService:
                                              target, method, role)
                     raise AccessDenied(f"a {role} key may not call {target}.{method}")
             current_user.set(user)
-            result = await self._dispatch(peer, target, method, args, kwargs, msg.get("tok"))
+            result = await self._dispatch(peer, target, method, args, kwargs, msg.get("tok"), offload)
             reply = codec.reply_message(cid, to_wire(result))
         except asyncio.CancelledError:
             raise
@@ -313,7 +335,8 @@ class RpcService:
         except Exception as exc:
             log.debug("could not reply to %r: %s", peer, exc)
 
-    async def _dispatch(self, peer: bytes | None, target: str, method: str, args, kwargs, token) -> Any:
+    async def _dispatch(self, peer: bytes | None, target: str, method: str, args, kwargs, token,
+                        offload: bool = False) -> Any:
         endpoint = self.endpoints.get(target)
         if endpoint is None:
             raise RpcError(f"no endpoint named {target!r}", "EndpointNotFound")
@@ -322,7 +345,10 @@ class RpcService:
         fn = getattr(endpoint, method, None)
         if fn is None or not getattr(fn, "__rpc__", False):
             raise RpcError(f"{target!r} has no RPC method {method!r}", "NoSuchMethod")
-        if peer is not None:  # from the wire: decode and validate by the method's declared types
+        if peer is not None and offload:
+            args, kwargs = await asyncio.get_running_loop().run_in_executor(
+                None, decode_arguments, fn, method, args, kwargs)
+        elif peer is not None:  # from the wire: decode and validate by the method's declared types
             args, kwargs = decode_arguments(fn, method, args, kwargs)
         current_sender.set(peer)
         result = fn(*args, **kwargs)
