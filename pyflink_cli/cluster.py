@@ -280,6 +280,7 @@ def stop_jobmanager(frontend: CliFrontend) -> int | None:
 
 def start_taskmanager(frontend: CliFrontend, jobmanager: str | None, timeout: float = 10.0) -> dict:
     target = jobmanager or frontend.jobmanager_address
+    _check_taskmanager_keys(frontend, target)
     n = len(taskmanager_pids(frontend)) + 1
     before = {t.pid for t in taskmanager_pids(frontend)}
     proc, log_file, out_file = spawn(frontend, "runtime.taskexecutor.task_manager_runner",
@@ -294,6 +295,27 @@ def start_taskmanager(frontend: CliFrontend, jobmanager: str | None, timeout: fl
             break
         time.sleep(0.01)
     return {"pid": proc.pid, "jobmanager": target, "log_file": log_file}
+
+
+def _check_taskmanager_keys(frontend: CliFrontend, target: str) -> None:
+    """Fail before starting anything when this host's TaskManager keys are missing or, if
+    the JobManager is up already, when it refuses them (it would never answer the TaskManager)."""
+    if not frontend.config.get(opts.SECURITY_INTERNAL_ENABLED):
+        return
+    from runtime.configuration.errors import ConfigurationError
+    from runtime.rpc.client import tcp_reachable
+    from runtime.security.handshake_probe import check_handshake
+    from runtime.security.internal_keys import ROLE_TASKMANAGER
+    from runtime.security.socket_security import SocketSecurity
+    try:
+        security = SocketSecurity.from_config(frontend.config, ROLE_TASKMANAGER)
+    except ConfigurationError as exc:
+        fail(str(exc))
+    host, _, port = target.rpartition(":")
+    if port.isdigit() and tcp_reachable("127.0.0.1" if host == "localhost" else host, int(port), 0.5):
+        refused = check_handshake(f"tcp://{host}:{port}", security)
+        if refused:
+            fail(refused)
 
 
 def stop_taskmanager(frontend: CliFrontend, stop_all: bool = False) -> list[int]:
