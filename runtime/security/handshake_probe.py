@@ -55,7 +55,7 @@ async def probe_handshake(context: zmq.asyncio.Context, address: str, security: 
     """True once a handshake succeeded; False (after ``on_refused(message)``) if refused."""
     sock, monitor = _probe_socket(context, address, security)
     try:
-        event = parse_monitor_message(await monitor.recv_multipart())
+        event = parse_monitor_message(await monitor.recv_multipart())  # type: ignore[misc]
         if event["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
             return True
         on_refused(_refusal(event["event"], address, security, what))
@@ -67,7 +67,7 @@ async def probe_handshake(context: zmq.asyncio.Context, address: str, security: 
 def check_handshake(address: str, security: SocketSecurity, timeout: float = 2.0,
                     what: str = "this TaskManager") -> str | None:
     """Blocking variant for the CLI: the refusal message, or None (accepted, or no answer in time)."""
-    context = zmq.Context.instance()
+    context: zmq.Context = zmq.Context.instance()
     sock, monitor = _probe_socket(context, address, security)
     try:
         if not monitor.poll(int(timeout * 1000)):
