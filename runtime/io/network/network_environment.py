@@ -269,7 +269,9 @@ class NetworkEnvironment:
         elif kind == "attach":
             _, identity, receiver, partition, index, credits = cmd
             waiting = self._waiting.pop((identity, receiver), None)
-            if waiting is not None and waiting[0] != partition.partition_id:
+            if waiting is None:
+                return  # the request was cancelled or expired meanwhile
+            if waiting[0] != partition.partition_id:
                 self._waiting[(identity, receiver)] = waiting  # a newer request of that receiver waits on
                 return
             self._attach(identity, receiver, partition.subpartitions[index], credits)
