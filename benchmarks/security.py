@@ -10,8 +10,9 @@ its own keys directory (``security.internal.enabled = true|false``, 2 TaskManage
 * ``pyflink list``           invocation to exit, median of 5
 * RSS of the JobManager and of one TaskManager right after start
 * the throughput benchmark's keyed job (map -> key_by -> reduce -> filter -> print) at p=2
-  across the two TaskManagers, so every record crosses a (CURVE-encrypted) data port:
-  marginal records/s (N2 - N1) / (t2 - t1), attached ``pyflink run`` invocation to exit
+  across the two TaskManagers, so half the records cross a (CURVE-encrypted) data port:
+  marginal records/s (N2 - N1) / (t2 - t1), attached ``pyflink run`` invocation to exit, and
+  the marginal CPU time of the cluster's processes per record
 
 and reports the medians and the ratio on/off (goal for throughput: >= 0.95, since CURVE
 encrypts per buffer, not per record). With ``--aiohttp-path`` (a directory holding an
@@ -44,6 +45,17 @@ def rss_mib(pid: int) -> float:
         return float("nan")
 
 
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def one_run(pyflink: list[str], base: Path, curve: bool, job: Path, n1: int, n2: int) -> dict:
     root = Path(tempfile.mkdtemp(prefix=f"curve-{'on' if curve else 'off'}-", dir=base))
     cluster = TempCluster(root, 2, {"security.internal.enabled": curve,
@@ -67,14 +79,19 @@ def one_run(pyflink: list[str], base: Path, curve: bool, job: Path, n1: int, n2:
                 raise RuntimeError(f"list failed: {p.stderr.strip()[-400:]}")
             lists.append(dt)
         out["list"] = median(lists)
-        times = {}
+        times, cpu = {}, {}
+        procs = [psutil.Process(pid) for pid in pids.values()]
         for n in (n1, n2):
+            cpu0 = cpu_seconds(procs)
             dt, p = timed(pyflink + ["run", "-p", "2", *conf, str(job), "keyed", str(n)], 600)
             problem = verify("keyed", n, p.stdout) if p.returncode == 0 else p.stderr.strip()[-400:]
             if problem:
                 raise RuntimeError(f"keyed job N={n}: {problem}")
-            times[n] = dt
+            times[n], cpu[n] = dt, cpu_seconds(procs) - cpu0
         out["rate"] = (n2 - n1) / (times[n2] - times[n1]) if times[n2] > times[n1] else float("nan")
+        # CPU time of the cluster's processes (all threads, libzmq's I/O threads included) per
+        # record: what encryption costs, much less disturbed by other load than wall time
+        out["cpu_ns"] = 1e9 * (cpu[n2] - cpu[n1]) / (n2 - n1)
     finally:
         subprocess.run(pyflink + ["cluster", "stop", *conf], capture_output=True, text=True, timeout=60)
         cluster.kill_leftovers()
@@ -126,7 +143,7 @@ def main() -> None:
                 results[curve].append(r)
                 print(f"  run {i + 1} CURVE {'on ' if curve else 'off'}: start {r['start']:.3f} s, list "
                       f"{r['list']:.3f} s, JM {r['jm_rss']:.1f} MiB, TM {r['tm_rss']:.1f} MiB, keyed p=2 "
-                      f"{r['rate']:,.0f} rec/s ({time.perf_counter() - started:.0f} s)")
+                      f"{r['rate']:,.0f} rec/s, {r['cpu_ns']:.0f} ns CPU/rec ({time.perf_counter() - started:.0f} s)")
                 sys.stdout.flush()
     finally:
         shutil.rmtree(base, ignore_errors=True)
@@ -134,10 +151,10 @@ def main() -> None:
     print(f"{'':26} {'CURVE on':>12} {'CURVE off':>12} {'on / off':>9}")
     for key, label, unit in (("start", "cluster start", "s"), ("list", "list", "s"),
                              ("jm_rss", "JobManager RSS", "MiB"), ("tm_rss", "TaskManager RSS", "MiB"),
-                             ("rate", "keyed p=2 throughput", "rec/s")):
+                             ("rate", "keyed p=2 throughput", "rec/s"), ("cpu_ns", "keyed p=2 CPU per record", "ns")):
         on = median([r[key] for r in results[True]])
         off = median([r[key] for r in results[False]])
-        fmt = "{:,.0f}" if key == "rate" else "{:.3f}" if unit == "s" else "{:.1f}"
+        fmt = "{:,.0f}" if key in ("rate", "cpu_ns") else "{:.3f}" if unit == "s" else "{:.1f}"
         print(f"{label + ' (' + unit + ')':26} {fmt.format(on):>12} {fmt.format(off):>12} {on / off:>9.3f}")
     if args.aiohttp_path:
         print()

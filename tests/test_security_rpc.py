@@ -266,3 +266,19 @@ def test_a_restarted_jobmanager_refuses_the_previous_session_id(cluster: Cluster
     proc = env.pyflink("run", "-d", str(EXAMPLES / "word_count.py"))
     assert proc.returncode == 0, describe(proc)
     wait_job_state(env, submitted_job_id(proc), "FINISHED")
+
+
+def test_curve_off_on_a_public_address_warns_at_start(cluster_env: ClusterEnv) -> None:
+    env = cluster_env
+    proc = env.pyflink("jobmanager", "start", "-D", "security.internal.enabled=false",
+                       "-D", "jobmanager.bind-host=0.0.0.0")
+    try:
+        assert proc.returncode == 0, describe(proc)
+        out = "".join(p.read_text(errors="replace") for p in (env.root / "log").glob("pyflink-jobmanager-*.out"))
+        assert "warning: security.internal.enabled is false and the RPC socket binds to 0.0.0.0" in out, out
+        # and without CURVE a plain client is answered (what "off" means)
+        listed = env.pyflink("list", "-D", "security.internal.enabled=false")
+        assert listed.returncode == 0, describe(listed)
+    finally:
+        env.pyflink("jobmanager", "stop")
+        wait_until(lambda: not env.processes(), 15, message="the JobManager to exit")
