@@ -282,3 +282,15 @@ def test_curve_off_on_a_public_address_warns_at_start(cluster_env: ClusterEnv) -
     finally:
         env.pyflink("jobmanager", "stop")
         wait_until(lambda: not env.processes(), 15, message="the JobManager to exit")
+
+
+def test_a_job_larger_than_the_message_limit_is_one_clear_error(cluster: ClusterEnv, tmp_path: Path) -> None:
+    extra = tmp_path / "blob"
+    extra.mkdir()
+    (extra / "data.py").write_text("DATA = %r\n" % os.urandom(150_000).hex())  # ~300 KB, incompressible
+    start = time.monotonic()
+    proc = cluster.pyflink("run", "-D", "security.internal.max-message-size=128kb", "--pyfiles", str(extra),
+                           str(EXAMPLES / "word_count.py"))
+    assert proc.returncode == 1, describe(proc)
+    assert "security.internal.max-message-size" in proc.stderr and "Traceback" not in proc.stderr, describe(proc)
+    assert time.monotonic() - start < 10

@@ -63,7 +63,13 @@ class SyncRpcClient:
               timeout: float | None) -> Any:
         timeout = self.timeout if timeout is None else timeout
         cid = next(self._ids)
-        self.sock.send(codec.call_message(cid, target, method, args, kwargs, token))
+        frame = codec.call_message(cid, target, method, args, kwargs, token)
+        limit = self.security.max_message_size
+        if self._monitor is not None and len(frame) > limit:  # over TCP the server would drop us, never answer
+            raise RpcError(f"the {method} request is {len(frame) / 2**20:.1f} MiB, more than the "
+                           f"{limit / 2**20:.0f} MiB the JobManager accepts (security.internal.max-message-size); "
+                           "ship less with the job or raise that option on the JobManager and here", "MessageTooLarge")
+        self.sock.send(frame)
         deadline = time.monotonic() + timeout
         poller = zmq.Poller()
         poller.register(self.sock, zmq.POLLIN)

@@ -65,6 +65,7 @@ class RpcService:
         self._bad_frames = RateLimitedLog(log)
         self._peer_users: OrderedDict[bytes, str | None] = OrderedDict()
         self._secured_server = False
+        self._tcp_router = self._tcp_dealer = False  # TCP sockets have the message size limit
         self.endpoints: dict[str, RpcEndpoint] = {}
         self.router: zmq.asyncio.Socket | None = None
         self.dealer: zmq.asyncio.Socket | None = None
@@ -87,6 +88,7 @@ class RpcService:
         if not address.startswith("inproc://"):
             self.security.secure_server(sock, RPC_DOMAIN)
             self._secured_server = self.security.enabled
+            self._tcp_router = True
         try:
             sock.bind(address)
         except BaseException:
@@ -126,6 +128,7 @@ class RpcService:
         sock.setsockopt(zmq.IDENTITY, identity)
         if not address.startswith("inproc://"):
             self.security.secure_client(sock, server_public)
+            self._tcp_dealer = True
         sock.setsockopt(zmq.RECONNECT_IVL, 50)
         sock.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
         sock.connect(address)
@@ -194,6 +197,10 @@ class RpcService:
         await self._send(peer, codec.call_message(0, target, method, args, kwargs, token, kind=codec.TELL))
 
     async def _send(self, peer: bytes, frame: bytes) -> None:
+        if len(frame) > self.security.max_message_size and (self._tcp_dealer if peer == UPSTREAM else self._tcp_router):
+            # the peer's socket would drop the connection rather than take it
+            raise RpcError(f"message of {len(frame) / 2**20:.1f} MiB is larger than "
+                           "security.internal.max-message-size", "MessageTooLarge")
         if peer == UPSTREAM:
             if self.dealer is None:
                 raise PeerUnreachable("not connected to a server")
