@@ -27,6 +27,10 @@ _HANDSHAKE_EVENTS = (zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_
                      | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
+
+
 class AuthenticationFailed(RpcError):
     """The CURVE handshake with the server failed: wrong or missing keys on one side."""
 
@@ -66,9 +70,9 @@ class SyncRpcClient:
         frame = codec.call_message(cid, target, method, args, kwargs, token)
         limit = self.security.max_message_size
         if self._monitor is not None and len(frame) > limit:  # over TCP the server would drop us, never answer
-            raise RpcError(f"the {method} request is {len(frame) / 2**20:.1f} MiB, more than the "
-                           f"{limit / 2**20:.0f} MiB the JobManager accepts (security.internal.max-message-size); "
-                           "ship less with the job or raise that option on the JobManager and here", "MessageTooLarge")
+            raise RpcError(f"the {method} request is {_size(len(frame))}, more than the {_size(limit)} the JobManager "
+                           "accepts (security.internal.max-message-size); ship less with the job or raise that "
+                           "option on the JobManager and here", "MessageTooLarge")
         self.sock.send(frame)
         deadline = time.monotonic() + timeout
         poller = zmq.Poller()
