@@ -18,6 +18,7 @@ import asyncio
 import itertools
 import logging
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import zmq
@@ -66,6 +67,9 @@ class RpcService:
         self._peer_users: OrderedDict[bytes, str | None] = OrderedDict()
         self._secured_server = False
         self._tcp_router = self._tcp_dealer = False  # TCP sockets have the message size limit
+        #: one thread decodes large calls: they queue instead of taking every worker thread, and
+        #: their memory stays in one allocator arena (a flood cannot grow the heap per thread)
+        self._decoder: ThreadPoolExecutor | None = None
         self.endpoints: dict[str, RpcEndpoint] = {}
         self.router: zmq.asyncio.Socket | None = None
         self.dealer: zmq.asyncio.Socket | None = None
@@ -156,6 +160,8 @@ class RpcService:
         for sock in (self.router, self.dealer):
             if sock is not None:
                 sock.close(0)
+        if self._decoder is not None:
+            self._decoder.shutdown(wait=False, cancel_futures=True)
         if self._secured_server and self.router is not None:
             self._secured_server = False
             self.security.release_server(self.router)
@@ -298,9 +304,14 @@ class RpcService:
         self._peer_users.move_to_end(peer)
         return True
 
+    def _decode_executor(self) -> ThreadPoolExecutor:
+        if self._decoder is None:
+            self._decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rpc-decode")
+        return self._decoder
+
     async def _serve_large(self, peer: bytes, frame: bytes, user: str | None) -> None:
         try:
-            msg = await asyncio.get_running_loop().run_in_executor(None, codec.decode, frame)
+            msg = await asyncio.get_running_loop().run_in_executor(self._decode_executor(), codec.decode, frame)
         except codec.MalformedMessage as exc:
             self._bad_frames.warning(("malformed", peer), "dropped a malformed message from %r: %s", peer[:40], exc)
             return
@@ -354,7 +365,7 @@ class RpcService:
             raise RpcError(f"{target!r} has no RPC method {method!r}", "NoSuchMethod")
         if peer is not None and offload:
             args, kwargs = await asyncio.get_running_loop().run_in_executor(
-                None, decode_arguments, fn, method, args, kwargs)
+                self._decode_executor(), decode_arguments, fn, method, args, kwargs)
         elif peer is not None:  # from the wire: decode and validate by the method's declared types
             args, kwargs = decode_arguments(fn, method, args, kwargs)
         current_sender.set(peer)
