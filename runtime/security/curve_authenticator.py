@@ -62,7 +62,16 @@ class CurveAuthenticator(ThreadAuthenticator):
     async def handle_zap_message(self, msg: list[bytes]) -> None:
         # remember the peer's address for the refusal line (the credentials callback only sees the key)
         self._address = msg[3].decode("utf-8", "replace") if len(msg) > 3 else "?"
-        await super().handle_zap_message(msg)
+        try:
+            await super().handle_zap_message(msg)
+        except Exception:  # an exception would end pyzmq's ZAP thread, and with it every later handshake
+            self.refusals.log(logging.ERROR, ("zap-error",), "the ZAP handler failed on a request; refusing it",
+                              exc_info=True)
+            if len(msg) > 1:
+                try:
+                    self._send_zap_reply(msg[1], b"500", b"Internal error")
+                except Exception:
+                    pass
 
     def check(self, domain: str, key: bytes) -> bool:
         role = self._roles.get(key)

@@ -28,7 +28,7 @@ class RateLimitedLog:
         self._suppressed = 0
         self._lock = threading.Lock()  # used from the event loop, the network thread and the ZAP thread
 
-    def log(self, level: int, key: object, message: str, *args: object) -> bool:
+    def log(self, level: int, key: object, message: str, *args: object, exc_info: bool = False) -> bool:
         """Log ``message % args`` unless ``key`` was logged within the interval or the
         burst is used up; returns whether it was logged."""
         now = time.monotonic()
@@ -51,7 +51,7 @@ class RateLimitedLog:
         if suppressed:
             message += " (%d similar message(s) suppressed)"
             args = (*args, suppressed)
-        self.logger.log(level, message, *args)
+        self.logger.log(level, message, *args, exc_info=exc_info)
         return True
 
     def warning(self, key: object, message: str, *args: object) -> bool:
