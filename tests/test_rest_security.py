@@ -109,6 +109,8 @@ def test_cross_site_cancel_is_refused(rest: Endpoint) -> None:
 
 
 def test_yarn_cancel_is_kept_behind_the_same_checks(rest: Endpoint) -> None:
+    assert rest.request("HEAD", f"/jobs/{JID_RUNNING}/yarn-cancel", AUTH)[0] == 405
+    assert rest.dispatcher.cancelled == []
     status, _ = rest.request("GET", f"/jobs/{JID_RUNNING}/yarn-cancel", AUTH)
     assert status == 202 and rest.dispatcher.cancelled == [JID_RUNNING]
 

@@ -388,6 +388,8 @@ class WebMonitorEndpoint:
                 if request.method not in ("GET", "HEAD"):
                     security.check_state_change(request)
                 elif segments[-1:] == ("yarn-cancel",):
+                    if request.method == "HEAD":  # HEAD must not run the GET handler here: it cancels
+                        raise RestError(405, "HEAD is not allowed for yarn-cancel", {"Allow": "GET"})
                     security.check_legacy_get(request)
             return await self._router.handle(request)
         except RestError as exc:
