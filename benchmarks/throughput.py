@@ -329,6 +329,8 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=300.0, help="per run, seconds")
     ap.add_argument("--no-cluster", action="store_true", help="embedded mini cluster only")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("-D", dest="conf", action="append", default=[], metavar="KEY=VALUE",
+                    help="configuration of the standalone cluster, e.g. -D security.internal.enabled=false")
     ap.add_argument("--print-job", action="store_true",
                     help="print our job file (args: keyed|stateless N) and exit, e.g. to reproduce a run by hand")
     ap.add_argument("--bytewax-python", help="interpreter that has bytewax (env PYFLINK_BENCH_BYTEWAX_PYTHON)")
@@ -384,7 +386,10 @@ def main() -> None:
     cluster = None
     try:
         if not args.no_cluster:
-            cluster = TempCluster(base / "cluster", 2)
+            extra = dict(kv.split("=", 1) for kv in args.conf)
+            cluster = TempCluster(base / "cluster", 2, extra)
+            if extra:
+                print(f"cluster configuration: {extra}")
             p = subprocess.run(pyflink + ["cluster", "start", "--conf-dir", str(cluster.conf_dir)],
                                capture_output=True, text=True, timeout=60)
             cluster.pid_files()

@@ -268,12 +268,10 @@ def jobmanager_start(conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
 @jobmanager_app.command("start-foreground")
 def jobmanager_start_foreground(conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
     """Run the JobManager (without TaskManagers) in this terminal until Ctrl-C."""
-    import os
-    fe = frontend(conf_dir, dynamic)
-    os.environ["PYTHONHASHSEED"] = "0"
+    from pyflink_cli import cluster
     # like Flink's jobmanager.sh: the JobManager alone (`cluster start` forks TaskManagers)
-    os.execv(sys.executable, [sys.executable, "-m", "runtime.entrypoint.cluster_entrypoint"]
-             + fe.process_args() + ["-D", "taskmanager.count=0"])
+    cluster.exec_foreground(frontend(conf_dir, dynamic), "runtime.entrypoint.cluster_entrypoint",
+                            ["-D", "taskmanager.count=0"])
 
 
 @jobmanager_app.command("stop")
@@ -296,12 +294,9 @@ def taskmanager_start(jobmanager: JobManager = None, conf_dir: ConfDir = None, d
 @taskmanager_app.command("start-foreground")
 def taskmanager_start_foreground(jobmanager: JobManager = None, conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
     """Run a TaskManager in this terminal."""
-    import os
-    fe = frontend(conf_dir, dynamic, jobmanager)
-    os.environ["PYTHONHASHSEED"] = "0"
+    from pyflink_cli import cluster
     extra = ["--jobmanager", jobmanager] if jobmanager else []
-    os.execv(sys.executable, [sys.executable, "-m", "runtime.taskexecutor.task_manager_runner"]
-             + fe.process_args() + extra)
+    cluster.exec_foreground(frontend(conf_dir, dynamic, jobmanager), "runtime.taskexecutor.task_manager_runner", extra)
 
 
 @taskmanager_app.command("stop")

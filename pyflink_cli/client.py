@@ -3,7 +3,9 @@ RestClusterClient, over the Dispatcher's gateway instead of REST).
 
 ZeroMQ connects lazily and would wait forever for an absent server, so the client first
 checks that the JobManager's port accepts connections; an absent cluster is reported at
-once with the address tried and what to do. Calls return the typed messages of the
+once with the address tried and what to do. The connection is a CURVE client with the
+``client`` key of ``security.internal.keys-dir``; a JobManager that refuses the key is
+reported at once too (``AuthenticationFailed``). Calls return the typed messages of the
 DispatcherGateway; an error from the JobManager becomes one line and exit code 1.
 """
 from __future__ import annotations
@@ -27,7 +29,8 @@ class ClusterClient:
         # control calls (list, cancel, status) answer in milliseconds; a JobManager that does
         # not answer within rpc.ask-timeout is reported as hung rather than waited for
         self.address = f"tcp://{host}:{port}"
-        self._gateway = dispatcher_client(self.address, frontend.config.get(opts.RPC_ASK_TIMEOUT) / 1000.0)
+        self._gateway = dispatcher_client(self.address, frontend.config.get(opts.RPC_ASK_TIMEOUT) / 1000.0,
+                                          security=frontend.security())
 
     def __getattr__(self, method: str) -> Any:
         if method.startswith("_"):

@@ -4,6 +4,11 @@ taskmanager``), the way Flink's start-cluster.sh / stop-cluster.sh do, with pid 
 
 Only processes recorded in our pid files *and* whose command line is one of ours are ever
 signalled, so a stale pid file can never kill an unrelated process.
+
+``cluster start`` and ``jobmanager start`` create the cluster's CURVE keys in
+``security.internal.keys-dir`` when they are missing (``runtime.security.internal_keys``);
+every process started from here gets its ``-D`` properties through a pipe, not on its
+command line.
 """
 from __future__ import annotations
 
@@ -60,17 +65,50 @@ def _port_free(host: str, port: int) -> bool:
             return False
 
 
+def ensure_cluster_keys(frontend: CliFrontend) -> None:
+    """Create the CURVE keys and REST token of a new cluster (kept if they exist)."""
+    config = frontend.config
+    if not config.get(opts.SECURITY_INTERNAL_ENABLED) and not (
+            config.get(opts.SECURITY_REST_AUTHENTICATION_ENABLED) and not config.get(opts.SECURITY_REST_TOKEN)):
+        return
+    from runtime.configuration.errors import ConfigurationError
+    from runtime.security.internal_keys import ensure_keys
+    try:
+        if ensure_keys(frontend.keys_dir):
+            print(f"Created the cluster's keys in {frontend.keys_dir} (copy this directory to other hosts' "
+                  "TaskManagers and clients)", file=sys.stderr)
+    except (ConfigurationError, OSError) as exc:
+        fail(f"cannot create the cluster's keys in {frontend.keys_dir} (security.internal.keys-dir): {exc}")
+
+
 def spawn(frontend: CliFrontend, module: str, name: str, extra: list[str]) -> tuple[subprocess.Popen, Path, Path]:
     log_dir = frontend.log_dir
     log_dir.mkdir(parents=True, exist_ok=True)
     base = log_dir / f"pyflink-{name}-{socket.gethostname()}"
     log_file, out_file = base.with_suffix(".log"), base.with_suffix(".out")
-    args = [sys.executable, "-m", module, "--log-file", str(log_file)] + frontend.process_args() + extra
+    properties = frontend.properties_pipe()
+    args = [sys.executable, "-m", module, "--log-file", str(log_file)] + frontend.process_args() + \
+        properties.args + extra
     env = dict(os.environ, PYTHONHASHSEED="0")
-    with open(out_file, "ab") as out:
-        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True, close_fds=True)
+    try:
+        with open(out_file, "ab") as out:
+            proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                    start_new_session=True, close_fds=True, pass_fds=properties.pass_fds)
+    except BaseException:
+        properties.close()
+        raise
+    properties.send()
     return proc, log_file, out_file
+
+
+def exec_foreground(frontend: CliFrontend, module: str, extra: list[str]) -> None:
+    """Replace this process by ``module`` (``start-foreground``), configured like this command."""
+    if module == "runtime.entrypoint.cluster_entrypoint":
+        ensure_cluster_keys(frontend)
+    os.environ["PYTHONHASHSEED"] = "0"
+    properties = frontend.properties_pipe()
+    properties.send_before_exec()
+    os.execv(sys.executable, [sys.executable, "-m", module] + frontend.process_args() + properties.args + extra)
 
 
 def _tail(path: Path, lines: int = 5) -> str:
@@ -96,10 +134,12 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
     if not _port_free(rest_host, rest_port):
         fail(f"port {rest_port} (rest.port) on {rest_host} is already in use; pick another with -D rest.port=...")
     extra = [] if with_taskmanagers else ["-D", "taskmanager.count=0"]
+    ensure_cluster_keys(frontend)
+    security = frontend.security()
     proc, log_file, out_file = spawn(frontend, "runtime.entrypoint.cluster_entrypoint", "jobmanager", extra)
     count = frontend.config.get(opts.TASKMANAGER_COUNT) if with_taskmanagers else 0
     from runtime.dispatcher.dispatcher_client import dispatcher_client
-    from runtime.rpc.client import tcp_reachable
+    from runtime.rpc.client import AuthenticationFailed, tcp_reachable
     from runtime.rpc.errors import RpcError
     deadline = time.monotonic() + timeout
     gateway = None
@@ -112,10 +152,13 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
             if gateway is None:
                 if jobmanager_pid(frontend) is not None and tcp_reachable(
                         "127.0.0.1" if host == "localhost" else host, port, 0.2):
-                    gateway = dispatcher_client(f"tcp://{host}:{port}", 2.0)
+                    gateway = dispatcher_client(f"tcp://{host}:{port}", 2.0, security=security)
             if gateway is not None:
                 try:
                     overview = gateway.cluster_overview(timeout=2.0)
+                except AuthenticationFailed as exc:
+                    _terminate([proc.pid])
+                    fail(str(exc))
                 except RpcError:
                     overview = None
                 if overview is not None and overview.taskmanagers >= count:
@@ -129,6 +172,27 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
             gateway.close()
     _terminate([proc.pid])
     fail(f"the cluster did not come up within {timeout:.0f} s; see {log_file}")
+
+
+def dashboard_url(frontend: CliFrontend, rest_port: int | None) -> str | None:
+    """The dashboard's address with the REST token in the fragment (browsers never send a
+    fragment to the server; the page keeps the token in the tab's sessionStorage)."""
+    if not rest_port:
+        return None
+    config = frontend.config
+    scheme = "https" if config.get(opts.SECURITY_SSL_REST_ENABLED) else "http"
+    host = config.get(opts.REST_ADDRESS) or "localhost"
+    url = f"{scheme}://{'[' + host + ']' if ':' in host else host}:{rest_port}/"
+    if not config.get(opts.SECURITY_REST_AUTHENTICATION_ENABLED):
+        return url
+    token = config.get(opts.SECURITY_REST_TOKEN)
+    if not token:
+        from runtime.security.internal_keys import read_rest_token
+        try:
+            token = read_rest_token(frontend.keys_dir)
+        except Exception:
+            token = None
+    return f"{url}#token={token}" if token else url
 
 
 def _terminate(pids: list[int], grace: float = 3.0) -> list[int]:
@@ -175,7 +239,7 @@ def stop_cluster(frontend: CliFrontend) -> dict:
         address = jm.info.get("address") or f"tcp://{frontend.jobmanager_address}"
         host, _, port = address.replace("tcp://", "").rpartition(":")
         if tcp_reachable("127.0.0.1" if host == "localhost" else host, int(port), 0.5):
-            gateway = dispatcher_client(address, 5.0)
+            gateway = dispatcher_client(address, 5.0, security=frontend.security())
             try:
                 cancelled = [str(j) for j in gateway.shutdown_cluster(timeout=5.0)]
                 graceful = True
@@ -216,19 +280,42 @@ def stop_jobmanager(frontend: CliFrontend) -> int | None:
 
 def start_taskmanager(frontend: CliFrontend, jobmanager: str | None, timeout: float = 10.0) -> dict:
     target = jobmanager or frontend.jobmanager_address
+    _check_taskmanager_keys(frontend, target)
     n = len(taskmanager_pids(frontend)) + 1
     before = {t.pid for t in taskmanager_pids(frontend)}
-    proc, log_file, _ = spawn(frontend, "runtime.taskexecutor.task_manager_runner",
+    proc, log_file, out_file = spawn(frontend, "runtime.taskexecutor.task_manager_runner",
                               f"taskmanager-manual-{int(time.time() * 1000) % 100000}-{n}", ["--jobmanager", target])
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         code = proc.poll()
         if code is not None:
-            fail(f"the TaskManager exited with code {code} during start (log: {log_file})")
+            fail(f"the TaskManager exited with code {code} during start: {_tail(out_file) or _tail(log_file)} "
+                 f"(log: {log_file})")
         if any(t.pid == proc.pid for t in taskmanager_pids(frontend) if t.pid not in before):
             break
         time.sleep(0.01)
     return {"pid": proc.pid, "jobmanager": target, "log_file": log_file}
+
+
+def _check_taskmanager_keys(frontend: CliFrontend, target: str) -> None:
+    """Fail before starting anything when this host's TaskManager keys are missing or, if
+    the JobManager is up already, when it refuses them (it would never answer the TaskManager)."""
+    if not frontend.config.get(opts.SECURITY_INTERNAL_ENABLED):
+        return
+    from runtime.configuration.errors import ConfigurationError
+    from runtime.rpc.client import tcp_reachable
+    from runtime.security.handshake_probe import check_handshake
+    from runtime.security.internal_keys import ROLE_TASKMANAGER
+    from runtime.security.socket_security import SocketSecurity
+    try:
+        security = SocketSecurity.from_config(frontend.config, ROLE_TASKMANAGER)
+    except ConfigurationError as exc:
+        fail(str(exc))
+    host, _, port = target.rpartition(":")
+    if port.isdigit() and tcp_reachable("127.0.0.1" if host == "localhost" else host, int(port), 0.5):
+        refused = check_handshake(f"tcp://{host}:{port}", security)
+        if refused:
+            fail(refused)
 
 
 def stop_taskmanager(frontend: CliFrontend, stop_all: bool = False) -> list[int]:

@@ -64,11 +64,26 @@ class CliFrontend:
     def log_dir(self) -> Path:
         return Path(self.config.get(opts.ENV_LOG_DIR)).expanduser()
 
+    @property
+    def keys_dir(self) -> Path:
+        return Path(self.config.get(opts.SECURITY_INTERNAL_KEYS_DIR)).expanduser()
+
+    def security(self) -> Any:
+        """The CLI's socket security (its ``client`` CURVE key pair and the JobManager's public
+        key); missing keys are one error line saying what to copy or start."""
+        from runtime.security.internal_keys import ROLE_CLIENT
+        from runtime.security.socket_security import SocketSecurity
+        try:
+            return SocketSecurity.from_config(self.config, ROLE_CLIENT)
+        except ConfigurationError as exc:
+            fail(str(exc))
+
     def process_args(self) -> list[str]:
-        """Arguments that give a child process the same configuration as this command."""
-        args: list[str] = []
-        if self.conf_dir is not None:
-            args += ["--conf-dir", str(self.conf_dir)]
-        for d in self.dynamic:
-            args += ["-D", d]
-        return args
+        """Command-line arguments that give a child process this command's configuration
+        directory; the ``-D`` properties go through :meth:`properties_pipe` (never on a
+        command line, where every user of the host could read secrets)."""
+        return ["--conf-dir", str(self.conf_dir)] if self.conf_dir is not None else []
+
+    def properties_pipe(self) -> Any:
+        from runtime.util.process_utils import PropertiesPipe
+        return PropertiesPipe(self.dynamic)

@@ -54,6 +54,10 @@ def print_started(frontend: CliFrontend, started: dict, what: str) -> str:
              f"TaskManagers: {ov['taskmanagers']} ({ov['slots-total']} slots)"]
     lines += [f"  {tm['id']} pid {tm['pid']} slots {tm['slotsNumber']}" for tm in started["taskmanagers"]]
     lines.append(f"Logs: {frontend.log_dir}")
+    from pyflink_cli.cluster import dashboard_url
+    url = dashboard_url(frontend, started.get("rest_port"))
+    if url:
+        lines.append(f"Dashboard: {url}")
     return "\n".join(lines)
 
 

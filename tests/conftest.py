@@ -76,6 +76,7 @@ class ClusterEnv:
             "env.log.dir": str(self.root / "log"),
             "env.pid.dir": str(self.root / "pid"),
             "high-availability.storageDir": str(self.root / "ha"),
+            "security.internal.keys-dir": str(self.root / "keys"),
             "heartbeat.interval": 300,
             "heartbeat.timeout": 2000,
             "slot.request.timeout": 3000,
@@ -98,6 +99,19 @@ class ClusterEnv:
         if check and proc.returncode != 0:
             raise AssertionError(f"pyflink {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
         return proc
+
+    @property
+    def keys_dir(self) -> Path:
+        return Path(str(self.extra.get("security.internal.keys-dir", self.root / "keys")))
+
+    def rpc_client(self, role: str = "client", timeout: float = 5.0, keys_dir: Path | None = None):
+        """A SyncRpcClient on the JobManager's RPC port holding the ``role`` key of this
+        cluster (or of ``keys_dir``), as the CLI (role client) or a TaskManager holds it."""
+        from runtime.rpc.client import SyncRpcClient
+        from runtime.security.internal_keys import load_keys
+        from runtime.security.socket_security import SocketSecurity
+        security = SocketSecurity(load_keys(keys_dir or self.keys_dir, role))
+        return SyncRpcClient(f"tcp://127.0.0.1:{self.rpc_port}", timeout=timeout, security=security)
 
     def pid_files(self) -> list[Path]:
         d = self.root / "pid"

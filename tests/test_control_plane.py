@@ -10,8 +10,6 @@ import pytest
 from conftest import ClusterEnv, write_job
 from helpers_cli import describe, submitted_job_id, wait_job_state
 
-from runtime.highavailability.leader_election import DEFAULT_LEADER_ID
-from runtime.rpc.client import SyncRpcClient
 from runtime.rpc.errors import RpcError
 
 VALID_VERTEX = {"id": 1, "name": "Source: x", "operators": ["Source: x"], "operator_ids": [1], "parallelism": 1,
@@ -54,14 +52,15 @@ CASES = [
 def test_malformed_job_graphs_are_refused_and_not_persisted_and_a_good_job_still_runs(
         running_cluster: ClusterEnv, tmp_path):
     env = running_cluster
-    with SyncRpcClient(f"tcp://127.0.0.1:{env.rpc_port}", timeout=5.0) as client:
+    with env.rpc_client() as client:  # the CLI's key: allowed to submit
+        token = client.call("leaderretrieval", "get_leader_session_id", "dispatcher")
         for path, value, message in CASES:
             with pytest.raises(RpcError) as err:
-                client.call("dispatcher", "submit_job", _with(path, value), None, token=DEFAULT_LEADER_ID)
+                client.call("dispatcher", "submit_job", _with(path, value), None, token=token)
             assert err.value.error_type in ("MessageError", "ValueError"), (path, err.value.error_type)
             assert message in str(err.value), (path, str(err.value))
         # the JobManager is unharmed and nothing was persisted
-        assert client.call("dispatcher", "list_jobs", token=DEFAULT_LEADER_ID) == []
+        assert client.call("dispatcher", "list_jobs", token=token) == []
     graphs = env.root / "ha" / "jobgraphs"
     assert not graphs.exists() or not list(graphs.iterdir())
     job = write_job(tmp_path, "ok.py", '''\

@@ -97,9 +97,11 @@ class LoopThread:
 
 
 def make_config(port: int = 0, address: str = "127.0.0.1", **extra: str) -> Configuration:
+    """REST semantics without the bearer token (tests/test_rest_security.py covers it)."""
     config = Configuration()
     config.set_string("rest.port", str(port))
     config.set_string("rest.address", address)
+    config.set_string("security.rest.authentication.enabled", "false")
     for key, value in extra.items():
         config.set_string(key, value)
     return config
@@ -313,10 +315,11 @@ def test_cancel_errors(server: Server) -> None:
     assert status == 404 and body["errors"] == ["no job with id 'ffff'"]
 
 
-def test_yarn_cancel(server: Server) -> None:
+def test_yarn_cancel_is_refused_without_rest_authentication(server: Server) -> None:
+    # a GET must not change state unless the bearer token is required (tests/test_rest_security.py)
     status, body = server.json("GET", f"/jobs/{JID_RUNNING}/yarn-cancel")
-    assert status == 202 and body == {}
-    assert server.dispatcher.cancelled == [JID_RUNNING]
+    assert status == 403 and "PATCH" in body["errors"][0]
+    assert server.dispatcher.cancelled == []
 
 
 def test_taskmanagers(server: Server) -> None:
@@ -468,8 +471,8 @@ def test_stalled_client_is_dropped(server: Server, monkeypatch: pytest.MonkeyPat
 
 
 def test_request_with_body_and_expect_continue(server: Server) -> None:
-    answer = server.raw(b"PATCH /jobs/%s?mode=cancel HTTP/1.1\r\nContent-Length: 2\r\n"
-                        b"Expect: 100-continue\r\n\r\n{}" % JID_RUNNING.encode())
+    answer = server.raw(b"PATCH /jobs/%s?mode=cancel HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: 2\r\n"
+                        b"Expect: 100-continue\r\n\r\n{}" % (JID_RUNNING.encode(), server.endpoint.port))
     assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 ")
     assert server.dispatcher.cancelled == [JID_RUNNING]
 

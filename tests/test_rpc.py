@@ -76,7 +76,7 @@ def test_malformed_frames_are_dropped_and_the_server_keeps_serving():
     assert run_server(test) == "still alive"
 
 
-def test_standalone_election_grants_default_leader_at_once_and_only_once():
+def test_standalone_election_grants_a_random_session_id_at_once_and_only_once():
     class Contender:
         def __init__(self):
             self.granted = None
@@ -91,8 +91,14 @@ def test_standalone_election_grants_default_leader_at_once_and_only_once():
         election = StandaloneLeaderElection("resource_manager")
         contender = Contender()
         await election.start(contender)
-        assert contender.granted == DEFAULT_LEADER_ID
-        assert election.has_leadership(DEFAULT_LEADER_ID)
+        # a random session id per grant (not Flink's constant), so a restarted JobManager
+        # refuses tokens meant for the previous one
+        granted = contender.granted
+        assert granted is not None and granted != DEFAULT_LEADER_ID
+        assert election.has_leadership(granted) and not election.has_leadership(DEFAULT_LEADER_ID)
+        other = Contender()
+        await StandaloneLeaderElection("resource_manager").start(other)
+        assert other.granted not in (None, granted)
         with pytest.raises(LeaderElectionError):
             await election.start(Contender())
         await election.close()

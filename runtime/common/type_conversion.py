@@ -355,9 +355,9 @@ def _tuple_batch(t: Any, element: Convert) -> Batch:
 
 
 # slot descriptors: C-level stores
-_ROW_FIELDS = Row._fields.__set__
-_ROW_VALUES = Row._values.__set__
-_ROW_KIND = Row._row_kind.__set__
+_ROW_FIELDS = Row.__dict__["_fields"].__set__
+_ROW_VALUES = Row.__dict__["_values"].__set__
+_ROW_KIND = Row.__dict__["_row_kind"].__set__
 _new = object.__new__
 
 

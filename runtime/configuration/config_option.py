@@ -33,13 +33,15 @@ __all__ = [
     "OPTION_TYPES",
     "parse_duration_ms",
     "parse_memory_bytes",
+    "parse_port_range",
+    "port_candidates",
     "format_duration_ms",
     "format_memory_bytes",
     "format_raw_value",
 ]
 
 #: The option types :meth:`ConfigOption.parse` understands.
-OPTION_TYPES: tuple[str, ...] = ("int", "float", "bool", "str", "duration", "memory")
+OPTION_TYPES: tuple[str, ...] = ("int", "float", "bool", "str", "duration", "memory", "portrange")
 
 # Unit spellings -> milliseconds. Flink's TimeUtils accepts the same long and
 # short names; "m" means minutes for durations (as in Flink), never months.
@@ -77,6 +79,7 @@ _EXPECTED: dict[str, str] = {
     "str": "a string",
     "duration": "a duration such as '100 ms', '10 s', '1 min' (a bare number means milliseconds)",
     "memory": "a memory size such as '64 mb', '1g', '512m' (a bare number means bytes)",
+    "portrange": "a port, a range such as '50100-50200', or a comma-separated list of both (0: any free port)",
 }
 
 
@@ -203,6 +206,38 @@ def _parse_str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def parse_port_range(value: object) -> str | None:
+    """Flink's port lists (``NetUtils.getPortRangeFromString``): ``0``, ``6124``,
+    ``50100-50200`` or ``50100-50110,50200``. Returned normalised (no spaces); None when
+    malformed. :func:`port_candidates` expands it."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value) if 0 <= value <= 65535 else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    parts = []
+    for part in value.split(","):
+        m = re.fullmatch(r"\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?", part)
+        if m is None:
+            return None
+        low = int(m.group(1))
+        high = int(m.group(2)) if m.group(2) is not None else low
+        if not 0 <= low <= high <= 65535 or (low == 0 and high != 0):
+            return None
+        parts.append(f"{low}-{high}" if high != low else str(low))
+    return ",".join(parts)
+
+
+def port_candidates(spec: str) -> list[int]:
+    """The ports of a normalised port range in order (``[0]`` means "any free port")."""
+    out: list[int] = []
+    for part in spec.split(","):
+        low, _, high = part.partition("-")
+        out.extend(range(int(low), int(high or low) + 1))
+    return out
+
+
 _PARSERS: dict[str, Callable[[object], Any]] = {
     "int": _parse_int,
     "float": _parse_float,
@@ -210,6 +245,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "str": _parse_str,
     "duration": parse_duration_ms,
     "memory": parse_memory_bytes,
+    "portrange": parse_port_range,
 }
 
 
@@ -294,6 +330,6 @@ class ConfigOption:
         return parsed
 
     def _error(self, value: object, source: str, expected: str) -> ConfigurationError:
-        return ConfigurationError(
-            f"invalid value {format_raw_value(value)} for '{self.key}' in {source}: expected {expected}"
-        )
+        from runtime.configuration.sensitive import HIDDEN_CONTENT, is_sensitive
+        shown = HIDDEN_CONTENT if is_sensitive(self.key) else format_raw_value(value)
+        return ConfigurationError(f"invalid value {shown} for '{self.key}' in {source}: expected {expected}")

@@ -185,9 +185,9 @@ TASKMANAGER_HOST = ConfigOption(
     "address other TaskManagers use to reach this one's data port",
 )
 TASKMANAGER_DATA_PORT = ConfigOption(
-    "taskmanager.data.port", "int", 0,
-    "port of the TaskManager's data (shuffle) socket (0: pick a free port)",
-    validator=_port,
+    "taskmanager.data.port", "portrange", "0",
+    "port of the TaskManager's data (shuffle) socket: a port, a range such as 50100-50200 (the first free "
+    "one is taken) or 0 for any free port",
 )
 TASKMANAGER_RESOURCE_ID = ConfigOption(
     "taskmanager.resource-id", "str", "",
@@ -556,6 +556,106 @@ ALL_OPTIONS: dict[str, ConfigOption] = {
         RESTART_FAILURE_RATE_DELAY,
     )
 }
+
+
+# --------------------------------------------------------------------------
+# security and several hosts (issue 10; see docs/security.md). One block, so
+# that it merges cleanly with the options of other subsystems.
+# --------------------------------------------------------------------------
+
+SECURITY_INTERNAL_ENABLED = ConfigOption(
+    "security.internal.enabled", "bool", True,
+    "authenticate and encrypt every ZeroMQ connection (RPC, data ports, output relay) with CURVE keys "
+    "from security.internal.keys-dir; turn off only on a trusted network",
+)
+SECURITY_INTERNAL_KEYS_DIR = ConfigOption(
+    "security.internal.keys-dir", "str", _tmp_subdir("keys"),
+    "project-specific: directory (mode 0700) of the cluster's CURVE key pairs, its authorized_clients list "
+    "and the REST token; created by cluster start, copied to the hosts of other TaskManagers and clients",
+    default_doc="<temp dir>/pyflink-<user>/keys", example="/etc/pyflink/keys",
+)
+SECURITY_INTERNAL_MAX_MESSAGE_SIZE = ConfigOption(
+    "security.internal.max-message-size", "memory", 32 << 20,
+    "largest message any ZeroMQ socket accepts (job archives travel in one); a peer sending a larger one "
+    "is disconnected",
+    validator=_at_least(64 << 10),
+)
+SECURITY_LIMITS_MAX_PARALLELISM = ConfigOption(
+    "security.limits.max-parallelism", "int", 32768,
+    "project-specific: highest max parallelism (so also parallelism) of a vertex the JobManager accepts",
+    validator=_range(1, 32768),
+)
+SECURITY_LIMITS_MAX_SLOTS = ConfigOption(
+    "security.limits.max-slots-per-taskmanager", "int", 1024,
+    "project-specific: most slots a TaskManager may announce when it registers",
+    validator=_range(1, 1 << 16),
+)
+SECURITY_LIMITS_MAX_PENDING_PARTITION_REQUESTS = ConfigOption(
+    "security.limits.max-pending-partition-requests", "int", 1024,
+    "project-specific: requests for partitions not (yet) produced a TaskManager keeps waiting at once; "
+    "more are refused, and each waits at most 5 min",
+    validator=_at_least(1),
+)
+SECURITY_REST_AUTHENTICATION_ENABLED = ConfigOption(
+    "security.rest.authentication.enabled", "bool", True,
+    "project-specific: REST calls (except the dashboard page itself) need 'Authorization: Bearer <token>'",
+)
+SECURITY_REST_TOKEN = ConfigOption(
+    "security.rest.token", "str", "",
+    "project-specific: the REST bearer token (empty: the one cluster start writes to <keys-dir>/rest.token)",
+)
+SECURITY_REST_ALLOWED_ORIGINS = ConfigOption(
+    "security.rest.allowed-origins", "str", "",
+    "project-specific: comma-separated origins (https://host:port) besides the endpoint's own that may "
+    "send state-changing REST calls",
+)
+SECURITY_SSL_REST_ENABLED = ConfigOption(
+    "security.ssl.rest.enabled", "bool", False,
+    "serve REST and the dashboard over TLS (https) with the PEM files below",
+)
+SECURITY_SSL_REST_CERTIFICATE = ConfigOption(
+    "security.ssl.rest.certificate", "str", "",
+    "project-specific: PEM file with the REST endpoint's certificate chain (instead of Flink's keystore)",
+)
+SECURITY_SSL_REST_PRIVATE_KEY = ConfigOption(
+    "security.ssl.rest.private-key", "str", "",
+    "project-specific: PEM file with the certificate's private key (empty: it is in the certificate file)",
+)
+SECURITY_SSL_REST_KEY_PASSWORD = ConfigOption(
+    "security.ssl.rest.key-password", "str", "",
+    "password of an encrypted private key",
+)
+REST_SERVER_MAX_CONNECTIONS = ConfigOption(
+    "rest.server.max-connections", "int", 256,
+    "project-specific: HTTP connections the REST endpoint serves at once",
+    validator=_at_least(1),
+)
+REST_SERVER_MAX_CONNECTIONS_PER_CLIENT = ConfigOption(
+    "rest.server.max-connections-per-client", "int", 16,
+    "project-specific: HTTP connections one client address may hold at once (more are closed at once)",
+    validator=_at_least(1),
+)
+REST_SERVER_HEADER_TIMEOUT = ConfigOption(
+    "rest.server.header-timeout", "duration", 5000,
+    "project-specific: time a client has to send its request line and headers",
+    validator=_at_least(1),
+)
+TASKMANAGER_BIND_HOST = ConfigOption(
+    "taskmanager.bind-host", "str", "",
+    "local address the TaskManager's data socket binds to (empty: taskmanager.host)",
+)
+
+#: The options of this block, in documentation order.
+SECURITY_OPTIONS = (
+    SECURITY_INTERNAL_ENABLED, SECURITY_INTERNAL_KEYS_DIR, SECURITY_INTERNAL_MAX_MESSAGE_SIZE,
+    SECURITY_LIMITS_MAX_PARALLELISM, SECURITY_LIMITS_MAX_SLOTS, SECURITY_LIMITS_MAX_PENDING_PARTITION_REQUESTS,
+    SECURITY_REST_AUTHENTICATION_ENABLED, SECURITY_REST_TOKEN, SECURITY_REST_ALLOWED_ORIGINS,
+    SECURITY_SSL_REST_ENABLED, SECURITY_SSL_REST_CERTIFICATE, SECURITY_SSL_REST_PRIVATE_KEY,
+    SECURITY_SSL_REST_KEY_PASSWORD,
+    REST_SERVER_MAX_CONNECTIONS, REST_SERVER_MAX_CONNECTIONS_PER_CLIENT, REST_SERVER_HEADER_TIMEOUT,
+    TASKMANAGER_BIND_HOST,
+)
+ALL_OPTIONS.update((opt.key, opt) for opt in SECURITY_OPTIONS)
 
 
 def register_option(option: ConfigOption) -> ConfigOption:

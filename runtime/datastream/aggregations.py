@@ -25,6 +25,10 @@ def _get(value: Any, field: int | str) -> Any:
     raise TypeError(f"cannot take field {field} of a {type(value).__name__}")
 
 
+def _named_fields(value: Any) -> list[str]:
+    return list(value._fields)
+
+
 def _replace(value: Any, field: int | str, new: Any) -> Any:
     if isinstance(value, Row):
         values = list(value)
@@ -36,7 +40,7 @@ def _replace(value: Any, field: int | str, new: Any) -> Any:
         out.set_row_kind(value.get_row_kind())
         return out
     if isinstance(value, tuple):
-        idx = field if isinstance(field, int) else type(value)._fields.index(field)
+        idx = field if isinstance(field, int) else _named_fields(value).index(field)
         items = list(value)
         items[idx] = new
         return type(value)(*items) if hasattr(value, "_fields") else tuple(items)

@@ -1,10 +1,12 @@
 """JobManager process main (Flink's StandaloneSessionClusterEntrypoint).
 
-Loads the configuration, initialises the cluster services — the RPC service on one ROUTER
-socket, HA services, blob server, job stores — then the components (REST, ResourceManager
-service, Dispatcher runner), and forks ``taskmanager.count`` TaskManagers. SIGTERM/SIGINT
-or a ``shutdown_cluster`` call stop everything in reverse order. A failure part-way closes
-what was already started and exits 1 with the cause on stderr and in the log.
+Loads the configuration (``-D`` properties arrive on a pipe, never on the command line),
+sets up security — the cluster's CURVE keys (created if missing), the input limits — and
+initialises the cluster services — the RPC service on one ROUTER socket, HA services, blob
+server, job stores — then the components (REST, ResourceManager service, Dispatcher
+runner), and forks ``taskmanager.count`` TaskManagers. SIGTERM/SIGINT or a
+``shutdown_cluster`` call stop everything in reverse order. A failure part-way closes what
+was already started and exits 1 with the cause on stderr and in the log.
 """
 from __future__ import annotations
 
@@ -18,12 +20,19 @@ from pathlib import Path
 from runtime.configuration import options as opts
 from runtime.configuration.errors import ConfigurationError
 from runtime.configuration.loader import find_conf_dir, load_configuration
+from runtime.configuration.sensitive import masked_items
 from runtime.entrypoint.component_factory import create_components
+from runtime.jobgraph.job_graph import set_max_parallelism_cap
+from runtime.messages.taskmanager_messages import set_max_slots_per_task_manager
 from runtime.resourcemanager.task_manager_launcher import TaskManagerLauncher
 from runtime.rpc.service import RpcService
+from runtime.security.internal_keys import ROLE_JOBMANAGER, ensure_keys
+from runtime.security.network_utils import is_loopback, resolve_bind_host
+from runtime.security.socket_security import SocketSecurity
 from runtime.util.process_utils import (
     common_args,
     is_our_process,
+    read_dynamic_properties,
     read_pid_file,
     remove_pid_file,
     setup_logging,
@@ -39,11 +48,45 @@ class StartupError(Exception):
     pass
 
 
+def jobmanager_security(config) -> SocketSecurity:
+    """The JobManager's socket security: keys created if missing (``jobmanager start``
+    without ``cluster start``), limits installed, a warning when CURVE is off on a
+    non-loopback address."""
+    set_max_parallelism_cap(config.get(opts.SECURITY_LIMITS_MAX_PARALLELISM))
+    set_max_slots_per_task_manager(config.get(opts.SECURITY_LIMITS_MAX_SLOTS))
+    if config.get(opts.SECURITY_INTERNAL_ENABLED) or (config.get(opts.SECURITY_REST_AUTHENTICATION_ENABLED)
+                                                       and not config.get(opts.SECURITY_REST_TOKEN)):
+        keys_dir = Path(config.get(opts.SECURITY_INTERNAL_KEYS_DIR)).expanduser()
+        try:
+            if ensure_keys(keys_dir):
+                log.info("created the cluster's CURVE keys and REST token in %s", keys_dir)
+        except (ConfigurationError, OSError) as exc:
+            raise StartupError(f"cannot create the cluster's keys in {keys_dir} (security.internal.keys-dir): "
+                               f"{exc}") from None
+    if config.get(opts.SECURITY_INTERNAL_ENABLED):
+        try:
+            return SocketSecurity.from_config(config, ROLE_JOBMANAGER)
+        except ConfigurationError as exc:
+            raise StartupError(str(exc)) from None
+    bind_host = config.get(opts.JOBMANAGER_BIND_HOST) or config.get(opts.JOBMANAGER_RPC_ADDRESS)
+    if not is_loopback(bind_host):
+        message = (f"security.internal.enabled is false and the RPC socket binds to {bind_host}: anyone who can reach "
+                   "it can submit code that TaskManagers run and shut the cluster down; use this only on a trusted "
+                   "network")
+        log.warning(message)
+        print(f"warning: {message}", file=sys.stderr)
+    return SocketSecurity.from_config(config, ROLE_JOBMANAGER)
+
+
 async def run_cluster(config, conf_dir: str | None, dynamic: list[str], pid_file: Path) -> int:
     host = config.get(opts.JOBMANAGER_RPC_ADDRESS)
     port = config.get(opts.JOBMANAGER_RPC_PORT)
     bind_host = config.get(opts.JOBMANAGER_BIND_HOST) or host
-    rpc = RpcService(config.get(opts.RPC_ASK_TIMEOUT) / 1000.0)
+    security = jobmanager_security(config)
+    # large calls are decoded in a worker thread; a short GIL switch interval lets the loop
+    # answer small calls in between (CPython's default 5 ms would let one decode hold it longer)
+    sys.setswitchinterval(0.001)
+    rpc = RpcService(config.get(opts.RPC_ASK_TIMEOUT) / 1000.0, security=security)
     stop = asyncio.Event()
     whole_cluster = {"stop": False}
 
@@ -53,13 +96,14 @@ async def run_cluster(config, conf_dir: str | None, dynamic: list[str], pid_file
     components = None
     try:
         try:
-            bound = rpc.bind(f"tcp://{_resolve(bind_host)}:{port}")
+            bound = rpc.bind(f"tcp://{resolve_bind_host(bind_host)}:{port}")
         except Exception as exc:
             raise StartupError(f"cannot bind the JobManager RPC port {bind_host}:{port} (jobmanager.rpc.port): {exc}. "
                                "Is another cluster running? Stop it with `pyflink cluster stop` or choose another "
                                "port with -D jobmanager.rpc.port=...") from None
         address = f"tcp://{host}:{bound.rsplit(':', 1)[1]}"
-        log.info("JobManager RPC endpoint bound at %s", bound)
+        log.info("JobManager RPC endpoint bound at %s (%s)", bound,
+                 "CURVE on" if security.enabled else "CURVE OFF: unauthenticated, unencrypted")
         log_dir = Path(config.get(opts.ENV_LOG_DIR)).expanduser()
 
         def launcher_factory(on_exit):
@@ -101,23 +145,23 @@ async def run_cluster(config, conf_dir: str | None, dynamic: list[str], pid_file
         remove_pid_file(pid_file)
 
 
-def _resolve(host: str) -> str:
-    if host in ("localhost", ""):
-        return "127.0.0.1"
-    if host in ("0.0.0.0", "*"):
-        return "*"
-    return host
+def log_configuration(config) -> None:
+    """Flink's "Loading configuration property: key, value" lines; secrets masked."""
+    for key, value in masked_items(config.to_dict()):
+        log.info("Loading configuration property: %s, %s", key, value)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = common_args("pyflink JobManager").parse_args(argv)
     try:
-        config = load_configuration(find_conf_dir(args.conf_dir), args.dynamic,
+        dynamic = read_dynamic_properties(args)
+        config = load_configuration(find_conf_dir(args.conf_dir), dynamic,
                                     warn=lambda m: print(f"warning: {m}", file=sys.stderr))
-    except ConfigurationError as exc:
+    except (ConfigurationError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     setup_logging(args.log_file, config.get(opts.ENV_LOG_LEVEL))
+    log_configuration(config)
     pid_file = Path(config.get(opts.ENV_PID_DIR)).expanduser() / JOBMANAGER_PID_FILE
     existing = read_pid_file(pid_file)
     if existing and existing["pid"] != os.getpid() and is_our_process(existing["pid"]):
@@ -126,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {msg}", file=sys.stderr)
         return 1
     try:
-        return asyncio.run(run_cluster(config, args.conf_dir, args.dynamic, pid_file))
+        return asyncio.run(run_cluster(config, args.conf_dir, dynamic, pid_file))
     except StartupError as exc:
         log.error("JobManager failed to start: %s", exc)
         print(f"error: JobManager failed to start: {exc}", file=sys.stderr)

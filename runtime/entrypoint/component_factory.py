@@ -73,6 +73,7 @@ async def create_components(rpc: RpcService, config: Any, jobmanager_address: st
     components: JobManagerComponents | None = None
     try:
         ha = StandaloneHaServices(jobmanager_address)
+        await ha.start(rpc)  # TaskManagers and clients learn the leader session ids from it
         closers.append(ha.close)
         blob_server = BlobServer(rpc, storage)
         await blob_server.start()

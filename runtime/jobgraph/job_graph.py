@@ -19,6 +19,15 @@ __all__ = ["MAX_PARALLELISM_CAP", "DistributionPattern", "JobEdge", "JobGraph", 
 
 #: Flink's upper bound for max parallelism (KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM)
 MAX_PARALLELISM_CAP = 32768
+#: the JobManager's configured cap (security.limits.max-parallelism), set at its start
+_configured_cap = MAX_PARALLELISM_CAP
+
+
+def set_max_parallelism_cap(cap: int) -> None:
+    """Refuse graphs with a vertex whose max parallelism exceeds ``cap`` (the JobManager
+    sets security.limits.max-parallelism here before it accepts submissions)."""
+    global _configured_cap
+    _configured_cap = max(1, min(int(cap), MAX_PARALLELISM_CAP))
 _MAX_NAME = 4096
 _MAX_VERTICES = 10000
 
@@ -110,8 +119,10 @@ class JobGraph:
             return {}
         return plan if isinstance(plan, dict) else {}
 
-    def validate(self, max_parallelism_cap: int = MAX_PARALLELISM_CAP) -> None:
+    def validate(self, max_parallelism_cap: int | None = None) -> None:
         """Refuse a graph the JobManager could not run, naming the offending field."""
+        if max_parallelism_cap is None:
+            max_parallelism_cap = _configured_cap
         if len(self.name) > _MAX_NAME:
             raise ValueError(f"name: longer than {_MAX_NAME} characters")
         if not self.vertices:
@@ -125,7 +136,8 @@ class JobGraph:
                 raise ValueError(f"{where}.id: vertex id {v.id} appears twice")
             ids[v.id] = v
             if not 1 <= v.max_parallelism <= max_parallelism_cap:
-                raise ValueError(f"{where}.max_parallelism: {v.max_parallelism} is not in 1..{max_parallelism_cap}")
+                raise ValueError(f"{where}.max_parallelism: {v.max_parallelism} is not in 1..{max_parallelism_cap} "
+                                 "(security.limits.max-parallelism)")
             if not 1 <= v.parallelism <= v.max_parallelism:
                 raise ValueError(f"{where}.parallelism: {v.parallelism} is not in 1..{v.max_parallelism} "
                                  "(the vertex's max parallelism)")

@@ -13,6 +13,13 @@ __all__ = ["ClusterOverview", "HardwareDescription", "RegistrationResponse", "Re
 
 #: most slots one TaskManager may announce (a higher count is refused at registration)
 MAX_SLOTS_PER_TASK_MANAGER = 1024
+_configured_max_slots = MAX_SLOTS_PER_TASK_MANAGER
+
+
+def set_max_slots_per_task_manager(limit: int) -> None:
+    """The JobManager's security.limits.max-slots-per-taskmanager, set at its start."""
+    global _configured_max_slots
+    _configured_max_slots = max(1, int(limit))
 
 
 @dataclass
@@ -33,10 +40,13 @@ class TaskExecutorRegistration:
     forked_by: int | None = None
 
     def validate(self) -> None:
-        if not 1 <= self.num_slots <= MAX_SLOTS_PER_TASK_MANAGER:
-            raise ValueError(f"num_slots: {self.num_slots} is not in 1..{MAX_SLOTS_PER_TASK_MANAGER}")
+        if not 1 <= self.num_slots <= _configured_max_slots:
+            raise ValueError(f"num_slots: {self.num_slots} is not in 1..{_configured_max_slots} "
+                             "(security.limits.max-slots-per-taskmanager)")
         if len(self.host) > 255 or len(self.data_address) > 512:
             raise ValueError("host/data_address: too long")
+        if not self.data_address.startswith(("tcp://", "inproc://")):
+            raise ValueError(f"data_address: {self.data_address!r:.60} is not a tcp:// or inproc:// address")
 
     @property
     def data_port(self) -> int:
@@ -62,7 +72,7 @@ class SlotReport:
     slots: list[SlotStatus] = field(default_factory=list)
 
     def validate(self) -> None:
-        if len(self.slots) > MAX_SLOTS_PER_TASK_MANAGER:
+        if len(self.slots) > max(_configured_max_slots, MAX_SLOTS_PER_TASK_MANAGER):
             raise ValueError("slots: too many")
 
 

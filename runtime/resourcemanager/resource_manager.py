@@ -98,8 +98,17 @@ class ResourceManager(RpcEndpoint):
         self._wake_registration_waiters()
         return RegistrationResponse(reg.registration_id, self.fencing_token or "")
 
+    def _check_sender(self, resource_id: ResourceID) -> None:
+        """A TaskManager speaks only for itself: calls naming a registered TaskManager must
+        come over that TaskManager's own (authenticated) connection."""
+        peer = current_sender.get()
+        reg = self.workers.get(resource_id)
+        if peer is not None and reg is not None and reg.peer != peer:
+            raise RegistrationRejected(f"TaskManager {resource_id} is registered over another connection")
+
     @rpc
     async def send_slot_report(self, resource_id: ResourceID, registration_id: str, report: SlotReport) -> bool:
+        self._check_sender(resource_id)
         reg = self.workers.get(resource_id)
         if reg is None or reg.registration_id != registration_id:
             raise LookupError(f"TaskManager {resource_id} is not registered")
@@ -110,6 +119,7 @@ class ResourceManager(RpcEndpoint):
 
     @rpc
     async def disconnect_task_manager(self, resource_id: ResourceID, cause: str) -> None:
+        self._check_sender(resource_id)
         await self._remove_worker(resource_id, cause)
 
     def _on_heartbeat_payload(self, resource_id: str, payload: Any) -> None:
@@ -169,6 +179,7 @@ class ResourceManager(RpcEndpoint):
 
     @rpc
     async def notify_slot_available(self, resource_id: ResourceID, index: int, allocation_id: AllocationID) -> None:
+        self._check_sender(resource_id)
         self.slot_manager.free(resource_id, index, allocation_id)
         self._allocate()
 

@@ -6,6 +6,10 @@ once, not only after a heartbeat timeout, and so that the cluster keeps
 ``taskmanager.count`` TaskManagers: one that died (killed, or ended itself because a task
 would not stop) is started again, at once if it had been running for 2 s, after a growing
 pause (0.5 s doubling to 10 s) if TaskManagers keep dying right after their start.
+
+A child gets the JobManager's ``-D`` properties through a pipe (``PropertiesPipe``), not on
+its command line, so secrets among them never show in ``ps``; it reads the cluster's keys
+from ``security.internal.keys-dir`` itself.
 """
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from runtime.util.process_utils import PropertiesPipe
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +71,20 @@ class TaskManagerLauncher:
                 "--jobmanager", self.jobmanager_address, "--log-file", str(log_file)]
         if self.conf_dir:
             args += ["--conf-dir", self.conf_dir]
-        for d in self.dynamic:
-            args += ["-D", d]
+        properties = PropertiesPipe(self.dynamic)
+        args += properties.args
         env = dict(os.environ, PYTHONHASHSEED="0", PYTHONUTF8="1", PYFLINK_FORKED_BY=str(os.getpid()))
         out = open(out_file, "ab")
         try:
             proc = await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.DEVNULL, stdout=out,
                                                         stderr=asyncio.subprocess.STDOUT, env=env,
-                                                        start_new_session=True)
+                                                        start_new_session=True, pass_fds=properties.pass_fds)
+        except BaseException:
+            properties.close()
+            raise
         finally:
             out.close()
+        properties.send()
         tm = LaunchedTaskManager(n, proc, log_file, out_file, time.monotonic())
         self.children[proc.pid] = tm
         task = asyncio.get_running_loop().create_task(self._watch(tm))

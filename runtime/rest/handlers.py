@@ -22,6 +22,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from runtime.configuration.sensitive import HIDDEN_CONTENT, is_sensitive
 from runtime.messages import flink_json
 
 log = logging.getLogger(__name__)
@@ -45,15 +46,10 @@ DEFAULT_FLINK_VERSION = "pyflink-0.1"
 #: states, plus CANCELLING which is already on its way).
 _NOT_CANCELLABLE = frozenset({"FINISHED", "CANCELED", "FAILED"})
 
-#: Substrings of configuration keys whose values ``/jobmanager/config`` must not reveal:
-#: the endpoint may be reachable by anyone who can reach the port, while credentials
-#: (CURVE secret keys, passwords, tokens) are for the processes only. Mirrors the idea of
-#: Flink's sensitive-key masking.
-_SENSITIVE_KEY_PARTS = (
-    "password", "secret", "token", "apikey", "api-key", "private", "credential",
-    "auth-params", "jaas.config", "service-key",
-)
-_MASK = "******"
+#: Secrets in ``/jobmanager/config`` are masked with Flink's rule and marker
+#: (``runtime.configuration.sensitive``): the endpoint may be reachable by more people than
+#: the processes' credentials (REST token, key passwords) are meant for.
+_MASK = HIDDEN_CONTENT
 
 _DASHBOARD_FILE = Path(__file__).with_name("dashboard.html")
 
@@ -328,14 +324,9 @@ async def _dashboard_config(ctx: RestContext, request: Request, params: dict[str
     })
 
 
-def _is_sensitive(key: str) -> bool:
-    lowered = key.lower()
-    return any(part in lowered for part in _SENSITIVE_KEY_PARTS)
-
-
 async def _jobmanager_config(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /jobmanager/config``: the effective configuration, secrets masked."""
-    entries = [{"key": k, "value": _MASK if _is_sensitive(k) else str(v)}
+    entries = [{"key": k, "value": _MASK if is_sensitive(k) else str(v)}
                for k, v in sorted(ctx.config.to_dict().items())]
     return json_response(entries)
 

@@ -7,7 +7,20 @@ about: the port may be reachable from untrusted hosts, so every malformed, overs
 or slow request ends in a 4xx or a closed connection, never in an exception that
 escapes into the JobManager's event loop.
 
-Routing and the REST semantics live in :mod:`runtime.rest.handlers`.
+Routing and the REST semantics live in :mod:`runtime.rest.handlers`; who may call what
+(bearer token, origin checks for state changes) in :mod:`runtime.rest.rest_security`.
+
+Slow clients cannot lock others out: a client address holds at most
+``rest.server.max-connections-per-client`` connections, a request's line and headers must
+arrive within ``rest.server.header-timeout``, and when all
+``rest.server.max-connections`` are taken a new connection evicts the oldest one that is
+still sending its request (a client that sends its request promptly is answered in
+milliseconds and is never the oldest for long). With ``security.ssl.rest.enabled`` the
+listener speaks TLS (PEM files, ``runtime.security.ssl_utils``).
+
+The server stays hand-written rather than moving to aiohttp: each of these rules is a few
+lines here, and aiohttp would add ~0.1 s of import time and ~10 MiB to every JobManager
+(measured in docs/security.md).
 """
 
 from __future__ import annotations
@@ -29,6 +42,8 @@ from runtime.rest.handlers import (
     build_router,
     error_response,
 )
+from runtime.rest.rest_security import RestSecurity
+from runtime.security.ssl_utils import create_rest_server_ssl_context
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +54,10 @@ __all__ = ["WebMonitorEndpoint", "MAX_REQUEST_BYTES"]
 MAX_REQUEST_BYTES = 64 * 1024
 #: Time a client gets to send its whole request; read at call time so tests can shorten it.
 REQUEST_TIMEOUT_S = 10.0
-#: Connections served at once; more are closed at once so a flood cannot exhaust memory.
+#: Pending TCP connections the kernel queues for us: a burst of (slow) clients must not
+#: overflow it, or every client, slow or not, waits for SYN retransmits.
+LISTEN_BACKLOG = 1024
+#: Connections served at once by default (``rest.server.max-connections``).
 MAX_CONNECTIONS = 256
 _MAX_HEADERS = 100
 _MAX_QUERY_FIELDS = 64
@@ -183,7 +201,16 @@ class WebMonitorEndpoint:
         self._config = config
         self._router = build_router(RestContext(config, dispatcher_getter))
         self._servers: list[asyncio.AbstractServer] = []
-        self._connections: set[asyncio.Task[Any]] = set()
+        #: open connections in arrival order: task -> [client address, still reading the request]
+        self._connections: dict[asyncio.Task[Any], list[Any]] = {}
+        self._per_client: dict[str, int] = {}
+        self._max_connections = int(config.get(opts.REST_SERVER_MAX_CONNECTIONS))
+        self._max_per_client = int(config.get(opts.REST_SERVER_MAX_CONNECTIONS_PER_CLIENT))
+        self._header_timeout = int(config.get(opts.REST_SERVER_HEADER_TIMEOUT)) / 1000.0
+        self._ssl = create_rest_server_ssl_context(config)
+        self.scheme = "https" if self._ssl is not None else "http"
+        self.security: RestSecurity | None = None
+        self.refused_connections = 0
         self.port: int = 0
         self.address: str = ""
 
@@ -211,8 +238,15 @@ class WebMonitorEndpoint:
                 raise OSError(exc.errno, message) from exc
             raise OSError(message) from exc
         self.port = int(self._servers[0].sockets[0].getsockname()[1])  # type: ignore[attr-defined]
-        self.address = f"http://{_format_host(address)}:{self.port}"
-        log.info("REST endpoint listening on %s (bound to %s:%d)", self.address, host, self.port)
+        self.address = f"{self.scheme}://{_format_host(address)}:{self.port}"
+        try:
+            self.security = RestSecurity.from_config(self._config, self.scheme, self.port)
+        except BaseException:
+            await self._close_servers(self._servers)
+            self._servers = []
+            raise
+        log.info("REST endpoint listening on %s (bound to %s:%d; %s)", self.address, host, self.port,
+                 "bearer token required" if self.security.authentication else "NO authentication")
 
     async def _bind(self, host: str, port: int) -> list[asyncio.AbstractServer]:
         """Listen on every address ``host`` resolves to, all on the same port.
@@ -223,7 +257,8 @@ class WebMonitorEndpoint:
         on a best-effort basis.
         """
         if port != 0:
-            return [await asyncio.start_server(self._on_connection, host, port, limit=MAX_REQUEST_BYTES)]
+            return [await asyncio.start_server(self._on_connection, host, port, limit=MAX_REQUEST_BYTES, backlog=LISTEN_BACKLOG,
+                                               ssl=self._ssl, ssl_handshake_timeout=self._tls_timeout)]
         loop = asyncio.get_running_loop()
         infos = await loop.getaddrinfo(host, 0, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -234,7 +269,8 @@ class WebMonitorEndpoint:
                 chosen = int(servers[0].sockets[0].getsockname()[1]) if servers else 0  # type: ignore[attr-defined]
                 try:
                     servers.append(await asyncio.start_server(
-                        self._on_connection, addr, chosen, limit=MAX_REQUEST_BYTES))
+                        self._on_connection, addr, chosen, limit=MAX_REQUEST_BYTES, backlog=LISTEN_BACKLOG, ssl=self._ssl,
+                        ssl_handshake_timeout=self._tls_timeout))
                 except OSError as exc:
                     if not servers:
                         error = exc
@@ -246,6 +282,10 @@ class WebMonitorEndpoint:
         if not servers:
             raise error or OSError(f"{host} resolves to no address")
         return servers
+
+    @property
+    def _tls_timeout(self) -> float | None:
+        return self._header_timeout if self._ssl is not None else None
 
     async def stop(self) -> None:
         """Stop listening and drop connections still being served."""
@@ -275,30 +315,55 @@ class WebMonitorEndpoint:
         handler must cost one connection, not the endpoint.
         """
         task = asyncio.current_task()
-        if len(self._connections) >= MAX_CONNECTIONS or task is None:
+        peer = writer.get_extra_info("peername")
+        client = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
+        if task is None or not self._admit(client):
+            self.refused_connections += 1
             writer.close()
             return
-        self._connections.add(task)
+        self._connections[task] = [client, True]
+        self._per_client[client] = self._per_client.get(client, 0) + 1
         try:
-            await self._serve(reader, writer)
+            await self._serve(reader, writer, task)
         except asyncio.CancelledError:
-            pass  # stop() drops open connections; nothing to report
+            pass  # stop() or an eviction dropped the connection; nothing to report
         except (ConnectionError, OSError):
             pass  # the peer went away while we answered
         except Exception:
             log.exception("unexpected error in the REST endpoint")
         finally:
-            self._connections.discard(task)
+            self._connections.pop(task, None)
+            left = self._per_client.get(client, 1) - 1
+            if left > 0:
+                self._per_client[client] = left
+            else:
+                self._per_client.pop(client, None)
             writer.close()
             try:
                 await writer.wait_closed()
             except Exception:
                 pass
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _admit(self, client: str) -> bool:
+        """Per-client and total connection limits; at the total limit the oldest connection
+        still sending its request makes room (slow-client defence)."""
+        if self._per_client.get(client, 0) >= self._max_per_client:
+            return False
+        if len(self._connections) < self._max_connections:
+            return True
+        for task, (_, reading) in self._connections.items():
+            if reading and not task.done():
+                task.cancel()
+                self._connections.pop(task)
+                return True
+        return False
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     task: asyncio.Task[Any] | None = None) -> None:
         include_body = True
         try:
-            request = await asyncio.wait_for(_read_request(reader, writer), REQUEST_TIMEOUT_S)
+            timeout = min(REQUEST_TIMEOUT_S, self._header_timeout)
+            request = await asyncio.wait_for(_read_request(reader, writer), timeout)
         except _ClientGone:
             return
         except asyncio.TimeoutError:
@@ -306,6 +371,8 @@ class WebMonitorEndpoint:
         except _BadRequest as exc:
             response = error_response(exc.status, exc.message)
         else:
+            if task is not None and task in self._connections:
+                self._connections[task][1] = False  # answering now: not evicted for slowness
             include_body = request.method != "HEAD"
             response = await self._dispatch(request)
         writer.write(_serialize(response, include_body))
@@ -314,6 +381,16 @@ class WebMonitorEndpoint:
     async def _dispatch(self, request: Request) -> Response:
         """Run the handler and turn every failure into a Flink-style error response."""
         try:
+            security = self.security
+            if security is not None:
+                security.authenticate(request)
+                segments = request.segments[1:] if request.segments[:1] == ("v1",) else request.segments
+                if request.method not in ("GET", "HEAD"):
+                    security.check_state_change(request)
+                elif segments[-1:] == ("yarn-cancel",):
+                    if request.method == "HEAD":  # HEAD must not run the GET handler here: it cancels
+                        raise RestError(405, "HEAD is not allowed for yarn-cancel", {"Allow": "GET"})
+                    security.check_legacy_get(request)
             return await self._router.handle(request)
         except RestError as exc:
             return error_response(exc.status, exc.message, exc.headers)

@@ -1,4 +1,10 @@
-"""Synchronous RPC caller for the CLI and for job programs talking to a Dispatcher."""
+"""Synchronous RPC caller for the CLI and for job programs talking to a Dispatcher.
+
+Over TCP the DEALER is a CURVE client when the ``SocketSecurity`` has keys. A ZeroMQ
+socket monitor reports the handshake, so a client whose key the JobManager refuses, or
+that holds another cluster's JobManager key, fails at once with what to do instead of
+waiting for the call's timeout (the server never answers an unauthenticated peer).
+"""
 from __future__ import annotations
 
 import itertools
@@ -9,21 +15,43 @@ import time
 from typing import Any
 
 import zmq
+from zmq.utils.monitor import parse_monitor_message
 
 from runtime.messages.codec import to_wire
 from runtime.rpc import codec
-from runtime.rpc.errors import RpcError, RpcTimeout, remote_error
+from runtime.rpc.errors import FencingTokenError, RpcError, RpcTimeout, remote_error
 from runtime.rpc.signatures import result_decoder
+from runtime.security.socket_security import SocketSecurity
+
+_HANDSHAKE_EVENTS = (zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+                     | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 2**10:.0f} KiB"
+
+
+class AuthenticationFailed(RpcError):
+    """The CURVE handshake with the server failed: wrong or missing keys on one side."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "AuthenticationFailed")
 
 
 class SyncRpcClient:
-    def __init__(self, address: str, timeout: float = 10.0, context: zmq.Context | None = None) -> None:
+    def __init__(self, address: str, timeout: float = 10.0, context: zmq.Context | None = None,
+                 security: SocketSecurity | None = None, server_public: bytes | None = None) -> None:
         self.address = address
         self.timeout = timeout
+        self.security = security or SocketSecurity()
         self.ctx = context or zmq.Context.instance()
         self.sock = self.ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.setsockopt(zmq.IDENTITY, b"client-" + os.urandom(6).hex().encode())
+        self.sock.setsockopt(zmq.IDENTITY, b"client-" + os.urandom(16).hex().encode())
+        self._monitor: zmq.Socket | None = None
+        if not address.startswith("inproc://"):
+            self.security.secure_client(self.sock, server_public)
+            self._monitor = self.sock.get_monitor_socket(_HANDSHAKE_EVENTS)
         self.sock.connect(address)
         self._ids = itertools.count(1)
         # a ZeroMQ socket must not be used by two threads at once (e.g. a result iterator
@@ -39,11 +67,24 @@ class SyncRpcClient:
               timeout: float | None) -> Any:
         timeout = self.timeout if timeout is None else timeout
         cid = next(self._ids)
-        self.sock.send(codec.call_message(cid, target, method, args, kwargs, token))
+        frame = codec.call_message(cid, target, method, args, kwargs, token)
+        limit = self.security.max_message_size
+        if self._monitor is not None and len(frame) > limit:  # over TCP the server would drop us, never answer
+            raise RpcError(f"the {method} request is {_size(len(frame))}, more than the {_size(limit)} the JobManager "
+                           "accepts (security.internal.max-message-size); ship less with the job or raise that "
+                           "option on the JobManager and here", "MessageTooLarge")
+        self.sock.send(frame)
         deadline = time.monotonic() + timeout
+        poller = zmq.Poller()
+        poller.register(self.sock, zmq.POLLIN)
+        if self._monitor is not None:
+            poller.register(self._monitor, zmq.POLLIN)
         while True:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not self.sock.poll(int(remaining * 1000) + 1):
+            events = dict(poller.poll(int(remaining * 1000) + 1)) if remaining > 0 else {}
+            if self._monitor is not None and self._monitor in events:
+                self._check_handshake()
+            if self.sock not in events:
                 if time.monotonic() >= deadline:
                     raise RpcTimeout(f"{target}.{method} at {self.address} did not answer within {timeout:.1f}s")
                 continue
@@ -57,7 +98,39 @@ class SyncRpcClient:
                 return msg.get("r")
             raise remote_error(msg)
 
+    def _check_handshake(self) -> None:
+        assert self._monitor is not None
+        while True:
+            try:
+                event = parse_monitor_message(self._monitor.recv_multipart(zmq.NOBLOCK))
+            except zmq.Again:
+                return
+            kind = event["event"]
+            if kind == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                continue
+            where = self.security.keys.directory if self.security.keys is not None else None
+            if kind == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+                raise AuthenticationFailed(
+                    f"the JobManager at {self.address} refused this client's CURVE key (from {where}): it is not in "
+                    "the JobManager's authorized_clients; copy the keys directory from the JobManager host "
+                    "(security.internal.keys-dir)")
+            if self.security.enabled:
+                raise AuthenticationFailed(
+                    f"the secure handshake with {self.address} failed: the server does not hold the JobManager key "
+                    f"in {where}/jobmanager.key, or it runs with security.internal.enabled=false; use the keys "
+                    "directory of that cluster")
+            raise AuthenticationFailed(
+                f"the handshake with {self.address} failed: the JobManager expects CURVE keys, but "
+                "security.internal.enabled=false here; enable it and use the cluster's keys directory")
+
     def close(self) -> None:
+        if self._monitor is not None:
+            try:
+                self.sock.disable_monitor()
+            except zmq.ZMQError:
+                pass
+            self._monitor.close(0)
+            self._monitor = None
         self.sock.close(0)
 
     def __enter__(self) -> SyncRpcClient:
@@ -70,24 +143,32 @@ class SyncRpcClient:
 class SyncGateway:
     """Blocking proxy of one endpoint for the CLI and job programs: ``gateway.method(*args)``
     sends the call and waits for the reply, decoded into the types the endpoint's gateway
-    Protocol declares. ``timeout=`` overrides the client's default per call."""
+    Protocol declares. ``timeout=`` overrides the client's default per call. ``token`` is
+    the fencing token or a token source (``get_sync(timeout)``/``invalidate()``, e.g.
+    ``SyncLeaderRetrieval``)."""
 
     def __init__(self, client: SyncRpcClient, target: str, token: Any = None, protocol: type | None = None) -> None:
         self._client = client
         self.address = client.address
         self._target = target
-        self._token = None if token is None else str(token)
+        self._token = token if token is None or hasattr(token, "get_sync") else str(token)
         self._protocol = protocol
 
     def __getattr__(self, method: str) -> Any:
         if method.startswith("_"):
             raise AttributeError(method)
         decode = result_decoder(self._protocol, method)
-        client, target, token = self._client, self._target, self._token
+        client, target, source = self._client, self._target, self._token
 
         def invoke(*args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-            raw = client.call(target, method, *[to_wire(a) for a in args], token=token, timeout=timeout,
-                              **{k: to_wire(v) for k, v in kwargs.items()})
+            token = source if source is None or isinstance(source, str) else source.get_sync(timeout)
+            try:
+                raw = client.call(target, method, *[to_wire(a) for a in args], token=token, timeout=timeout,
+                                  **{k: to_wire(v) for k, v in kwargs.items()})
+            except FencingTokenError:
+                if not isinstance(source, (str, type(None))):
+                    source.invalidate()
+                raise
             return raw if decode is None else decode(raw)
         return invoke
 
@@ -108,4 +189,4 @@ def tcp_reachable(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-__all__ = ["RpcError", "RpcTimeout", "SyncGateway", "SyncRpcClient", "tcp_reachable"]
+__all__ = ["AuthenticationFailed", "RpcError", "RpcTimeout", "SyncGateway", "SyncRpcClient", "tcp_reachable"]

@@ -17,6 +17,11 @@ OK = "ok"
 ERR = "err"
 
 
+#: most items of one msgpack array or map: a small frame cannot expand into a huge structure
+#: beyond what the socket's size limit already bounds (a job graph has at most 10,000 vertices)
+MAX_CONTAINER_LEN = 1 << 18
+
+
 class MalformedMessage(Exception):
     """A frame that does not decode to a control-plane message; the receiver drops it."""
 
@@ -27,7 +32,8 @@ def encode(msg: dict[str, Any]) -> bytes:
 
 def decode(frame: bytes) -> dict[str, Any]:
     try:
-        msg = msgpack.unpackb(frame, raw=False, strict_map_key=False)
+        msg = msgpack.unpackb(frame, raw=False, strict_map_key=False, max_array_len=MAX_CONTAINER_LEN,
+                              max_map_len=MAX_CONTAINER_LEN)
     except Exception as exc:  # any decoding failure means a broken or hostile peer
         raise MalformedMessage(f"undecodable frame ({len(frame)} bytes): {exc}") from None
     if not isinstance(msg, dict) or msg.get("k") not in (CALL, TELL, OK, ERR):

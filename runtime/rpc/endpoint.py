@@ -19,6 +19,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: The peer identity of the caller of the RPC being handled (None for local callers).
 current_sender: contextvars.ContextVar[bytes | None] = contextvars.ContextVar("current_sender", default=None)
+#: The authenticated CURVE user id (``ROLE:KEY``) of that caller (None: local, or CURVE off).
+current_user: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_user", default=None)
 
 log = logging.getLogger(__name__)
 

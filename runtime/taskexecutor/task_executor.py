@@ -33,7 +33,7 @@ from runtime.blob.blob_server_gateway import NAME as BLOB_SERVER, BlobServerGate
 from runtime.common.job import ExecutionState, JobID
 from runtime.deployment.task_deployment_descriptor import JobMasterAddress, TaskDeploymentDescriptor
 from runtime.heartbeat.heartbeat_manager import HeartbeatMonitor
-from runtime.highavailability.leader_election import DEFAULT_LEADER_ID
+from runtime.highavailability.leader_election import RpcLeaderRetrieval
 from runtime.io.network.network_environment import NetworkEnvironment
 from runtime.io.network.partition import TaskCancelled
 from runtime.jobmaster.job_master_gateway import JobMasterGateway
@@ -93,7 +93,10 @@ class TaskExecutor(RpcEndpoint):
         self.forked_by = forked_by
         self.on_fatal_error = on_fatal_error
         self.registration_id: str | None = None
-        self.rm: Any = rpc_service.gateway(UPSTREAM, RESOURCE_MANAGER, DEFAULT_LEADER_ID, ResourceManagerGateway)
+        # fenced with the JobManager's current leader session id, asked for before registering
+        self.rm: Any = rpc_service.gateway(UPSTREAM, RESOURCE_MANAGER,
+                                           RpcLeaderRetrieval(rpc_service, UPSTREAM, RESOURCE_MANAGER),
+                                           ResourceManagerGateway)
         self.blob_cache = BlobCache(work_dir / "blobs", rpc_service.gateway(UPSTREAM, BLOB_SERVER, None,
                                                                            BlobServerGateway))
         self.rm_monitor = HeartbeatMonitor(heartbeat_timeout, lambda: self._connection_lost("heartbeat timeout"))

@@ -3,6 +3,12 @@
 Starts the network environment (data port), connects the RPC service to the JobManager,
 and runs the TaskExecutor until told to shut down or signalled. Every TaskManager runs with
 ``PYTHONHASHSEED=0`` so that key routing is identical on all of them (re-exec if needed).
+
+Security: the TaskManager loads the ``taskmanager`` key pair and the JobManager's public key
+from ``security.internal.keys-dir`` (missing keys: exit 1 with what to copy where); its
+data port is a CURVE server for TaskManager keys only. Its RPC connection uses a random
+routing id that is never published (the resource id is public on REST), so nobody can
+take the connection over by connecting under its name.
 """
 from __future__ import annotations
 
@@ -19,7 +25,14 @@ from pathlib import Path
 from runtime.configuration import options as opts
 from runtime.configuration.errors import ConfigurationError
 from runtime.configuration.loader import find_conf_dir, load_configuration
-from runtime.util.process_utils import common_args, remove_pid_file, setup_logging, write_pid_file
+from runtime.configuration.sensitive import masked_items
+from runtime.util.process_utils import (
+    common_args,
+    read_dynamic_properties,
+    remove_pid_file,
+    setup_logging,
+    write_pid_file,
+)
 
 log = logging.getLogger("runtime.taskexecutor")
 
@@ -38,16 +51,26 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
     # credits sooner, which keeps remote channels flowing (measured: ~10 % more throughput)
     sys.setswitchinterval(0.001)
     from runtime.messages.ids import ResourceID
+    from runtime.security.internal_keys import ROLE_TASKMANAGER
+    from runtime.security.network_utils import is_loopback, resolve_bind_host
+    from runtime.security.socket_security import SocketSecurity
     resource_id = ResourceID(config.get(opts.TASKMANAGER_RESOURCE_ID) or f"tm-{socket.gethostname()}-{os.getpid()}")
+    security = SocketSecurity.from_config(config, ROLE_TASKMANAGER)  # ConfigurationError: reported by main
     host = config.get(opts.TASKMANAGER_HOST)
-    bind = "127.0.0.1" if host == "localhost" else host
-    network = NetworkEnvironment(str(resource_id), bind, config.get(opts.TASKMANAGER_DATA_PORT), advertised_host=host)
+    bind_host = config.get(opts.TASKMANAGER_BIND_HOST) or host
+    if not security.enabled and not is_loopback(bind_host):
+        log.warning("security.internal.enabled is false and the data port binds to %s: anyone who can reach it can "
+                    "read this TaskManager's records and feed it pickles; use this only on a trusted network",
+                    bind_host)
+    network = NetworkEnvironment(str(resource_id), resolve_bind_host(bind_host),
+                                 config.get(opts.TASKMANAGER_DATA_PORT), advertised_host=host, security=security,
+                                 max_pending_requests=config.get(opts.SECURITY_LIMITS_MAX_PENDING_PARTITION_REQUESTS))
     network.start()
     capture = CapturingStream(sys.stdout, lambda: None)
     sys.stdout = capture
-    rpc = RpcService(config.get(opts.RPC_ASK_TIMEOUT) / 1000.0)
+    rpc = RpcService(config.get(opts.RPC_ASK_TIMEOUT) / 1000.0, security=security)
     jm_host, _, jm_port = jobmanager.rpartition(":")
-    rpc.connect(f"tcp://{jm_host}:{jm_port}", str(resource_id).encode())
+    rpc.connect(f"tcp://{jm_host}:{jm_port}", b"tm-" + os.urandom(16).hex().encode())
     work_dir = Path(tempfile.mkdtemp(prefix=f"pyflink-{resource_id}-"))
     forked_by = os.environ.get("PYFLINK_FORKED_BY")
 
@@ -68,6 +91,17 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
                       int(forked_by) if forked_by and forked_by.isdigit() else None, fatal_error)
     pid_file = pid_dir / f"pyflink-taskmanager-{resource_id}.pid"
     write_pid_file(pid_file, {"resource_id": str(resource_id), "jobmanager": jobmanager, "forked_by": forked_by})
+    refused: list[str] = []
+
+    def on_refused(message: str) -> None:
+        refused.append(message)
+        log.error("%s", message)
+        print(f"error: {message}", file=sys.stderr)
+        te.terminate("refused by the JobManager")
+
+    from runtime.security.handshake_probe import probe_handshake
+    probe = asyncio.get_running_loop().create_task(
+        probe_handshake(rpc.ctx, f"tcp://{jm_host}:{jm_port}", security, on_refused))
     try:
         await te.start()
         loop = asyncio.get_running_loop()
@@ -78,8 +112,9 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
         assert te.terminated is not None
         reason = await te.terminated
         log.info("TaskManager %s stopping (%s)", resource_id, reason)
-        return 0
+        return 1 if refused else 0
     finally:
+        probe.cancel()
         await te.stop()
         await rpc.close()
         network.stop()
@@ -97,16 +132,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobmanager", default=None, help="HOST:PORT of the JobManager")
     args = parser.parse_args(argv)
     try:
-        config = load_configuration(find_conf_dir(args.conf_dir), args.dynamic,
+        config = load_configuration(find_conf_dir(args.conf_dir), read_dynamic_properties(args),
                                     warn=lambda m: print(f"warning: {m}", file=sys.stderr))
-    except ConfigurationError as exc:
+    except (ConfigurationError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     setup_logging(args.log_file, config.get(opts.ENV_LOG_LEVEL))
+    for key, value in masked_items(config.to_dict()):
+        log.info("Loading configuration property: %s, %s", key, value)
     jobmanager = args.jobmanager or f"{config.get(opts.JOBMANAGER_RPC_ADDRESS)}:{config.get(opts.JOBMANAGER_RPC_PORT)}"
     pid_dir = Path(config.get(opts.ENV_PID_DIR)).expanduser()
     try:
         return asyncio.run(run_task_manager(config, jobmanager, pid_dir))
+    except (ConfigurationError, OSError) as exc:
+        log.error("TaskManager failed to start: %s", exc)
+        print(f"error: TaskManager failed to start: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:
         log.exception("TaskManager failed")
         print(f"error: TaskManager failed: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -21,7 +21,70 @@ def common_args(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--conf-dir", default=None)
     parser.add_argument("-D", dest="dynamic", action="append", default=[])
     parser.add_argument("--log-file", default=None)
+    parser.add_argument(PROPERTIES_FD_ARG, dest="properties_fd", type=int, default=None,
+                        help="read further -D properties (a JSON list) from this file descriptor")
     return parser
+
+
+# ------------------------------------------------------------------ configuration for children
+#: Children get their ``-D`` properties through a pipe, never on their command line, which
+#: every user of the host can read (``ps``); secrets (``security.rest.token``, passwords)
+#: would otherwise leak there.
+PROPERTIES_FD_ARG = "--dynamic-properties-fd"
+_MAX_PROPERTIES = 1 << 20
+
+
+class PropertiesPipe:
+    """One child's ``-D`` properties: ``args`` go on its command line, ``pass_fds`` to
+    Popen; ``send()`` after the child was started (or before an exec) writes them."""
+
+    def __init__(self, dynamic: list[str]) -> None:
+        self.data = json.dumps(list(dynamic)).encode()
+        if len(self.data) > _MAX_PROPERTIES:
+            raise ValueError("more than 1 MiB of -D properties")
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_inheritable(self.read_fd, True)
+        self.args = [PROPERTIES_FD_ARG, str(self.read_fd)]
+        self.pass_fds = (self.read_fd,)
+
+    def send(self) -> None:
+        """Write and close (the parent's copy of the read end is closed too)."""
+        try:
+            os.close(self.read_fd)
+        except OSError:
+            pass
+        try:
+            with os.fdopen(self.write_fd, "wb") as f:
+                f.write(self.data)
+        except BrokenPipeError:
+            pass  # the child is already gone; its exit is reported elsewhere
+
+    def send_before_exec(self) -> None:
+        """For os.exec*: the data must fit the pipe's buffer (checked), the read end stays open."""
+        if len(self.data) > 60000:
+            raise ValueError("too many -D properties to hand to the process")
+        with os.fdopen(self.write_fd, "wb") as f:
+            f.write(self.data)
+
+    def close(self) -> None:
+        for fd in (self.read_fd, self.write_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def read_dynamic_properties(args: argparse.Namespace) -> list[str]:
+    """The process's ``-D`` properties: those on its command line, then the piped ones."""
+    dynamic = list(args.dynamic)
+    if args.properties_fd is not None:
+        with os.fdopen(args.properties_fd, "rb") as f:
+            data = f.read(_MAX_PROPERTIES + 1)
+        piped = json.loads(data or b"[]")
+        if not isinstance(piped, list) or not all(isinstance(d, str) for d in piped):
+            raise ValueError("malformed -D properties on the pipe")
+        dynamic += piped
+    return dynamic
 
 
 def setup_logging(log_file: str | None, level: str) -> None:

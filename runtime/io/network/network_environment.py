@@ -12,6 +12,13 @@ Protocol (frames after the routing id):
   producer → consumer  D receiver payload                           one pickled batch or event
 A producer sends a batch only against a credit; a consumer grants one credit per batch it
 has taken off its queue, so no side ever buffers more than the granted credits.
+
+Security (``runtime.security``): with keys, the data ROUTER is a CURVE server whose ZAP
+domain admits only TaskManager keys, and every DEALER a CURVE client of it; encryption is
+per ZeroMQ message, i.e. per buffer, never per record. Every socket has the configured
+maximum message size. Requests for partitions not registered (yet) wait in a bounded
+table (``max_pending_requests``, each at most ``PENDING_REQUEST_TTL``), and malformed
+frames are logged at a bounded rate, so a peer cannot grow a TaskManager's memory.
 """
 from __future__ import annotations
 
@@ -19,16 +26,27 @@ import logging
 import marshal
 import os
 import pickle
+import re
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import zmq
 
+from runtime.configuration.config_option import port_candidates
 from runtime.io.network.input_gate import InputGate
 from runtime.io.network.partition import ResultPartition, ResultPartitionManager, ResultSubpartition
+from runtime.security.rate_limited_log import RateLimitedLog
+from runtime.security.socket_security import DATA_DOMAIN, SocketSecurity
 
 log = logging.getLogger(__name__)
+
+#: a request for a partition that is not registered within this time is dropped
+PENDING_REQUEST_TTL = 300.0
+_PARTITION_ID = re.compile(rb"[0-9a-f]{32}:[0-9a-f]{32}:\d{1,9}")
+_MAX_CREDITS = 1 << 16
 
 
 def encode_buffer(item: tuple, sp: Any = None) -> bytes:
@@ -61,14 +79,25 @@ def dumps(item: Any) -> bytes:
 
 
 class NetworkEnvironment:
-    def __init__(self, resource_id: str, bind_host: str = "127.0.0.1", port: int = 0,
+    def __init__(self, resource_id: str, bind_host: str = "127.0.0.1", port: int | str = 0,
                  advertised_host: str | None = None, inproc: bool = False,
-                 context: zmq.Context | None = None) -> None:
+                 context: zmq.Context | None = None, security: SocketSecurity | None = None,
+                 max_pending_requests: int = 1024) -> None:
         self.resource_id = resource_id
         self.ctx = context or zmq.Context.instance()
         self.partition_manager = ResultPartitionManager()
-        self._bind = f"inproc://data-{resource_id}" if inproc else f"tcp://{bind_host}:{port or '*'}"
+        self.security = security or SocketSecurity()
+        self.max_pending_requests = max_pending_requests
+        self._inproc = inproc
+        self._bind_host = bind_host
+        self._ports = port_candidates(str(port))
+        self._bind = f"inproc://data-{resource_id}"
         self._advertised_host = advertised_host or bind_host
+        self._bad = RateLimitedLog(log)
+        # requests waiting for their partition (network thread only): (identity, receiver) ->
+        # (partition id, callback, deadline)
+        self._waiting: dict[tuple[bytes, bytes], tuple[str, Callable[[ResultPartition], None], float]] = {}
+        self._next_sweep = 0.0
         self.address: str = ""
         self._commands: deque = deque()
         self._wake_r, self._wake_w = os.pipe()
@@ -93,7 +122,11 @@ class NetworkEnvironment:
         self.server.setsockopt(zmq.LINGER, 0)
         self.server.setsockopt(zmq.ROUTER_MANDATORY, 1)
         self.server.setsockopt(zmq.SNDHWM, 0)
-        self.server.bind(self._bind)
+        if self._inproc:
+            self.server.bind(self._bind)
+        else:
+            self.security.secure_server(self.server, DATA_DOMAIN)
+            self._bind_port()
         endpoint = self.server.getsockopt_string(zmq.LAST_ENDPOINT)
         if endpoint.startswith("tcp://"):
             port = endpoint.rsplit(":", 1)[1]
@@ -104,6 +137,30 @@ class NetworkEnvironment:
         self._thread = threading.Thread(target=self._run, name="network", daemon=True)
         self._thread.start()
         return self.address
+
+    def _bind_port(self) -> None:
+        """Bind the first free port of ``taskmanager.data.port`` (a port, a range, or 0)."""
+        error: zmq.ZMQError | None = None
+        for port in self._ports:
+            address = f"tcp://{self._bind_host}:{port or '*'}"
+            try:
+                self.server.bind(address)
+                return
+            except zmq.ZMQError as exc:
+                if exc.errno != zmq.EADDRINUSE:
+                    self._close_server()
+                    raise OSError(f"cannot bind the data port at {address} (taskmanager.bind-host/host, "
+                                  f"taskmanager.data.port): {exc}") from None
+                error = exc
+        self._close_server()
+        ports = ",".join(map(str, self._ports)) if len(self._ports) < 5 else f"{self._ports[0]}-{self._ports[-1]}"
+        raise OSError(f"no free data port on {self._bind_host} in {ports} (taskmanager.data.port): {error}; "
+                      "widen the range or use 0 for any free port")
+
+    def _close_server(self) -> None:
+        self.server.close(0)
+        if not self._inproc:
+            self.security.release_server(self.server)
 
     def stop(self) -> None:
         self._running = False
@@ -179,12 +236,14 @@ class NetworkEnvironment:
                         self._receive(sock)
                 self._flush_credits()
                 self._pump()
+                if self._waiting:
+                    self._expire_waiting()
         except Exception:  # a broken network thread must be visible in the log
             log.exception("network thread failed")
         finally:
             for sock in self._clients.values():
                 sock.close(0)
-            self.server.close(0)
+            self._close_server()
 
     def _handle_command(self, cmd: tuple) -> None:
         kind = cmd[0]
@@ -208,8 +267,14 @@ class NetworkEnvironment:
                 if client is not None:
                     client.send_multipart([b"X", receiver])
         elif kind == "attach":
-            _, identity, receiver, sp, credits = cmd
-            self._attach(identity, receiver, sp, credits)
+            _, identity, receiver, partition, index, credits = cmd
+            waiting = self._waiting.pop((identity, receiver), None)
+            if waiting is None:
+                return  # the request was cancelled or expired meanwhile
+            if waiting[0] != partition.partition_id:
+                self._waiting[(identity, receiver)] = waiting  # a newer request of that receiver waits on
+                return
+            self._attach(identity, receiver, partition.subpartitions[index], credits)
 
     def _client(self, address: str) -> zmq.Socket:
         sock = self._clients.get(address)
@@ -218,6 +283,8 @@ class NetworkEnvironment:
             sock.setsockopt(zmq.LINGER, 0)
             sock.setsockopt(zmq.IDENTITY, f"{self.resource_id}-{len(self._clients)}-{os.getpid()}".encode())
             sock.setsockopt(zmq.RCVHWM, 0)
+            if not address.startswith("inproc://"):
+                self.security.secure_client(sock, self.security.data_server_public)
             sock.connect(address)
             self._clients[address] = sock
             self._poller.register(sock, zmq.POLLIN)
@@ -230,26 +297,24 @@ class NetworkEnvironment:
             except zmq.Again:
                 return
             if len(frames) < 3:
-                log.warning("dropped a malformed data-plane message")
+                self._bad.warning(("short", frames[0] if frames else b""), "dropped a malformed data-plane message "
+                                  "(%d frames)", len(frames))
                 continue
             identity, kind, receiver = frames[0], frames[1], frames[2]
             try:
                 if kind == b"R":
-                    partition_id = frames[3].decode()
-                    index = int(frames[4])
-                    credits = int(frames[5])
-
-                    def on_available(partition: ResultPartition, identity=identity, receiver=receiver,
-                                     index=index, credits=credits) -> None:
-                        self._post(("attach", identity, receiver, partition.subpartitions[index], credits))
-                    self.partition_manager.when_available(partition_id, on_available)
+                    self._request(identity, receiver, frames)
                 elif kind == b"C":
                     sp = self._readers.get((identity, receiver))
                     if sp is not None:
-                        sp.credit += int(frames[3])
+                        n = int(frames[3])
+                        if not 0 < n <= _MAX_CREDITS:
+                            raise ValueError(f"credit {n} out of range")
+                        sp.credit = min(sp.credit + n, _MAX_CREDITS)
                         if sp.pending:
                             self._ready.add(id(sp))
                 elif kind == b"X":
+                    self._forget_waiting((identity, receiver))
                     sp = self._readers.pop((identity, receiver), None)
                     if sp is not None:
                         self._reader_of.pop(id(sp), None)
@@ -257,9 +322,61 @@ class NetworkEnvironment:
                         self._subparts.pop(id(sp), None)
                         sp.remote = None
                 else:
-                    log.warning("dropped a data-plane message of unknown kind %r", kind[:8])
+                    self._bad.warning(("kind", identity), "dropped a data-plane message of unknown kind %r", kind[:8])
             except (ValueError, IndexError) as exc:
-                log.warning("dropped a malformed data-plane message: %s", exc)
+                self._bad.warning(("malformed", identity), "dropped a malformed data-plane message: %s", exc)
+
+    def _request(self, identity: bytes, receiver: bytes, frames: list[bytes]) -> None:
+        """A consumer asks for a subpartition: attach now, or wait (bounded) until the
+        producer registers it."""
+        if len(frames) != 6 or not _PARTITION_ID.fullmatch(frames[3]) or len(receiver) > 64:
+            raise ValueError("malformed partition request")
+        partition_id = frames[3].decode()
+        index = int(frames[4])
+        credits = int(frames[5])
+        if not 0 <= index < 32768 or not 0 <= credits <= _MAX_CREDITS:
+            raise ValueError("subpartition or credits out of range")
+        key = (identity, receiver)
+        self._forget_waiting(key)
+        partition = self.partition_manager.partitions.get(partition_id)
+        if partition is not None:
+            if index >= len(partition.subpartitions):
+                raise ValueError(f"partition {partition_id} has no subpartition {index}")
+            self._attach(identity, receiver, partition.subpartitions[index], credits)
+            return
+        if len(self._waiting) >= self.max_pending_requests:
+            self._bad.warning(("full", identity), "refused a request for the unknown partition %s: %d requests "
+                              "already wait (security.limits.max-pending-partition-requests)", partition_id,
+                              len(self._waiting))
+            return
+
+        def on_available(p: ResultPartition) -> None:  # in the registering task's thread
+            if index < len(p.subpartitions):
+                self._post(("attach", identity, receiver, p, index, credits))
+            else:
+                self._bad.warning(("index", identity), "dropped a request for subpartition %d of %s (it has %d)",
+                                  index, p.partition_id, len(p.subpartitions))
+        self._waiting[key] = (partition_id, on_available, time.monotonic() + PENDING_REQUEST_TTL)
+        self.partition_manager.when_available(partition_id, on_available)
+
+    def _forget_waiting(self, key: tuple[bytes, bytes]) -> None:
+        waiting = self._waiting.pop(key, None)
+        if waiting is not None:
+            self.partition_manager.cancel_wait(waiting[0], waiting[1])
+
+    def _expire_waiting(self) -> None:
+        now = time.monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + 1.0
+        for key in [k for k, (_, _, deadline) in self._waiting.items() if deadline <= now]:
+            log.info("dropped the request of %r for partition %s: it was not produced within %.0f s", key[1][:40],
+                     self._waiting[key][0], PENDING_REQUEST_TTL)
+            self._forget_waiting(key)
+
+    @property
+    def pending_requests(self) -> int:
+        return len(self._waiting)
 
     def _attach(self, identity: bytes, receiver: bytes, sp: ResultSubpartition, credits: int) -> None:
         key = (identity, receiver)
@@ -308,7 +425,7 @@ class NetworkEnvironment:
             except zmq.Again:
                 return
             if len(frames) != 3 or frames[0].bytes != b"D":
-                log.warning("dropped a malformed data-plane message")
+                self._bad.warning(("consumer", id(sock)), "dropped a malformed data-plane message from a producer")
                 continue
             target = self._receivers.get(frames[1].bytes)
             if target is None:

@@ -121,6 +121,19 @@ class ResultPartitionManager:
                 return
         callback(partition)
 
+    def cancel_wait(self, partition_id: str, callback: Callable[[ResultPartition], None]) -> None:
+        """Forget a waiter that gave up (its request expired or was cancelled)."""
+        with self.lock:
+            waiters = self.waiting.get(partition_id)
+            if waiters is None:
+                return
+            try:
+                waiters.remove(callback)
+            except ValueError:
+                return
+            if not waiters:
+                del self.waiting[partition_id]
+
     def release(self, partition_ids: list[str]) -> None:
         with self.lock:
             for pid in partition_ids:
