@@ -141,6 +141,7 @@ def test_checkpoint_that_times_out_is_aborted_and_counted(running_cluster: Clust
     job = write_job(tmp_path, "slow_snapshot.py", '''\
 import time
 from runtime.datastream import SinkFunction, SourceFunction, StreamExecutionEnvironment
+from runtime.common import Types
 from runtime.datastream.state import ListStateDescriptor
 
 class Ticks(SourceFunction):
@@ -159,7 +160,7 @@ class SlowSnapshots(SinkFunction):
     def invoke(self, value, context):
         pass
     def initialize_state(self, context):
-        self.store = context.get_operator_state_store().get_list_state(ListStateDescriptor("seen"))
+        self.store = context.get_operator_state_store().get_list_state(ListStateDescriptor("seen", Types.LONG()))
     def snapshot_state(self, context):
         time.sleep(1.0)   # longer than execution.checkpointing.timeout
 

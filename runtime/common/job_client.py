@@ -57,7 +57,7 @@ class JobClient:
         """PyFlink's JobClient.trigger_savepoint: the future's result is the savepoint's path."""
         return CompletableFuture(self._gateway.trigger_savepoint(self._job_id, savepoint_directory, timeout=3600.0))
 
-    def stop_with_savepoint(self, advance_to_end_of_event_time: bool = False,
+    def stop_with_savepoint(self, advance_to_end_of_event_time: bool,
                             savepoint_directory: str | None = None) -> CompletableFuture:
         """PyFlink's JobClient.stop_with_savepoint (``advance_to_end_of_event_time``: drain)."""
         return CompletableFuture(self._gateway.stop_with_savepoint(self._job_id, savepoint_directory,
