@@ -57,4 +57,4 @@ def try_client(frontend: CliFrontend) -> Any:
     host, port = frontend.jobmanager_host, frontend.jobmanager_port
     if not tcp_reachable("127.0.0.1" if host == "localhost" else host, port, timeout=0.5):
         return None
-    return dispatcher_client(f"tcp://{host}:{port}", 2.0)
+    return dispatcher_client(f"tcp://{host}:{port}", 2.0, security=frontend.security())

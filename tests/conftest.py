@@ -104,6 +104,11 @@ class ClusterEnv:
     def keys_dir(self) -> Path:
         return Path(str(self.extra.get("security.internal.keys-dir", self.root / "keys")))
 
+    def rest_headers(self) -> dict[str, str]:
+        """The Authorization header of this cluster's REST token (created by cluster start)."""
+        token = (self.keys_dir / "rest.token").read_text().strip()
+        return {"Authorization": f"Bearer {token}"}
+
     def rpc_client(self, role: str = "client", timeout: float = 5.0, keys_dir: Path | None = None):
         """A SyncRpcClient on the JobManager's RPC port holding the ``role`` key of this
         cluster (or of ``keys_dir``), as the CLI (role client) or a TaskManager holds it."""

@@ -129,9 +129,11 @@ def test_bad_input_is_one_line(tmp_path, args, needle):
 
 
 def test_list_reaches_the_cluster_named_with_m(cluster, tmp_path):
-    proc = pyflink("list", "-m", f"localhost:{cluster.rpc_port}", cwd=tmp_path)  # no conf dir here
+    # no conf dir here: only the address and the cluster's keys
+    keys = f"security.internal.keys-dir={cluster.keys_dir}"
+    proc = pyflink("list", "-m", f"localhost:{cluster.rpc_port}", "-D", keys, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    line = one_line_error(pyflink("list", "-m", f"localhost:{free_port()}", cwd=tmp_path), code=1)
+    line = one_line_error(pyflink("list", "-m", f"localhost:{free_port()}", "-D", keys, cwd=tmp_path), code=1)
     assert "no JobManager is reachable" in line
 
 

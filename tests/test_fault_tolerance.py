@@ -287,7 +287,7 @@ def _rest(env: ClusterEnv, method: str, path: str, body: dict | None = None) -> 
     import urllib.request
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(f"http://127.0.0.1:{env.rest_port}{path}", data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json", **env.rest_headers()})
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, json.loads(resp.read() or b"{}")

@@ -233,6 +233,10 @@ class JobMaster(RpcEndpoint):
     # ------------------------------------------------------------------ task states
     @rpc
     async def update_task_execution_state(self, state: TaskExecutionState) -> bool:
+        if state.io_metrics is not None:
+            ex = self.scheduler.graph.executions.get(state.execution_id)
+            if ex is not None:
+                ex.io_metrics = state.io_metrics
         changed = await self.scheduler.update_task_execution_state(state.execution_id, state.state, state.error)
         if changed and state.state is ExecutionState.FINISHED:
             self.checkpoints.trigger_soon()  # tasks behind it may wait for a final checkpoint

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from runtime.common.job import ExecutionState, JobID
 from runtime.messages.ids import AllocationID, ExecutionAttemptID, ResourceID
+from runtime.metrics.io_metrics import IOMetrics
 
 __all__ = ["ClusterOverview", "HardwareDescription", "RegistrationResponse", "ResourceOverview", "SlotOffer",
            "SlotReport", "SlotStatus", "TaskExecutionState", "TaskExecutorRegistration", "TaskManagerInfo"]
@@ -87,6 +88,8 @@ class TaskExecutionState:
     execution_id: ExecutionAttemptID
     state: ExecutionState
     error: str | None = None
+    #: the attempt's figures, sent with its final state (FINISHED, CANCELED, FAILED)
+    io_metrics: IOMetrics | None = None
 
 
 @dataclass

@@ -24,6 +24,8 @@ from typing import Any
 
 from runtime.configuration.sensitive import HIDDEN_CONTENT, is_sensitive
 from runtime.messages import flink_json
+from runtime.rest.metric_fetcher import MetricFetcher
+from runtime.rest.metric_store import MetricStore
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +143,18 @@ class RestContext:
     endpoint itself lives for the whole process.
     """
 
-    def __init__(self, config: Any, dispatcher_getter: Callable[[], Any | None]) -> None:
+    def __init__(self, config: Any, dispatcher_getter: Callable[[], Any | None],
+                 metric_fetcher: MetricFetcher | None = None) -> None:
         self.config = config
         self._dispatcher_getter = dispatcher_getter
+        #: the JobManager's MetricFetcher (None: an endpoint without metrics, as in unit tests)
+        self._metric_fetcher = metric_fetcher
+
+    async def metrics(self) -> MetricStore:
+        """The MetricStore, fetched again if older than ``metrics.fetcher.update-interval``."""
+        if self._metric_fetcher is None:
+            return MetricStore()
+        return await self._metric_fetcher.update()
 
     def dispatcher(self) -> Any:
         """Return the current Dispatcher or raise 503 while there is none.

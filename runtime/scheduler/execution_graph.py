@@ -21,6 +21,7 @@ from runtime.deployment.task_deployment_descriptor import (
 )
 from runtime.jobgraph.job_graph import DistributionPattern, JobGraph, JobVertex, pointwise_pairs
 from runtime.messages.ids import AllocationID, ExecutionAttemptID, ResourceID
+from runtime.metrics.io_metrics import IOMetrics
 
 
 @dataclass(eq=False)
@@ -33,6 +34,8 @@ class Execution:
     allocation_id: AllocationID | None = None
     failure: str | None = None
     state_times: dict[ExecutionState, float] = field(default_factory=dict)
+    #: final figures reported with a terminal state (Flink's Execution.ioMetrics)
+    io_metrics: IOMetrics | None = None
 
     def transition(self, state: ExecutionState) -> None:
         self.state = state
