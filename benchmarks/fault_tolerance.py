@@ -1,8 +1,8 @@
 """Fault-tolerance benchmark (issue 9): what checkpoints cost and how fast a job comes back.
 
-    python benchmarks/fault_tolerance.py                 # all parts, about 6 min on 2 cores
+    python benchmarks/fault_tolerance.py                 # all parts, about 4 min on 2 cores
     python benchmarks/fault_tolerance.py --parts a,c     # some of them
-    python benchmarks/fault_tolerance.py --quick         # smoke run, about 1 min
+    python benchmarks/fault_tolerance.py --quick         # smoke run, about 40 s
 
 Everything runs on one 2-TaskManager cluster in a temporary directory (own conf, free ports,
 checkpoints and savepoints on the local disk under it), started with

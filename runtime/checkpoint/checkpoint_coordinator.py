@@ -137,6 +137,18 @@ class CheckpointCoordinator:
                 self.spawn(self._trigger_quietly())
         self._soon = loop.call_later(0.02, fire)
 
+    def task_finished(self, execution_id: ExecutionAttemptID) -> None:
+        """A task finished. A pending checkpoint still waiting for its acknowledgement cannot
+        complete: the trigger reached the task as its input ended and was dropped with its
+        mailbox. Abort it without counting it (as Flink does not count
+        CHECKPOINT_DECLINED_TASK_CLOSING) and plan a new one, in which the task is finished;
+        otherwise a sink waiting for a final checkpoint would wait for the timeout."""
+        for cid, pending in list(self.pending.items()):
+            if execution_id in pending.not_acked:
+                self.spawn(self._abort(cid, f"task {execution_id} finished before it acknowledged checkpoint {cid}",
+                                       count=False))
+        self.trigger_soon()
+
     async def _trigger_quietly(self) -> None:
         try:
             await self.trigger(CheckpointType.CHECKPOINT)

@@ -239,7 +239,8 @@ class JobMaster(RpcEndpoint):
                 ex.io_metrics = state.io_metrics
         changed = await self.scheduler.update_task_execution_state(state.execution_id, state.state, state.error)
         if changed and state.state is ExecutionState.FINISHED:
-            self.checkpoints.trigger_soon()  # tasks behind it may wait for a final checkpoint
+            # tasks behind it may wait for a final checkpoint; one it did not take is dropped
+            self.checkpoints.task_finished(state.execution_id)
         return changed
 
     async def _on_scheduler_terminal(self, status: JobStatus) -> None:
