@@ -9,6 +9,7 @@ a malformed graph can never be recovered and replayed at the next start.
 from __future__ import annotations
 
 import enum
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -73,6 +74,15 @@ class JobVertex:
     chain: bytes = b""
     #: the operators' uids (state of a savepoint is matched by them), in chain order
     operator_uids: list[str] = field(default_factory=list)
+
+    @property
+    def hex_id(self) -> str:
+        """The vertex's id as Flink's REST API shows it (a JobVertexID: 32 hex characters).
+
+        Derived from the head operator's uid (or its stream node id), so it is the same for
+        every submission of the same program, as Flink's operator-hash-based ids are."""
+        head = self.operator_uids[0] if self.operator_uids else f"node-{self.operator_ids[0] if self.operator_ids else self.id}"
+        return hashlib.md5(f"{head}/{self.id}".encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass
