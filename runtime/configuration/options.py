@@ -688,6 +688,7 @@ def option_for_key(key: str) -> ConfigOption | None:
 #: the options of one metric reporter, as Flink's ``metrics.reporter.<name>.<option>``
 REPORTER_OPTIONS = {
     "factory.class": ("str", "the reporter: org.apache.flink.metrics.prometheus.PrometheusReporterFactory"),
+    "class": ("str", "the reporter by its class (Flink 1.x): org.apache.flink.metrics.prometheus.PrometheusReporter"),
     "port": ("str", "port or port range the reporter's HTTP endpoint binds (first free one)"),
     "host": ("str", "address the reporter's HTTP endpoint binds"),
     "interval": ("duration", "reporting interval (pull reporters ignore it)"),

@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,9 @@ from runtime.messages.codec import MessageError, from_wire
 from runtime.messages.ids import AllocationID, ExecutionAttemptID, JobMasterId, ResourceID
 from runtime.messages.job_messages import JobDetailsInfo, JobPollResult, JobResult
 from runtime.messages.taskmanager_messages import SlotOffer, TaskExecutionState
+from runtime.metrics.metric_dump import MetricScope, MetricScopeKind
+from runtime.metrics.metric_group import MetricGroup
+from runtime.metrics.metric_registry import MetricRegistry
 from runtime.rpc.endpoint import RpcEndpoint, current_sender, rpc
 from runtime.rpc.service import RpcService
 from runtime.scheduler.default_scheduler import DefaultScheduler, SlotAssignment
@@ -56,8 +61,13 @@ class JobMaster(RpcEndpoint):
     def __init__(self, rpc_service: RpcService, job_graph: JobGraph, resource_manager: Any,
                  slot_request_timeout: float, heartbeat_interval: float, heartbeat_timeout: float,
                  on_terminal: TerminalListener, cancellation_timeout: float = 0.0,
-                 cluster_config: Configuration | None = None) -> None:
+                 cluster_config: Configuration | None = None, metric_registry: MetricRegistry | None = None) -> None:
         super().__init__(rpc_service, jobmaster_name(job_graph.job_id))
+        self.metric_registry = metric_registry
+        self.metric_group: MetricGroup | None = None
+        #: monotonic time the job switched to RUNNING (uptime) / to a failure or restart (downtime)
+        self._running_since: float | None = None
+        self._down_since: float | None = None
         self.jobmaster_id = JobMasterId.generate()
         self.fencing_token = str(self.jobmaster_id)
         self.address = JobMasterAddress(self.name, self.jobmaster_id)
@@ -91,6 +101,7 @@ class JobMaster(RpcEndpoint):
 
     # ------------------------------------------------------------------ lifecycle
     async def on_start(self) -> None:
+        self._register_metrics()
         self.heartbeats.start()
         try:
             self.scheduler.restores = await self._load_restore(initial=True)
@@ -105,8 +116,51 @@ class JobMaster(RpcEndpoint):
     async def on_stop(self) -> None:
         self.checkpoints.stop("the JobMaster stops")
         self.heartbeats.stop()
+        if self.metric_group is not None:
+            self.metric_group.close()
+
+    def _register_metrics(self) -> None:
+        """The job's metrics on the JobManager (Flink's JobManagerJobMetricGroup): uptime,
+        restarts and the checkpoint figures, under Flink's names."""
+        if self.metric_registry is None:
+            return
+        g = self.metric_group = self.metric_registry.group(MetricScope(
+            MetricScopeKind.JOBMANAGER_JOB, host=socket.gethostname(), job_id=str(self.job_id), job_name=self.job_name))
+        g.gauge("uptime", self._uptime)
+        g.gauge("downtime", self._downtime)
+        g.gauge("numRestarts", lambda: self.scheduler.num_restarts)
+        g.gauge("fullRestarts", lambda: self.scheduler.num_restarts)
+        stats = lambda: self.checkpoints.stats  # noqa: E731 - read at each sample
+        g.gauge("totalNumberOfCheckpoints", lambda: stats().total)
+        g.gauge("numberOfInProgressCheckpoints", lambda: stats().in_progress)
+        g.gauge("numberOfCompletedCheckpoints", lambda: stats().completed)
+        g.gauge("numberOfFailedCheckpoints", lambda: stats().failed)
+        g.gauge("lastCheckpointSize", lambda: _last(stats(), "state_size"))
+        g.gauge("lastCheckpointFullSize", lambda: _last(stats(), "state_size"))
+        g.gauge("lastCheckpointDuration", lambda: _last(stats(), "end_to_end_duration"))
+        g.gauge("lastCompletedCheckpointId", lambda: _last(stats(), "id"))
+        g.gauge("lastCheckpointRestoreTimestamp", lambda: stats().restore_timestamp or -1)
+
+    def _uptime(self) -> int:
+        """Milliseconds since the job last switched to RUNNING (Flink: 0 while not running,
+        -1 once it has ended)."""
+        if self.scheduler.status.is_globally_terminal_state():
+            return -1
+        since = self._running_since
+        return int((time.monotonic() - since) * 1000) if since is not None else 0
+
+    def _downtime(self) -> int:
+        if self.scheduler.status.is_globally_terminal_state():
+            return -1
+        since = self._down_since
+        return int((time.monotonic() - since) * 1000) if since is not None else 0
 
     def _on_status(self, status: JobStatus, cause: str | None) -> None:
+        self._running_since = time.monotonic() if status is JobStatus.RUNNING else None
+        if status in (JobStatus.FAILING, JobStatus.RESTARTING):
+            self._down_since = self._down_since or time.monotonic()
+        else:
+            self._down_since = None
         first = (cause or "").strip().splitlines()[:1]
         log.info("job %s (%s) switched to %s%s", self.job_id, self.job_name, status.name,
                  f": {first[0]}" if first else "")
@@ -345,3 +399,9 @@ def read_metadata(location: str) -> CheckpointMetadata:
     """The ``_metadata`` of a checkpoint or savepoint directory, decoded and validated."""
     data = CheckpointStorage.read_metadata(location)
     return from_wire(CheckpointMetadata, json.loads(data), f"{location}/_metadata")
+
+
+def _last(stats: CheckpointStatistics, field: str) -> int:
+    """A figure of the latest completed checkpoint (-1 before the first, as Flink shows)."""
+    latest = stats.latest_completed
+    return int(getattr(latest, field)) if latest is not None else -1

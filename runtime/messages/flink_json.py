@@ -33,7 +33,7 @@ def job_details_info(info: JobDetailsInfo) -> dict[str, Any]:
     out["failure"] = info.failure
     out["timestamps"] = {status.name: ts for status, ts in info.timestamps.items()}
     out["vertices"] = [
-        {"id": str(v.id), "name": v.name, "parallelism": v.parallelism, "status": v.status.name,
+        {"id": v.hex_id or str(v.id), "name": v.name, "parallelism": v.parallelism, "status": v.status.name,
          "subtasks": [{"subtask": s.subtask, "status": s.status.name, "attempt": s.attempt,
                        "taskmanager-id": str(s.taskmanager_id) if s.taskmanager_id else None}
                       for s in v.subtasks]}

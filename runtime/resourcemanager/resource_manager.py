@@ -16,7 +16,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +32,7 @@ from runtime.messages.taskmanager_messages import (
     TaskExecutorRegistration,
     TaskManagerInfo,
 )
+from runtime.metrics.metric_dump import MetricDumps
 from runtime.resourcemanager.resource_manager_gateway import NAME
 from runtime.resourcemanager.slot_manager import JobRequirement, SlotManager
 from runtime.resourcemanager.task_manager_launcher import TaskManagerLauncher
@@ -203,6 +204,13 @@ class ResourceManager(RpcEndpoint):
                 self.schedule(0.2, self._allocate)
 
     # ------------------------------------------------------------------ queries
+    def metric_queries(self, timeout: float) -> dict[str, Awaitable[MetricDumps]]:
+        """Each registered TaskManager's metric query (for the JobManager's MetricFetcher,
+        in this process: Flink's MetricFetcher asks the ResourceManager for the
+        TaskManagers' MetricQueryService addresses)."""
+        return {str(rid): self._task_executor(reg.peer).request_metric_dump(timeout=timeout)
+                for rid, reg in self.workers.items()}
+
     @rpc
     def request_resource_overview(self) -> ResourceOverview:
         return ResourceOverview(len(self.workers), self.slot_manager.total(), self.slot_manager.available())

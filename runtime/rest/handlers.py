@@ -206,6 +206,9 @@ class Router:
         self._routes.append((segments, {method: handler}))
 
     def _match(self, segments: tuple[str, ...]) -> tuple[dict[str, Handler], dict[str, str]] | None:
+        """The template matching ``segments`` with the most literal segments (so
+        ``/jobs/metrics`` wins over ``/jobs/:jobid``, as in Flink's router)."""
+        best: tuple[dict[str, Handler], dict[str, str]] | None = None
         for template, methods in self._routes:
             if len(template) != len(segments):
                 continue
@@ -216,8 +219,9 @@ class Router:
                 elif pattern != actual:
                     break
             else:
-                return methods, params
-        return None
+                if best is None or len(params) < len(best[1]):
+                    best = (methods, params)
+        return best
 
     async def handle(self, request: Request) -> Response:
         """Route ``request``; raises :class:`RestError` for 404/405 and handler errors."""
@@ -392,6 +396,7 @@ def build_router(context: RestContext) -> Router:
     router.add("GET", "/taskmanagers", _taskmanagers)
     router.add("GET", "/taskmanagers/:taskmanagerid", _taskmanager)
     router.add("GET", "/jobmanager/config", _jobmanager_config)
-    from runtime.rest import checkpoint_handlers
+    from runtime.rest import checkpoint_handlers, metric_handlers
     checkpoint_handlers.register(router)
+    metric_handlers.register(router)
     return router

@@ -342,7 +342,7 @@ class DefaultScheduler:
                                        ev.current.attempt if ev.current else 0,
                                        ev.current.resource_id if ev.current else None)
                         for ev in self.graph.execution_vertices[vid]]
-            vertices.append(JobVertexDetails(vid, v.name, v.parallelism, _vertex_state(subtasks), subtasks))
+            vertices.append(JobVertexDetails(vid, v.name, v.parallelism, _vertex_state(subtasks), subtasks, v.hex_id))
         return JobDetailsInfo(self.job_details(name), self.failure, vertices, dict(self.status_times),
                               self.job_graph.plan_json)
 

@@ -46,6 +46,10 @@ from runtime.messages.taskmanager_messages import (
     TaskExecutionState,
     TaskExecutorRegistration,
 )
+from runtime.metrics.metric_dump import MetricDumps, MetricScope, MetricScopeKind
+from runtime.metrics.metric_registry import MetricRegistry
+from runtime.metrics.system_metrics import register_system_metrics
+from runtime.metrics.task_metric_group import TaskMetricGroup
 from runtime.resourcemanager.resource_manager_gateway import NAME as RESOURCE_MANAGER, ResourceManagerGateway
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.errors import RpcError
@@ -61,6 +65,8 @@ log = logging.getLogger(__name__)
 
 #: how often a forked TaskManager checks that the JobManager that forked it still exists
 PARENT_CHECK_INTERVAL = 0.25
+#: seconds between two samples of the metric views (meters, per-second times)
+VIEW_UPDATE_INTERVAL = 1.0
 
 #: Task threads unpickle their chains concurrently; the user's modules they import may import
 #: each other in cycles, which Python's per-module import locks resolve by handing one thread
@@ -79,7 +85,8 @@ class TaskExecutor(RpcEndpoint):
                  heartbeat_timeout: float, registration_initial: float, registration_max: float,
                  work_dir: Path, capture: CapturingStream | None = None, credits: int = 4,
                  cancellation_interval: float = 0.5, cancellation_timeout: float = 30.0,
-                 forked_by: int | None = None, on_fatal_error: Callable[[str], None] | None = None) -> None:
+                 forked_by: int | None = None, on_fatal_error: Callable[[str], None] | None = None,
+                 metric_registry: MetricRegistry | None = None) -> None:
         super().__init__(rpc_service, NAME)
         self.resource_id = resource_id
         self.table = TaskSlotTable(num_slots)
@@ -106,6 +113,16 @@ class TaskExecutor(RpcEndpoint):
         self._flush_scheduled = False
         self._cancelling: set[ExecutionAttemptID] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
+        #: this TaskManager's metrics (Flink's MetricRegistry and TaskManagerMetricGroup):
+        #: what ``request_metric_dump`` answers (Flink's MetricQueryService) and reporters show
+        self.metric_registry = metric_registry if metric_registry is not None else MetricRegistry()
+        self.host = socket.gethostname()
+        self.metric_group = self.metric_registry.group(
+            MetricScope(MetricScopeKind.TASKMANAGER, host=self.host, tm_id=str(resource_id)))
+        register_system_metrics(self.metric_group)
+        self.metric_group.gauge("taskSlotsTotal", lambda: num_slots)
+        self.metric_group.gauge("taskSlotsAvailable", lambda: sum(1 for s in self.table.slots if s.free))
+        self.metric_group.gauge("numRunningTasks", lambda: len(self.table.all_tasks()))
 
     # ------------------------------------------------------------------ lifecycle
     async def on_start(self) -> None:
@@ -118,6 +135,18 @@ class TaskExecutor(RpcEndpoint):
             self.run_async(self._watch_connection(self.rpc_service.dealer), name="connection-monitor")
         if self.forked_by is not None:
             self.run_async(self._watch_parent(self.forked_by), name="parent-monitor")
+        self.run_async(self._update_metric_views(), name="metric-views")
+
+    async def _update_metric_views(self) -> None:
+        """Rates and per-second times are sampled once a second (Flink's ViewUpdater)."""
+        while True:
+            self.metric_registry.update_meters()
+            await asyncio.sleep(VIEW_UPDATE_INTERVAL)
+
+    @rpc
+    def request_metric_dump(self) -> MetricDumps:
+        """Every metric of this TaskManager and its tasks (Flink's MetricQueryService)."""
+        return self.metric_registry.dump()
 
     async def on_stop(self) -> None:
         self.rm_monitor.stop()
@@ -304,8 +333,12 @@ class TaskExecutor(RpcEndpoint):
                         future.cancel()
                         raise TaskCancelled() from None
 
+        metrics = TaskMetricGroup(MetricScope(
+            MetricScopeKind.TASK, host=self.host, tm_id=str(self.resource_id), job_id=job_id, job_name=tdd.job_name,
+            task_id=tdd.vertex_hex_id or str(tdd.vertex_id), task_name=tdd.task_name, subtask_index=tdd.subtask_index,
+            attempt=tdd.attempt), self.metric_registry)
         task = StreamTask(tdd, self.network, self.resource_id, on_state, load_user_code, self.credits,
-                          publish=publish)
+                          publish=publish, metrics=metrics)
         def respond(options: CheckpointOptions, snapshots: list[OperatorSnapshot]) -> None:
             loop.call_soon_threadsafe(self._write_checkpoint, jm, task, options, snapshots)
 
@@ -322,12 +355,17 @@ class TaskExecutor(RpcEndpoint):
 
     def _task_state_changed(self, jm: Any, allocation_id: AllocationID, execution_id: ExecutionAttemptID,
                             state: ExecutionState, error: str | None) -> None:
+        io_metrics = None
         if state.is_terminal():
             self._flush_output()
             slot = self.table.by_allocation(allocation_id)
-            if slot is not None:
-                slot.tasks.pop(execution_id, None)
-        self.run_async(self._report_state(jm, TaskExecutionState(execution_id, state, error)), name="task-state")
+            task = slot.tasks.pop(execution_id, None) if slot is not None else None
+            if task is not None:
+                io_metrics = task.io_metrics()  # final: the task has ended
+                if task.metrics is not None:
+                    task.metrics.close()
+        self.run_async(self._report_state(jm, TaskExecutionState(execution_id, state, error, io_metrics)),
+                       name="task-state")
 
     async def _report_state(self, jm: Any, state: TaskExecutionState) -> None:
         try:

@@ -8,6 +8,7 @@ from runtime.deployment.task_deployment_descriptor import JobMasterAddress, Task
 from runtime.messages.checkpoint_messages import CheckpointOptions
 from runtime.messages.ids import AllocationID, ExecutionAttemptID
 from runtime.messages.taskmanager_messages import SlotReport
+from runtime.metrics.metric_dump import MetricDumps
 
 NAME = "taskexecutor"
 
@@ -35,5 +36,8 @@ class TaskExecutorGateway(Protocol):
 
     async def cancel_task(self, execution_id: ExecutionAttemptID) -> bool:
         """Start cancelling the task (mailbox, then interrupts, then the watchdog)."""
+
+    async def request_metric_dump(self) -> MetricDumps:
+        """Every metric of the TaskManager and its running tasks (Flink's MetricQueryService)."""
 
     async def shutdown(self) -> bool: ...

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.metrics.task_metric_group import TaskMetricGroup
 from runtime.streaming.tasks.runtime_context import StreamingRuntimeContext
 from runtime.streaming.tasks.task_config import TaskConfig
 
@@ -32,3 +33,5 @@ class TaskContext:
     #: threads an operator starts to run user code (a SourceFunction's ``run``): the task
     #: interrupts them too when it is cancelled
     user_threads: list[threading.Thread] = field(default_factory=list)
+    #: the task's metric group (None when a chain runs without metrics, as in unit tests)
+    metrics: TaskMetricGroup | None = None
