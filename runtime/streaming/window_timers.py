@@ -77,7 +77,8 @@ class AlignedWindowTimerService(InternalTimerService):
     def __init__(self, on_window_timers: Callable[[int, Any, list], None],
                  on_processing_time: Callable[[int, Any], None]) -> None:
         super().__init__(self._unused, on_processing_time)
-        self.event = WindowTimerQueue()  # type: ignore[assignment]
+        self.windows = WindowTimerQueue()
+        self.event = self.windows  # type: ignore[assignment]  # the queue's interface, per window
         self.on_window_timers = on_window_timers
 
     @staticmethod
@@ -86,7 +87,7 @@ class AlignedWindowTimerService(InternalTimerService):
 
     def advance_watermark(self, watermark: int) -> None:
         self.current_watermark = watermark
-        heap, buckets = self.event.heap, self.event.buckets
+        heap, buckets = self.windows.heap, self.windows.buckets
         pop = heapq.heappop
         fire = self.on_window_timers
         while heap and heap[0][0] <= watermark:
