@@ -21,6 +21,7 @@ import os
 import pickle
 import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,23 @@ _USER_CODE_LOCK = threading.Lock()
 def load_user_code(data: bytes) -> Any:
     with _USER_CODE_LOCK:
         return pickle.loads(data)
+
+
+#: errors of a JobManager that is still starting: its RPC socket answers, the endpoint is not there yet
+_STARTING_UP = ("EndpointNotFound", "FencingTokenException")
+#: for this long after the first attempt such an error is retried every STARTUP_RETRY seconds
+STARTUP_GRACE = 5.0
+STARTUP_RETRY = 0.02
+
+
+def _physical_memory() -> int:
+    """Total physical memory in bytes, from sysconf where it has it (psutil costs a starting
+    TaskManager ~10 ms of imports before it can register)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        import psutil
+        return int(psutil.virtual_memory().total)
 
 
 class TaskExecutor(RpcEndpoint):
@@ -171,7 +189,9 @@ class TaskExecutor(RpcEndpoint):
     async def _register(self) -> None:
         delay = self.registration_initial
         registration = self._registration()
+        first_attempt = time.monotonic()
         while True:
+            wait = delay
             try:
                 reply = await self.rm.register_task_executor(registration, timeout=max(delay, 1.0))
                 self.registration_id = reply.registration_id
@@ -185,22 +205,26 @@ class TaskExecutor(RpcEndpoint):
                     log.error("the ResourceManager refused this TaskManager: %s", exc)
                     self.terminate(f"registration refused: {exc}")
                     return
-                log.info("registration at the ResourceManager failed (%s); retrying in %.2fs", exc, delay)
+                if exc.error_type in _STARTING_UP and time.monotonic() - first_attempt < STARTUP_GRACE:
+                    # the JobManager's socket is up but its ResourceManager not yet (a TaskManager
+                    # forked with the JobManager often asks first): ask again soon, not after a backoff
+                    wait = STARTUP_RETRY
+                log.info("registration at the ResourceManager failed (%s); retrying in %.2fs", exc, wait)
             except Exception as exc:
                 log.info("registration at the ResourceManager failed (%s); retrying in %.2fs", exc, delay)
             self._reconnect.clear()
             try:
-                await asyncio.wait_for(self._reconnect.wait(), delay)
+                await asyncio.wait_for(self._reconnect.wait(), wait)
             except asyncio.TimeoutError:
                 pass
-            delay = min(delay * 2, self.registration_max)
+            if wait == delay:
+                delay = min(delay * 2, self.registration_max)
 
     def _registration(self) -> TaskExecutorRegistration:
-        import psutil
         return TaskExecutorRegistration(
             resource_id=self.resource_id, pid=os.getpid(), host=socket.gethostname(),
             data_address=self.network.address, num_slots=len(self.table.slots),
-            hardware=HardwareDescription(os.cpu_count() or 1, psutil.virtual_memory().total),
+            hardware=HardwareDescription(os.cpu_count() or 1, _physical_memory()),
             forked_by=self.forked_by)
 
     async def _watch_connection(self, sock: Any) -> None:
