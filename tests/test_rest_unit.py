@@ -21,6 +21,12 @@ import pytest
 
 from runtime.common.configuration import Configuration
 from runtime.common.job import ExecutionState, JobID, JobStatus
+from runtime.messages.archived_execution_graph import (
+    ArchivedExecution,
+    ArchivedExecutionGraph,
+    ArchivedExecutionJobVertex,
+    ExecutionGraphInfo,
+)
 from runtime.messages.ids import ResourceID
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobVertexDetails
 from runtime.messages.taskmanager_messages import ClusterOverview, HardwareDescription, TaskManagerInfo
@@ -65,6 +71,13 @@ class FakeDispatcher:
         jid = self._resolve(job_id)
         vertex = JobVertexDetails(1, "Source", 2, ExecutionState.FINISHED)
         return JobDetailsInfo(self.jobs[jid], None, [vertex])
+
+    async def request_execution_graph_info(self, job_id: str) -> ExecutionGraphInfo:
+        d = self.jobs[self._resolve(job_id)]
+        vertex = ArchivedExecutionJobVertex(1, "c" * 32, "Source", 2, 128, "default", ["Source"], [
+            ArchivedExecution(i, 0, ExecutionState.FINISHED) for i in range(2)])
+        return ExecutionGraphInfo(ArchivedExecutionGraph(d.job_id, d.name, d.state, {d.state: d.end_time},
+                                                         d.start_time, d.end_time, vertices=[vertex]))
 
     async def cancel_job(self, job_id: str) -> JobDetails:
         jid = self._resolve(job_id)
@@ -287,7 +300,10 @@ def test_job_details_by_prefix_and_unknown(server: Server) -> None:
 
 def test_job_plan(server: Server) -> None:
     status, body = server.json("GET", f"/jobs/{JID_DONE}/plan")
-    assert status == 200 and body == {"plan": {}}
+    assert status == 200
+    assert body == {"plan": {"jid": JID_DONE, "name": "done", "type": "STREAMING", "nodes": [
+        {"id": "c" * 32, "parallelism": 2, "operator": "", "operator_strategy": "", "description": "Source<br/>",
+         "optimizer_properties": {}}]}}
 
 
 def test_cancel_with_mode(server: Server) -> None:

@@ -258,56 +258,45 @@ async def _jobs(ctx: RestContext, request: Request, params: dict[str, str]) -> R
     return json_response({"jobs": [{"id": str(j.job_id), "status": j.state.name} for j in jobs]})
 
 
-async def _job_details(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``GET /jobs/<jid>``: the Dispatcher's details plus Flink's ``now`` timestamp."""
-    return json_response(flink_json.job_details_info(await ctx.dispatcher().request_job(params["jobid"])))
-
-
-async def _job_plan(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``GET /jobs/<jid>/plan``: the dataflow plan, if the job graph carries one."""
-    info = await ctx.dispatcher().request_job(params["jobid"])
-    try:
-        plan = json.loads(info.plan_json)
-    except ValueError:
-        plan = {}
-    return json_response({"plan": plan})
-
-
-async def _cancel(ctx: RestContext, job_id: str) -> Response:
-    """Cancel a job; 404 for unknown ids, 409 when it is not running (anymore)."""
-    try:
-        await ctx.dispatcher().cancel_job(job_id)
-    except ValueError as exc:  # not running: a conflict with the job's state, not a bad request
-        raise RestError(409, str(exc)) from exc
-    return json_response({}, 202)
-
-
-async def _job_patch(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``PATCH /jobs/<jid>[?mode=cancel]``: Flink's job termination request."""
-    mode = request.query_param("mode")
-    if mode not in (None, "", "cancel"):
-        raise RestError(400, f"unsupported termination mode {mode!r}: only mode=cancel is supported "
-                             "(use 'pyflink stop' to stop with a savepoint)")
-    return await _cancel(ctx, params["jobid"])
-
-
-async def _yarn_cancel(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``GET /jobs/<jid>/yarn-cancel``: Flink's legacy cancel for clients that cannot PATCH."""
-    return await _cancel(ctx, params["jobid"])
+async def _assigned_tasks(ctx: RestContext) -> dict[str, dict[str, int]]:
+    """TaskManager id -> job id -> the job's tasks not yet ended on it (Flink's assignedTasks)."""
+    d = ctx.dispatcher()
+    out: dict[str, dict[str, int]] = {}
+    for job in await d.list_jobs():
+        if job.state.is_globally_terminal_state():
+            continue
+        try:
+            info = await d.request_execution_graph_info(str(job.job_id))
+        except LookupError:
+            continue
+        for v in info.archived_execution_graph.vertices:
+            for s in v.subtasks:
+                if s.taskmanager_id is not None and not s.state.is_terminal():
+                    per_job = out.setdefault(s.taskmanager_id, {})
+                    per_job[str(job.job_id)] = per_job.get(str(job.job_id), 0) + 1
+    return out
 
 
 async def _taskmanagers(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``GET /taskmanagers``: registered TaskManagers as the ResourceManager reports them."""
+    """``GET /taskmanagers``: registered TaskManagers (Flink's TaskManagersInfo)."""
     tms = await ctx.dispatcher().list_task_managers()
-    return json_response({"taskmanagers": [flink_json.task_manager(tm) for tm in tms]})
+    assigned = await _assigned_tasks(ctx)
+    store = await ctx.metrics()
+    return json_response({"taskmanagers": [
+        flink_json.task_manager(tm, assigned.get(str(tm.id), {}),
+                                int(store.taskmanager(str(tm.id)).get("Status.JVM.Memory.RSS", 0)))
+        for tm in tms]})
 
 
 async def _taskmanager(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``GET /taskmanagers/<id>``: one TaskManager, 404 if it is not registered."""
+    """``GET /taskmanagers/<id>``: one TaskManager (Flink's TaskManagerDetailsInfo), 404 if it
+    is not registered."""
     wanted = params["taskmanagerid"]
     for tm in await ctx.dispatcher().list_task_managers():
         if str(tm.id) == wanted:
-            return json_response(flink_json.task_manager(tm))
+            assigned = (await _assigned_tasks(ctx)).get(wanted, {})
+            metrics = (await ctx.metrics()).taskmanager(wanted)
+            return json_response(flink_json.task_manager_details(tm, assigned, metrics))
     raise RestError(404, f"Could not find TaskManager {wanted}")
 
 
@@ -385,13 +374,10 @@ def build_router(context: RestContext) -> Router:
     router.add("GET", "/overview", _overview)
     router.add("GET", "/jobs", _jobs)
     router.add("GET", "/jobs/overview", _jobs_overview)
-    router.add("GET", "/jobs/:jobid", _job_details)
-    router.add("PATCH", "/jobs/:jobid", _job_patch)
-    router.add("GET", "/jobs/:jobid/plan", _job_plan)
-    router.add("GET", "/jobs/:jobid/yarn-cancel", _yarn_cancel)
     router.add("GET", "/taskmanagers", _taskmanagers)
     router.add("GET", "/taskmanagers/:taskmanagerid", _taskmanager)
     router.add("GET", "/jobmanager/config", _jobmanager_config)
-    from runtime.rest import checkpoint_handlers
+    from runtime.rest import checkpoint_handlers, job_handlers
+    job_handlers.register(router)  # after /jobs/overview: /jobs/:jobid must not shadow it
     checkpoint_handlers.register(router)
     return router

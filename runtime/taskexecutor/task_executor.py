@@ -171,7 +171,8 @@ class TaskExecutor(RpcEndpoint):
         return TaskExecutorRegistration(
             resource_id=self.resource_id, pid=os.getpid(), host=socket.gethostname(),
             data_address=self.network.address, num_slots=len(self.table.slots),
-            hardware=HardwareDescription(os.cpu_count() or 1, psutil.virtual_memory().total),
+            hardware=HardwareDescription(os.cpu_count() or 1, psutil.virtual_memory().total,
+                                         psutil.virtual_memory().available),
             forked_by=self.forked_by)
 
     async def _watch_connection(self, sock: Any) -> None:
