@@ -216,3 +216,25 @@ def read_logs(env: ClusterEnv, limit: int = 4000) -> str:
     for path in sorted((env.root / "log").glob("*.log")):
         parts.append(f"== {path.name}\n{path.read_text(errors='replace')[-limit:]}")
     return "\n".join(parts)
+
+
+def rest_call(env: ClusterEnv, method: str, path: str, body: dict | None = None,
+              timeout: float = 10.0) -> tuple[int, object]:
+    """One REST call with the cluster's bearer token: (status, decoded JSON body)."""
+    import urllib.error
+    import urllib.request
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{env.rest_port}{path}", data=data, method=method,
+                                 headers={"Content-Type": "application/json", **env.rest_headers()})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def rest_get(env: ClusterEnv, path: str) -> object:
+    """GET ``path``, asserting a 200."""
+    status, body = rest_call(env, "GET", path)
+    assert status == 200, f"GET {path}: {status} {body}"
+    return body

@@ -169,11 +169,17 @@ class Dispatcher(RpcEndpoint):
             log.error("could not write job %s to the job store: %s", result.job_id, exc)
 
     # ------------------------------------------------------------------ queries
+    def _listed_runners(self) -> list[JobID]:
+        """Jobs known by their runner: running, or ended and not yet archived. A runner that
+        waits to retire after its job was archived (and maybe already dropped from the job
+        store again) no longer counts."""
+        return [j for j, r in self.runners.items() if not r.result.done() or j in self._persisting]
+
     def _resolve(self, prefix: str) -> JobID:
         text = str(prefix).strip().lower()
         if not text or len(text) > 32 or not re.fullmatch(r"[0-9a-f]+", text):
             raise JobNotFound(f"'{str(prefix)[:40]}' is not a job id (expected up to 32 hex digits)")
-        ids = {str(j): j for j in self.runners}
+        ids = {str(j): j for j in self._listed_runners()}
         ids.update((str(r.job_id), r.job_id) for r in self.job_store.results())
         if text in ids:
             return ids[text]
@@ -201,7 +207,7 @@ class Dispatcher(RpcEndpoint):
     async def list_jobs(self) -> list[JobDetails]:
         await self.job_store.expire()
         ids = [r.job_id for r in self.job_store.results()]
-        ids += [j for j in self.runners if j not in self.job_store]
+        ids += [j for j in self._listed_runners() if j not in self.job_store]
         return [await self._details(j) for j in ids]
 
     @rpc
@@ -331,7 +337,7 @@ class Dispatcher(RpcEndpoint):
     @rpc
     async def cluster_overview(self) -> ClusterOverview:
         resources = await self.resource_manager.request_resource_overview()
-        ids = {*self.runners, *(r.job_id for r in self.job_store.results())}
+        ids = {*self._listed_runners(), *(r.job_id for r in self.job_store.results())}
         states = [(await self._details(j)).state for j in ids]
         return ClusterOverview(
             taskmanagers=resources.taskmanagers, slots_total=resources.slots_total,

@@ -35,6 +35,8 @@ class ArchivedExecution:
     host: str = ""
     data_port: int = 0
     failure: str | None = None
+    #: the index of the TaskManager slot it runs in (-1: none)
+    slot_index: int = -1
     #: the attempt's final figures, reported with its terminal state (None: not (yet) reported)
     io_metrics: IOMetrics | None = None
 

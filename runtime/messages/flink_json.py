@@ -61,12 +61,16 @@ def _resource(cpu_cores: float) -> dict[str, Any]:
             "networkMemory": 0, "extendedResources": {}}
 
 
-def task_manager(tm: TaskManagerInfo, assigned_tasks: Mapping[str, int] | None = None,
+#: (job id, slot index) -> tasks of the job not yet ended in that slot of a TaskManager
+AssignedTasks = Mapping[tuple[str, int], int]
+
+
+def task_manager(tm: TaskManagerInfo, assigned_tasks: AssignedTasks | None = None,
                  rss: int = 0) -> dict[str, Any]:
     """Flink's TaskManagerInfo (``/taskmanagers``), plus pyflink's ``pid``, ``host`` and ``forked``.
 
-    ``assigned_tasks`` is the number of running tasks per job id on this TaskManager; ``rss``
-    its resident memory (0: unknown)."""
+    ``assigned_tasks`` counts the running tasks per job and slot on this TaskManager; ``rss``
+    is its resident memory (0: unknown)."""
     tasks = sum((assigned_tasks or {}).values())
     memory = {k: 0 for k in _MEMORY_KEYS}
     memory["totalFlinkMemory"] = memory["totalProcessMemory"] = rss
@@ -79,16 +83,17 @@ def task_manager(tm: TaskManagerInfo, assigned_tasks: Mapping[str, int] | None =
             "memoryConfiguration": memory, "pid": tm.pid, "host": tm.host, "forked": tm.forked}
 
 
-def task_manager_details(tm: TaskManagerInfo, assigned_tasks: Mapping[str, int], metrics: Mapping[str, float]) -> dict[str, Any]:
+def task_manager_details(tm: TaskManagerInfo, assigned_tasks: AssignedTasks,
+                         metrics: Mapping[str, float]) -> dict[str, Any]:
     """Flink's TaskManagerDetailsInfo (``/taskmanagers/:id``): the TaskManagerInfo, its allocated
     slots (one per slot: the job and how many of its tasks the TaskManager runs) and process
     figures from the MetricStore (``metrics``: the TaskManager's ``Status.JVM.*`` values)."""
     rss = int(metrics.get("Status.JVM.Memory.RSS", 0))
     out = task_manager(tm, assigned_tasks, rss)
     slots = []
-    for job_id in tm.allocated_slots:
-        jid = str(job_id)
-        slots.append({"jobId": jid, "resource": _resource(1), "assignedTasks": assigned_tasks.get(jid, 0)})
+    for slot in tm.allocated_slots:
+        jid = str(slot.job_id)
+        slots.append({"jobId": jid, "resource": _resource(1), "assignedTasks": assigned_tasks.get((jid, slot.index), 0)})
     out["allocatedSlots"] = slots
     heap = int(metrics.get("Status.JVM.Memory.Heap.Used", rss))
     gcs = [{"name": f"gen{g}", "count": int(metrics.get(f"Status.JVM.GarbageCollector.gen{g}.Count", 0)), "time": 0}

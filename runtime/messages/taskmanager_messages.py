@@ -115,8 +115,8 @@ class TaskManagerInfo:
     #: when its last heartbeat arrived, in ms since the epoch (Flink's ``timeSinceLastHeartbeat``
     #: is this timestamp, despite its name); 0 before the first one
     last_heartbeat: int = 0
-    #: the jobs its slots are allocated (or pending) to, one entry per such slot
-    allocated_slots: list[JobID] = field(default_factory=list)
+    #: its slots that are allocated (or pending) to a job
+    allocated_slots: list[SlotStatus] = field(default_factory=list)
 
 
 @dataclass

@@ -222,7 +222,7 @@ class ResourceManager(RpcEndpoint):
                 time_since_last_heartbeat=int(1000 * (now - last)) if last is not None else None,
                 forked=info.pid in forked,
                 last_heartbeat=int(wall_ms - 1000 * (now - last)) if last is not None else 0,
-                allocated_slots=self.slot_manager.jobs_of(rid)))
+                allocated_slots=self.slot_manager.allocated_of(rid)))
         return out
 
     async def wait_for_workers(self, count: int, timeout: float) -> bool:

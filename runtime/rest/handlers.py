@@ -258,10 +258,11 @@ async def _jobs(ctx: RestContext, request: Request, params: dict[str, str]) -> R
     return json_response({"jobs": [{"id": str(j.job_id), "status": j.state.name} for j in jobs]})
 
 
-async def _assigned_tasks(ctx: RestContext) -> dict[str, dict[str, int]]:
-    """TaskManager id -> job id -> the job's tasks not yet ended on it (Flink's assignedTasks)."""
+async def _assigned_tasks(ctx: RestContext) -> dict[str, dict[tuple[str, int], int]]:
+    """TaskManager id -> (job id, slot index) -> the job's tasks not yet ended in that slot
+    (Flink's assignedTasks)."""
     d = ctx.dispatcher()
-    out: dict[str, dict[str, int]] = {}
+    out: dict[str, dict[tuple[str, int], int]] = {}
     for job in await d.list_jobs():
         if job.state.is_globally_terminal_state():
             continue
@@ -272,8 +273,9 @@ async def _assigned_tasks(ctx: RestContext) -> dict[str, dict[str, int]]:
         for v in info.archived_execution_graph.vertices:
             for s in v.subtasks:
                 if s.taskmanager_id is not None and not s.state.is_terminal():
-                    per_job = out.setdefault(s.taskmanager_id, {})
-                    per_job[str(job.job_id)] = per_job.get(str(job.job_id), 0) + 1
+                    per_slot = out.setdefault(s.taskmanager_id, {})
+                    key = (str(job.job_id), s.slot_index)
+                    per_slot[key] = per_slot.get(key, 0) + 1
     return out
 
 

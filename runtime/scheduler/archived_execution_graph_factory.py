@@ -28,10 +28,11 @@ def _execution(scheduler: DefaultScheduler, subtask: int, ex: Execution | None) 
     if ex is None:
         return ArchivedExecution(subtask, 0, ExecutionState.CREATED)
     host, port = scheduler.location(ex)
+    slot = scheduler.slots.get(ex.allocation_id) if ex.allocation_id is not None else None
     return ArchivedExecution(
         subtask, ex.attempt, ex.state, {s: int(t * 1000) for s, t in ex.state_times.items()},
         str(ex.resource_id) if ex.resource_id is not None else None, host, port, ex.failure,
-        copy.copy(ex.io_metrics))
+        slot.index if slot is not None else -1, copy.copy(ex.io_metrics))
 
 
 def create_from(scheduler: DefaultScheduler, name: str, checkpoint_stats: CheckpointStatistics | None = None,
