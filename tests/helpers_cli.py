@@ -59,6 +59,39 @@ if __name__ == "__main__":
 '''
 UNBOUNDED_JOB_NAME = "endless-ticks"
 
+# An unbounded job of three vertices: a source (p=1) -rebalance-> a map (p=N) -hash-> a keyed
+# reduce chained with the print sink (p=N). The source sleeps 10 ms per record.
+MONITORED_JOB = '''\
+import time
+from runtime.datastream import SourceFunction, StreamExecutionEnvironment
+
+
+class Ticks(SourceFunction):
+    def __init__(self):
+        self.running = True
+
+    def run(self, ctx):
+        i = 0
+        while self.running:
+            ctx.collect(i)
+            i += 1
+            time.sleep(0.01)
+
+    def cancel(self):
+        self.running = False
+
+
+def main():
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.add_source(Ticks()).map(lambda x: (x % 5, 1)).key_by(lambda t: t[0]) \\
+        .reduce(lambda a, b: (a[0], a[1] + b[1])).print()
+    env.execute("monitored-ticks")
+
+
+if __name__ == "__main__":
+    main()
+'''
+
 FAILING_MESSAGE = "record 3 is cursed"
 FAILING_JOB = f'''\
 from runtime.datastream import StreamExecutionEnvironment

@@ -21,6 +21,7 @@ import psutil
 import pytest
 from conftest import EXAMPLES, ClusterEnv, free_port, wait_until, write_job
 from helpers_cli import (
+    MONITORED_JOB,
     describe,
     pid_file_entries,
     rest_call,
@@ -36,37 +37,6 @@ HEX32 = re.compile(r"[0-9a-f]{32}")
 TM_EXTRAS = frozenset({"pid", "host", "forked"})
 CAPACITY = 4
 RESTARTS = 1
-
-RUNNING_JOB = '''\
-import time
-from runtime.datastream import SourceFunction, StreamExecutionEnvironment
-
-
-class Ticks(SourceFunction):
-    def __init__(self):
-        self.running = True
-
-    def run(self, ctx):
-        i = 0
-        while self.running:
-            ctx.collect(i)
-            i += 1
-            time.sleep(0.01)
-
-    def cancel(self):
-        self.running = False
-
-
-def main():
-    env = StreamExecutionEnvironment.get_execution_environment()
-    env.add_source(Ticks()).map(lambda x: (x % 5, 1)).key_by(lambda t: t[0]) \\
-        .reduce(lambda a, b: (a[0], a[1] + b[1])).print()
-    env.execute("monitored-ticks")
-
-
-if __name__ == "__main__":
-    main()
-'''
 
 FAILING_JOB = '''\
 from runtime.datastream import StreamExecutionEnvironment
@@ -136,7 +106,7 @@ def _all_running(env: ClusterEnv, jid: str) -> dict | None:
 
 def test_running_job_paths_have_flinks_fields(cluster: ClusterEnv, tmp_path: Path):
     env = cluster
-    job_file = write_job(tmp_path, "ticks.py", RUNNING_JOB)
+    job_file = write_job(tmp_path, "ticks.py", MONITORED_JOB)
     jid = submitted_job_id(env.pyflink("run", "-d", "-p", "2", str(job_file), check=True))
     job = wait_until(lambda: _all_running(env, jid), 30, interval=0.1, message="every vertex RUNNING")
     assert isinstance(job, dict)

@@ -53,7 +53,7 @@ _NOT_CANCELLABLE = frozenset({"FINISHED", "CANCELED", "FAILED"})
 #: the processes' credentials (REST token, key passwords) are meant for.
 _MASK = HIDDEN_CONTENT
 
-_DASHBOARD_FILE = Path(__file__).with_name("dashboard.html")
+_STATIC_DIR = Path(__file__).with_name("static")
 
 
 # ----------------------------------------------------------------------------- messages
@@ -339,39 +339,59 @@ _FALLBACK_DASHBOARD = (
     "<a href=/jobs/overview>/jobs/overview</a>, <a href=/taskmanagers>/taskmanagers</a>."
 )
 
-#: Inline script and style only, no network access beyond this origin, no framing
-#: (clickjacking a Cancel button), no forms.
-_DASHBOARD_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-                  "connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-                  "base-uri 'none'; form-action 'none'")
+#: Scripts and styles of this origin only (no inline code, nothing from elsewhere), no
+#: framing (clickjacking a Cancel button), no forms.
+_DASHBOARD_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                  "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+_CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                  ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
-def _load_dashboard() -> bytes:
-    """Read the dashboard page once; a missing file degrades to a page of links."""
+def _load_static() -> dict[str, bytes]:
+    """Read the dashboard's files once (they ship in the package: ``runtime/rest/static``);
+    a missing page degrades to a page of links."""
+    files: dict[str, bytes] = {}
     try:
-        return _DASHBOARD_FILE.read_bytes()
+        for path in _STATIC_DIR.iterdir():
+            if path.suffix in _CONTENT_TYPES and path.is_file():
+                files[path.name] = path.read_bytes()
     except OSError:
-        log.warning("dashboard page %s is missing; serving a minimal page", _DASHBOARD_FILE)
-        return _FALLBACK_DASHBOARD.encode("utf-8")
+        pass
+    if "index.html" not in files:
+        log.warning("the dashboard is missing from %s; serving a minimal page", _STATIC_DIR)
+        files["index.html"] = _FALLBACK_DASHBOARD.encode("utf-8")
+    return files
 
 
-def _dashboard_handler() -> Handler:
-    page = _load_dashboard()
+def _static_response(files: dict[str, bytes], name: str) -> Response:
+    body = files.get(name)
+    if body is None:
+        raise RestError(404, f"Not found: /static/{name[:80]}")
+    return Response(200, body, _CONTENT_TYPES[Path(name).suffix],
+                    {"Content-Security-Policy": _DASHBOARD_CSP, "X-Frame-Options": "DENY"})
 
-    async def dashboard(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-        """``GET /``: the self-contained web dashboard."""
-        return Response(200, page, "text/html; charset=utf-8",
-                        {"Content-Security-Policy": _DASHBOARD_CSP, "X-Frame-Options": "DENY"})
 
-    return dashboard
+def _dashboard_handlers() -> tuple[Handler, Handler]:
+    files = _load_static()
+
+    async def page(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+        """``GET /``: the web dashboard (a static page that reads the REST API)."""
+        return _static_response(files, "index.html")
+
+    async def asset(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+        """``GET /static/<file>``: the dashboard's scripts and styles (a fixed set of names)."""
+        return _static_response(files, params["file"])
+
+    return page, asset
 
 
 def build_router(context: RestContext) -> Router:
     """Create the router with every REST path the JobManager serves."""
     router = Router(context)
-    dashboard = _dashboard_handler()
+    dashboard, asset = _dashboard_handlers()
     router.add("GET", "/", dashboard)
     router.add("GET", "/index.html", dashboard)
+    router.add("GET", "/static/:file", asset)
     router.add("GET", "/config", _dashboard_config)
     router.add("GET", "/overview", _overview)
     router.add("GET", "/jobs", _jobs)
