@@ -20,6 +20,7 @@ from runtime.blob.blob_server import BlobServer
 from runtime.configuration import options as opts
 from runtime.dispatcher.dispatcher import Dispatcher, DispatcherRunner
 from runtime.dispatcher.dispatcher_gateway import NAME as DISPATCHER, DispatcherGateway
+from runtime.dispatcher.execution_graph_info_store import ExecutionGraphInfoStore
 from runtime.highavailability.job_stores import FileJobGraphStore, FileJobResultStore
 from runtime.highavailability.leader_election import StandaloneHaServices
 from runtime.jobgraph.job_graph import JobGraph
@@ -136,9 +137,12 @@ async def create_components(rpc: RpcService, config: Any, jobmanager_address: st
             runner.on_close = lambda: ha.release(component)
             return runner
 
+        job_store = ExecutionGraphInfoStore(storage, config.get(opts.JOBSTORE_MAX_CAPACITY),
+                                            config.get(opts.JOBSTORE_EXPIRATION_TIME),
+                                            config.get(opts.JOBSTORE_CACHE_SIZE))
         dispatcher_runner = DispatcherRunner(lambda session: Dispatcher(
             rpc, session, graph_store, result_store, blob_server, runner_factory, rm_gateway,
-            config.get(opts.JOBSTORE_MAX_CAPACITY), on_shutdown))
+            job_store, on_shutdown))
         await ha.leader_election("dispatcher").start(dispatcher_runner)
         closers.append(dispatcher_runner.revoke_leadership)
 

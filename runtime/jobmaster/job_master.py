@@ -35,6 +35,7 @@ from runtime.jobgraph.job_graph import JobGraph
 from runtime.jobmaster.job_master_gateway import jobmaster_name
 from runtime.jobmaster.job_output_service import JobOutputService
 from runtime.jobmaster.slot_pool import AllocatedSlot, SlotPool
+from runtime.messages.archived_execution_graph import ExecutionGraphInfo
 from runtime.messages.checkpoint_messages import CheckpointAck, CheckpointMetadata, CheckpointType, TaskRestore
 from runtime.messages.checkpoint_stats import CheckpointStatistics
 from runtime.messages.codec import MessageError, from_wire
@@ -46,6 +47,7 @@ from runtime.metrics.metric_group import MetricGroup
 from runtime.metrics.metric_registry import MetricRegistry
 from runtime.rpc.endpoint import RpcEndpoint, current_sender, rpc
 from runtime.rpc.service import RpcService
+from runtime.scheduler.archived_execution_graph_factory import create_from
 from runtime.scheduler.default_scheduler import DefaultScheduler, SlotAssignment
 from runtime.scheduler.restart_backoff_time_strategy import create_restart_strategy
 from runtime.state.checkpoint_storage import CheckpointStorage
@@ -80,7 +82,8 @@ class JobMaster(RpcEndpoint):
         self.config = job_configuration(cluster_config or Configuration(), job_graph.config)
         self.scheduler = DefaultScheduler(job_graph, self.address, self._on_status, self._on_scheduler_terminal,
                                           self.run_async, cancellation_timeout, self._on_stuck_task,
-                                          create_restart_strategy(self.config), self._on_restart)
+                                          create_restart_strategy(self.config), self._on_restart,
+                                          self.config.get(opts.WEB_EXCEPTION_HISTORY_SIZE))
         self.slot_pool = SlotPool(job_graph.slots_needed())
         self.heartbeats = HeartbeatManager(heartbeat_interval, heartbeat_timeout, lambda rid, p: None,
                                            self._on_heartbeat_timeout)
@@ -393,6 +396,12 @@ class JobMaster(RpcEndpoint):
     @rpc
     def request_job_result(self) -> JobResult | None:
         return self.result
+
+    @rpc
+    def request_execution_graph_info(self) -> ExecutionGraphInfo:
+        """The job as the REST API shows it (Flink's ``JobMasterGateway.requestJob``)."""
+        return create_from(self.scheduler, self.job_name, self.checkpoints.stats,
+                           self.scheduler.restart_strategy.describe())
 
 
 def read_metadata(location: str) -> CheckpointMetadata:

@@ -218,6 +218,7 @@ class ResourceManager(RpcEndpoint):
     @rpc
     def request_task_manager_info(self) -> list[TaskManagerInfo]:
         now = time.monotonic()
+        wall_ms = time.time() * 1000
         forked = set(self.launcher.children) if self.launcher is not None else set()
         out = []
         for rid, reg in sorted(self.workers.items(), key=lambda kv: kv[1].registered_at):
@@ -227,7 +228,9 @@ class ResourceManager(RpcEndpoint):
                 id=rid, path=info.data_address, data_port=info.data_port, pid=info.pid, host=info.host,
                 slots_number=info.num_slots, free_slots=self.slot_manager.free_slots_of(rid), hardware=info.hardware,
                 time_since_last_heartbeat=int(1000 * (now - last)) if last is not None else None,
-                forked=info.pid in forked))
+                forked=info.pid in forked,
+                last_heartbeat=int(wall_ms - 1000 * (now - last)) if last is not None else 0,
+                allocated_slots=self.slot_manager.allocated_of(rid)))
         return out
 
     async def wait_for_workers(self, count: int, timeout: float) -> bool:

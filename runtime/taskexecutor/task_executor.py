@@ -88,14 +88,16 @@ STARTUP_GRACE = 5.0
 STARTUP_RETRY = 0.02
 
 
-def _physical_memory() -> int:
-    """Total physical memory in bytes, from sysconf where it has it (psutil costs a starting
-    TaskManager ~10 ms of imports before it can register)."""
+def _physical_memory() -> tuple[int, int]:
+    """Total and available physical memory in bytes, from sysconf where it has it (psutil
+    costs a starting TaskManager ~10 ms of imports before it can register)."""
     try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        page = os.sysconf("SC_PAGE_SIZE")
+        return page * os.sysconf("SC_PHYS_PAGES"), page * os.sysconf("SC_AVPHYS_PAGES")
     except (AttributeError, ValueError, OSError):
         import psutil
-        return int(psutil.virtual_memory().total)
+        memory = psutil.virtual_memory()
+        return int(memory.total), int(memory.available)
 
 
 class TaskExecutor(RpcEndpoint):
@@ -224,7 +226,7 @@ class TaskExecutor(RpcEndpoint):
         return TaskExecutorRegistration(
             resource_id=self.resource_id, pid=os.getpid(), host=socket.gethostname(),
             data_address=self.network.address, num_slots=len(self.table.slots),
-            hardware=HardwareDescription(os.cpu_count() or 1, _physical_memory()),
+            hardware=HardwareDescription(os.cpu_count() or 1, *_physical_memory()),
             forked_by=self.forked_by)
 
     async def _watch_connection(self, sock: Any) -> None:
