@@ -1,19 +1,41 @@
 """DispatcherGateway: the Dispatcher's RPC face (Flink's DispatcherGateway), used by the CLI
 (through ``runtime.rpc.client.SyncGateway``), job programs, the REST endpoint and the
 entrypoint. Everything in it is typed with ``runtime.messages``; the Dispatcher endpoint
-implements it."""
+implements it.
+
+The message types of the calls every client command makes (listing, cancelling, polling a
+job) are imported with the module; the others (a job graph, the monitoring answers the REST
+side asks for) are imported when a caller first uses their method: a client command starts
+a new interpreter, and importing them all would cost it more than its RPC round trip."""
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.common.job import JobID
-from runtime.jobgraph.job_graph import JobGraph
-from runtime.messages.archived_execution_graph import ExecutionGraphInfo
-from runtime.messages.checkpoint_stats import CheckpointStatistics
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobPollResult
-from runtime.messages.taskmanager_messages import ClusterOverview, TaskManagerInfo
+from runtime.util.lazy_names import import_on_first_use
+
+if TYPE_CHECKING:
+    from runtime.jobgraph.job_graph import JobGraph
+    from runtime.messages.archived_execution_graph import ExecutionGraphInfo
+    from runtime.messages.checkpoint_stats import CheckpointStatistics
+    from runtime.messages.taskmanager_messages import ClusterOverview, TaskManagerInfo
 
 NAME = "dispatcher"
+
+#: the names above under TYPE_CHECKING -> their modules (runtime.rpc.signatures resolves a
+#: method's annotations through the module's __getattr__)
+_ON_FIRST_USE = {
+    "JobGraph": "runtime.jobgraph.job_graph",
+    "ExecutionGraphInfo": "runtime.messages.archived_execution_graph",
+    "CheckpointStatistics": "runtime.messages.checkpoint_stats",
+    "ClusterOverview": "runtime.messages.taskmanager_messages",
+    "TaskManagerInfo": "runtime.messages.taskmanager_messages",
+}
+
+
+def __getattr__(name: str) -> Any:
+    return import_on_first_use(globals(), _ON_FIRST_USE, name)
 
 
 class DispatcherGateway(Protocol):

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobResult
-from runtime.messages.taskmanager_messages import ClusterOverview, TaskManagerInfo
+if TYPE_CHECKING:  # annotations only: `pyflink list` uses job_details and should not import the rest
+    from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobResult
+    from runtime.messages.taskmanager_messages import ClusterOverview, TaskManagerInfo
 
 
 def _tasks(counts: dict) -> dict[str, int]:

@@ -190,8 +190,11 @@ def tcp_reachable(host: str, port: int, timeout: float = 1.0) -> bool:
     ZeroMQ connects lazily and retries forever, so a missing JobManager would only show up as
     a call timeout; a plain connect answers "refused" at once on a local machine.
     """
+    # an ASCII name as bytes: given a str, getaddrinfo encodes it with the idna codec, whose
+    # import (unicodedata, stringprep) would be a good part of a client command's own work
+    name = host.encode("ascii") if host.isascii() else host.encode("idna")
     try:
-        with socket.create_connection((host, port), timeout=timeout):
+        with socket.create_connection((name, port), timeout=timeout):  # type: ignore[arg-type]  # bytes is fine
             return True
     except OSError:
         return False

@@ -4,11 +4,13 @@ the results a caller gets back (``runtime.messages.codec`` does the work)."""
 from __future__ import annotations
 
 import inspect
+import sys
 import typing
 from collections.abc import Callable
 from typing import Any
 
 from runtime.messages.codec import MessageError, from_wire
+from runtime.util.lazy_names import ModuleNames
 
 _PARAMS: dict[Any, tuple[list[tuple[str, Any, bool]], bool]] = {}
 
@@ -19,7 +21,7 @@ def _parameters(fn: Callable[..., Any]) -> tuple[list[tuple[str, Any, bool]], bo
     cached = _PARAMS.get(key)
     if cached is None:
         try:
-            hints = typing.get_type_hints(key)
+            hints = type_hints(key)
         except Exception:  # unresolvable annotations: treat as untyped
             hints = {}
         params = []
@@ -53,13 +55,21 @@ def decode_arguments(fn: Callable[..., Any], method: str, args: list, kwargs: di
     return out_args, out_kwargs
 
 
+def type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
+    """The resolved annotations of an RPC method or a gateway Protocol's method. A gateway
+    declares the message types of rarely used methods under ``TYPE_CHECKING`` and provides
+    them through its module ``__getattr__`` (``runtime.util.lazy_names``), so they are
+    imported only when a caller first uses such a method; this resolves them through it."""
+    return typing.get_type_hints(fn, localns=ModuleNames(sys.modules.get(fn.__module__)))
+
+
 def result_decoder(protocol: type | None, method: str) -> Callable[[Any], Any] | None:
     """Decoder of ``method``'s declared result in a gateway Protocol (None: untyped)."""
     fn = getattr(protocol, method, None) if protocol is not None else None
     if fn is None:
         return None
     try:
-        tp = typing.get_type_hints(fn).get("return", Any)
+        tp = type_hints(fn).get("return", Any)
     except Exception:
         return None
     if tp is Any:

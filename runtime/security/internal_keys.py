@@ -81,6 +81,24 @@ def _zmq_auth() -> Any:
     return zmq.auth
 
 
+def read_key_file(path: Path) -> tuple[bytes, bytes | None]:
+    """(public, secret or None) of a pyzmq certificate file (ZPL: ``public-key = "..."`` and
+    ``secret-key = "..."`` lines in a ``curve`` section). Read here rather than with
+    ``zmq.auth.load_certificate`` because every client command reads two key files, and
+    ``zmq.auth`` would cost it importing its authenticator and ``logging``."""
+    public = secret = None
+    with open(path, "rb") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith(b"public-key"):
+                public = line.split(b"=", 1)[1].strip(b" \t'\"")
+            elif line.startswith(b"secret-key"):
+                secret = line.split(b"=", 1)[1].strip(b" \t'\"")
+    if not public:
+        raise ValueError(f"no public key in {path}")
+    return public, secret
+
+
 def _fail(message: str) -> SecurityConfigurationError:
     return SecurityConfigurationError(message)
 
@@ -119,7 +137,7 @@ def ensure_keys(directory: Path) -> bool:
             for f in (public_file, secret_file):
                 os.chmod(f, 0o600)
             if name in ROLES:
-                public, _ = _zmq_auth().load_certificate(public_file)
+                public, _ = read_key_file(Path(public_file))
                 lines.append(f"{name} {public.decode('ascii')} created by cluster start on {host}\n")
         _write_private(tmp / AUTHORIZED_CLIENTS, "".join(lines))
         import secrets  # lazily: only `cluster start` creates keys
@@ -175,7 +193,7 @@ def _load_public(directory: Path, name: str, needed_by: str) -> bytes:
             raise _fail(f"no {name} public key in {directory} (needed by {needed_by}); copy the keys "
                         "directory from the JobManager host or point security.internal.keys-dir at it")
     try:
-        public, _ = _zmq_auth().load_certificate(str(path))
+        public, _ = read_key_file(path)
     except (OSError, ValueError) as exc:
         raise _fail(f"cannot read the CURVE key {path}: {exc}") from None
     return public
@@ -189,7 +207,7 @@ def _load_pair(directory: Path, name: str, needed_by: str) -> CurveKeyPair:
                     "cluster with `pyflink cluster start`, which creates it")
     _check_private(path, "secret key file")
     try:
-        public, secret = _zmq_auth().load_certificate(str(path))
+        public, secret = read_key_file(path)
     except (OSError, ValueError) as exc:
         raise _fail(f"cannot read the CURVE key {path}: {exc}") from None
     if not secret:

@@ -11,7 +11,6 @@ message: one message per RPC call or per data-plane buffer, never per record.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,6 @@ from runtime.security.internal_keys import ROLE_CLIENT, ROLE_TASKMANAGER, Intern
 from runtime.security.zap_domains import DATA_DOMAIN, RPC_DOMAIN
 
 __all__ = ["DATA_DOMAIN", "RPC_DOMAIN", "SocketSecurity", "role_of"]
-
-log = logging.getLogger("runtime.security")
 
 #: roles each ZAP domain lets in
 _DOMAIN_ROLES = {RPC_DOMAIN: frozenset({ROLE_CLIENT, ROLE_TASKMANAGER}), DATA_DOMAIN: frozenset({ROLE_TASKMANAGER})}
