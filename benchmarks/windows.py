@@ -238,12 +238,13 @@ def _open_windows(op) -> int:
 
 
 def _wait_for_windows(found: list, want: int, timeout: float) -> None:
-    """Wait until the job's WindowOperator holds ``want`` keys' windows (found once with gc)."""
+    """Wait until the job's WindowOperator holds ``want`` keys' windows (found once with gc:
+    the task's opened instance, not the unopened one the client's job graph still holds)."""
     from runtime.streaming.window_operator import WindowOperator
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not found:
-            found.extend(o for o in gc.get_objects() if isinstance(o, WindowOperator))
+            found.extend(o for o in gc.get_objects() if isinstance(o, WindowOperator) and hasattr(o, "contents"))
         if found and _open_windows(found[0]) >= want:
             return
         time.sleep(0.02)
