@@ -63,15 +63,32 @@ def type_hints(fn: Callable[..., Any]) -> dict[str, Any]:
     return typing.get_type_hints(fn, localns=ModuleNames(sys.modules.get(fn.__module__)))
 
 
+_RESULTS: dict[tuple[type, str], Callable[[Any], Any] | None] = {}
+
+
 def result_decoder(protocol: type | None, method: str) -> Callable[[Any], Any] | None:
-    """Decoder of ``method``'s declared result in a gateway Protocol (None: untyped)."""
-    fn = getattr(protocol, method, None) if protocol is not None else None
-    if fn is None:
+    """Decoder of ``method``'s declared result in a gateway Protocol (None: untyped). Kept per
+    (protocol, method): a gateway builds one on every attribute access, e.g. in each round of
+    ``cluster start`` polling the cluster overview, and resolving the hints is the dear part."""
+    if protocol is None:
         return None
+    key = (protocol, method)
+    try:
+        return _RESULTS[key]
+    except KeyError:
+        pass
+    fn = getattr(protocol, method, None)
+    if fn is None:
+        return None  # not cached: an unknown name is the caller's mistake, not a method
     try:
         tp = type_hints(fn).get("return", Any)
     except Exception:
-        return None
-    if tp is Any:
-        return None
-    return lambda raw: from_wire(tp, raw, f"{method} result")
+        tp = Any
+    decode = None if tp is Any else _result_decoder(tp, method)
+    _RESULTS[key] = decode
+    return decode
+
+
+def _result_decoder(tp: Any, method: str) -> Callable[[Any], Any]:
+    path = f"{method} result"
+    return lambda raw: from_wire(tp, raw, path)
