@@ -2,13 +2,16 @@
 
 Tables are laid out for the terminal's width (80 columns when stdout is not a terminal).
 Job ids are never cut: their column does not wrap or shrink; names and other free-text
-columns fold onto more lines instead.
+columns fold onto more lines instead. They are laid out here rather than with rich: two
+spaces between columns is all they need, and importing rich would cost `pyflink list`
+more than its round trip to the JobManager.
 """
 from __future__ import annotations
 
+import shutil
+import sys
 import time
 from datetime import datetime
-from typing import Any
 
 from pyflink_cli.frontend import CliFrontend
 
@@ -19,23 +22,30 @@ def _ms(ts: int | None) -> str:
     return datetime.fromtimestamp(ts / 1000).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _console() -> Any:
-    import shutil
-
-    from rich.console import Console
-    return Console(highlight=False, width=shutil.get_terminal_size((80, 24)).columns, soft_wrap=False)
+def table(headers: list[str], rows: list[list[str]], fold: int | None = None) -> str:
+    """Columns two spaces apart, each as wide as its widest cell, the header bold on a
+    terminal. Column ``fold`` (free text) gets the width the others leave and folds longer
+    cells onto more lines; the other columns never wrap."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    if fold is not None:
+        others = sum(w for i, w in enumerate(widths) if i != fold) + 2 * (len(headers) - 1)
+        room = shutil.get_terminal_size((80, 24)).columns - others
+        widths[fold] = max(len(headers[fold]), min(widths[fold], room))
+    header = "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()
+    lines = [f"\033[1m{header}\033[0m" if sys.stdout.isatty() else header]
+    for row in rows:
+        cells = [[c] for c in row]
+        if fold is not None and len(row[fold]) > widths[fold]:
+            import textwrap
+            cells[fold] = textwrap.wrap(row[fold], widths[fold]) or [""]
+        for n in range(max(len(c) for c in cells)):
+            lines.append("  ".join((c[n] if n < len(c) else "").ljust(w) for c, w in zip(cells, widths)).rstrip())
+    return "\n".join(lines)
 
 
 def print_jobs(jobs: list[dict]) -> None:
-    from rich.table import Table
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("Start Time", no_wrap=True)
-    table.add_column("Job ID", no_wrap=True, min_width=32)
-    table.add_column("Name", overflow="fold", ratio=1)
-    table.add_column("State", no_wrap=True)
-    for j in jobs:
-        table.add_row(_ms(j.get("start-time")), j["jid"], j.get("name") or "", j["state"])
-    _console().print(table)
+    rows = [[_ms(j.get("start-time")), j["jid"], j.get("name") or "", j["state"]] for j in jobs]
+    print(table(["Start Time", "Job ID", "Name", "State"], rows, fold=2))
 
 
 def _flink_json(started: dict) -> dict:
@@ -77,19 +87,13 @@ def started_json(frontend: CliFrontend, started: dict) -> dict:
 
 
 def print_status(frontend: CliFrontend, overview: dict, tms: list[dict]) -> None:
-    from rich.table import Table
-    console = _console()
-    console.print(f"JobManager {frontend.jobmanager_address}: {overview['taskmanagers']} TaskManager(s), "
-                  f"{overview['slots-available']}/{overview['slots-total']} slots free; jobs: "
-                  f"{overview['jobs-running']} running, {overview['jobs-finished']} finished, "
-                  f"{overview['jobs-cancelled']} cancelled, {overview['jobs-failed']} failed")
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("TaskManager", no_wrap=True)
-    table.add_column("PID", no_wrap=True)
-    table.add_column("Slots (free/total)", no_wrap=True)
-    table.add_column("Last heartbeat", overflow="fold")
+    print(f"JobManager {frontend.jobmanager_address}: {overview['taskmanagers']} TaskManager(s), "
+          f"{overview['slots-available']}/{overview['slots-total']} slots free; jobs: "
+          f"{overview['jobs-running']} running, {overview['jobs-finished']} finished, "
+          f"{overview['jobs-cancelled']} cancelled, {overview['jobs-failed']} failed")
+    rows = []
     for tm in tms:
         hb = tm.get("timeSinceLastHeartbeat")  # Flink's field: the last heartbeat's timestamp (ms)
-        table.add_row(tm["id"], str(tm.get("pid")), f"{tm.get('freeSlots')}/{tm.get('slotsNumber')}",
-                      f"{max(0.0, time.time() - hb / 1000):.1f} s ago" if hb else "-")
-    console.print(table)
+        rows.append([tm["id"], str(tm.get("pid")), f"{tm.get('freeSlots')}/{tm.get('slotsNumber')}",
+                     f"{max(0.0, time.time() - hb / 1000):.1f} s ago" if hb else "-"])
+    print(table(["TaskManager", "PID", "Slots (free/total)", "Last heartbeat"], rows, fold=3))

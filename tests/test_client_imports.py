@@ -15,9 +15,10 @@ from tests.conftest import ClusterEnv, started_cluster
 
 #: modules no client command of these tests needs: the JobManager's asyncio RPC service,
 #: process inspection, pyzmq's authenticator, the REST side's execution-graph archive and
-#: job graph, the typer that imports pydantic
+#: job graph, the typer that imports pydantic, rich (the tables are laid out by pyflink_cli.tables)
 NOT_ON_CLIENT_PATH = ("asyncio", "psutil", "zmq.auth", "runtime.messages.archived_execution_graph",
-                      "runtime.messages.taskmanager_messages", "runtime.jobgraph.job_graph", "pydantic", "logging")
+                      "runtime.messages.taskmanager_messages", "runtime.jobgraph.job_graph", "pydantic", "logging",
+                      "rich")
 
 #: runs the pyflink command given as arguments, then prints the modules it imported
 WRAPPER = ("import atexit, runpy, sys\n"
@@ -40,10 +41,24 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
         yield env
 
 
-def test_help_list_and_cancel_import_no_server_side_module(cluster: ClusterEnv):
+def _unwanted(modules: set[str], allowed: tuple[str, ...] = ()) -> list[str]:
+    banned = [u for u in NOT_ON_CLIENT_PATH if u not in allowed]
+    return sorted(m for m in modules if any(m == u or m.startswith(u + ".") for u in banned))
+
+
+def test_client_commands_import_no_server_side_module(cluster: ClusterEnv):
+    root = Path(__file__).resolve().parent.parent
+    # a job program imports the API (and logging, the job graph it builds); nothing of the server side
+    proc, modules = imported_by(cluster, "run", "-d", str(root / "examples" / "word_count.py"))
+    assert proc.returncode == 0, proc.stderr
+    job = proc.stdout.split("JobID")[-1].strip()
+    assert len(job) == 32, proc.stdout
+    unwanted = _unwanted(modules, allowed=("logging", "runtime.jobgraph.job_graph"))
+    assert not unwanted, f"pyflink run -d imported {unwanted}"
     commands = {
         "--help": (None, ("--help",)),
         "list": (cluster, ("list",)),
+        "list --all": (cluster, ("list", "--all")),  # a table with the job above
         "list --all --json": (cluster, ("list", "--all", "--json")),
         "cancel": (cluster, ("cancel", "0" * 32)),
     }
@@ -53,13 +68,13 @@ def test_help_list_and_cancel_import_no_server_side_module(cluster: ClusterEnv):
             assert proc.returncode == 1 and "0" * 32 in proc.stderr, proc.stderr
         else:
             assert proc.returncode == 0, proc.stderr
+        if name in ("list --all", "list --all --json"):
+            assert job in proc.stdout, proc.stdout
         assert "pyflink_cli.cli" in modules  # the wrapper saw the command's modules
         if env is not None:
             assert "runtime.dispatcher.dispatcher_client" in modules and "zmq" in modules
-        unwanted = sorted(m for m in modules if m.split(".")[0] in NOT_ON_CLIENT_PATH or m in NOT_ON_CLIENT_PATH
-                          or any(m.startswith(u + ".") for u in NOT_ON_CLIENT_PATH))
+        unwanted = _unwanted(modules)
         assert not unwanted, f"pyflink {name} imported {unwanted}"
-    assert "No running jobs." in imported_by(cluster, "list")[0].stdout
 
 
 def test_types_imported_on_first_use_are_still_decoded_and_validated(cluster: ClusterEnv):
