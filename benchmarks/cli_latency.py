@@ -16,6 +16,9 @@ busy spell of the shared machine hits every command alike):
 * ``pyflink cluster stop``         until the command returned and every process of the
                                    cluster (pids from the pid files) has exited
 
+Beside ``cluster start`` the CPU time the JobManager and the TaskManagers had used when it
+returned (from /proc): with the CLI's, what the start costs the machine in all.
+
 For each step: median and p90 wall time over the rounds, the median CPU time of the command's
 own process (user + sys; wall time on a shared 2-core machine is noisy, CPU time much less),
 and the ratio to ``python -c pass``. The 1-minute load average is printed with every round.
@@ -49,6 +52,7 @@ STEPS = [
     ("pyflink cancel (running job)", 0.15),
     ("pyflink run -d word_count", 0.15),
     ("pyflink cluster start", 0.5),
+    ("  JobManager+TMs CPU in start", None),
     ("pyflink cluster stop", 0.5),
 ]
 
@@ -110,6 +114,16 @@ class Runner:
         return proc.stdout.strip() or "?"
 
 
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc; 0 elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _job_id(output: str) -> str | None:
     for word in output.replace(".", " ").split():
         if len(word) == 32 and all(c in "0123456789abcdef" for c in word):
@@ -140,6 +154,8 @@ def one_round(r: Runner, root: Path, tms: int) -> tuple[dict[str, tuple[float, f
     try:
         if step("pyflink cluster start", r.pyflink + ["cluster", "start"] + conf) is None:
             return out, errors
+        # what the JobManager and TaskManagers used to get there (not children of ours: /proc)
+        out["  JobManager+TMs CPU in start"] = (float("nan"), sum(_proc_cpu(p) for p in cluster.pid_files().values()))
         step("pyflink run -d word_count", r.pyflink + ["run", "-d"] + conf + [str(r.repo / "examples" / "word_count.py")],
              ok=lambda p: p.returncode == 0 and _job_id(p.stdout) is not None)
         _, _, submitted = r.run(r.pyflink + ["run", "-d"] + conf + [str(sleeper)])
@@ -219,7 +235,7 @@ def main() -> None:
             for name, v in got.items():
                 results[name].append(v)
             brief = "  ".join(f"{name.replace('pyflink ', '').split(' (')[0]} {got[name][0]:.3f}"
-                              for name, _ in STEPS if name in got)
+                              for name, _ in STEPS if name in got and got[name][0] == got[name][0])
             print(f"round {i}: load {load:.2f}  {brief}" + (f"  ERRORS: {errors}" if errors else ""))
             sys.stdout.flush()
     finally:
@@ -239,6 +255,9 @@ def main() -> None:
             continue
         wall = median([w for w, _ in xs])
         cpu = median([c for _, c in xs])
+        if wall != wall:  # CPU only (the cluster's processes during start)
+            print(f"{name:30} {'-':>8} {'-':>8} {cpu:8.3f}")
+            continue
         print(f"{name:30} {wall:8.3f} {p90([w for w, _ in xs]):8.3f} {cpu:8.3f} {wall / floor:6.1f}x "
               f"{cpu - floor_cpu:9.3f} {(f'{goal:.2f}' if goal else '-'):>6} "
               f"{(f'{wall / goal:7.2f}x' if goal else '-'):>8}")

@@ -17,6 +17,9 @@ from pyflink_cli.client import ClusterClient
 from pyflink_cli.frontend import CliFrontend
 from runtime.configuration import options as opts
 
+#: seconds between polls of the job's state: the first soon (tasks that stop when asked are
+#: CANCELED within milliseconds), then backing off to the longest
+_FIRST_POLL = 0.005
 _POLL = 0.05
 
 
@@ -30,12 +33,14 @@ def cancel_job(frontend: CliFrontend, job_id: str, wait: float | None, json_out:
     state = details.state
     progress = sys.stderr.isatty() and not json_out
     shown = False
+    delay = _FIRST_POLL
     while not state.is_globally_terminal_state() and time.monotonic() - start < wait:
         if progress:
             sys.stderr.write(f"\rCancelling job {jid}: {state.name} ({time.monotonic() - start:.1f} s)")
             sys.stderr.flush()
             shown = True
-        time.sleep(_POLL)
+        time.sleep(delay)
+        delay = min(_POLL, delay * 2)
         state = client.request_job(jid).details.state
     elapsed = time.monotonic() - start
     if shown:
