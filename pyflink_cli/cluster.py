@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +121,9 @@ def _tail(path: Path, lines: int = 5) -> str:
     return errors[-1][len("error:"):].strip() if errors else " | ".join(text[-lines:])
 
 
-def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, timeout: float = 30.0) -> dict:
+def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, timeout: float = 30.0,
+                     on_wait: Callable[[str], None] | None = None) -> dict:
+    """``on_wait`` is told what the start waits for (the live status on a terminal)."""
     existing = jobmanager_pid(frontend)
     if existing is not None and is_our_process(existing.pid):
         fail(f"a cluster is already running with this pid dir (JobManager pid {existing.pid}, {existing.path}); "
@@ -150,6 +153,8 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
                 fail(f"the JobManager exited with code {code} during start: {_tail(out_file) or _tail(log_file)} "
                      f"(log: {log_file})")
             if gateway is None:
+                if on_wait is not None:
+                    on_wait(f"waiting for the JobManager (pid {proc.pid}) to answer at {host}:{port}")
                 if jobmanager_pid(frontend) is not None and tcp_reachable(
                         "127.0.0.1" if host == "localhost" else host, port, 0.2):
                     gateway = dispatcher_client(f"tcp://{host}:{port}", 2.0, security=security)
@@ -161,6 +166,8 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
                     fail(str(exc))
                 except RpcError:
                     overview = None
+                if on_wait is not None and overview is not None:
+                    on_wait(f"waiting for TaskManagers to register ({overview.taskmanagers} of {count})")
                 if overview is not None and overview.taskmanagers >= count:
                     tms = gateway.list_task_managers(timeout=2.0)
                     info = read_pid_file(frontend.pid_dir / JOBMANAGER_PID_FILE) or {}

@@ -12,6 +12,9 @@ whatever they then do. Only a JobManager that goes away without being asked to e
 (``jobmanager stop``, which suspends them, or a crash) leaves jobs to recover.
 
 The Dispatcher reaches JobMasters and the ResourceManager only through their gateways.
+What jobs printed on the TaskManagers (``pyflink logs``) and the TaskManagers' log files are
+read through the ResourceManager, which forwards to each TaskManager; that works for
+detached and finished jobs too, as long as the TaskManagers keep the files.
 """
 from __future__ import annotations
 
@@ -29,7 +32,17 @@ from runtime.highavailability.job_stores import FileJobGraphStore, FileJobResult
 from runtime.jobgraph.job_graph import JobGraph
 from runtime.jobmaster.job_manager_runner import JobManagerRunner
 from runtime.messages.checkpoint_stats import CheckpointStatistics
+from runtime.messages.ids import ResourceID
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobPollResult, JobResult, now_ms
+from runtime.messages.log_messages import (
+    MAX_CHUNK_BYTES,
+    JobOutput,
+    JobOutputChunk,
+    JobOutputCursor,
+    LogFileChunk,
+    LogFileType,
+    LogInfo,
+)
 from runtime.messages.taskmanager_messages import ClusterOverview, TaskManagerInfo
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.service import RpcService
@@ -127,7 +140,9 @@ class Dispatcher(RpcEndpoint):
     async def _job_done(self, job_id: JobID, fut: asyncio.Future) -> None:
         result: JobResult = fut.result()
         runner = self.runners.get(job_id)
-        log.info("job %s (%s) ended %s", job_id, result.name, result.state.name)
+        cause = (result.failure or "").strip().splitlines()[:1]
+        log.info("job %s (%s) ended %s after %d ms%s", job_id, result.name, result.state.name, result.duration,
+                 f": {cause[0]}" if cause else "")
         await self._io(self.result_store.put, result)
         await self._io(self.graph_store.remove, job_id)
         await self._io(self.blob_server.remove, str(job_id))
@@ -202,7 +217,7 @@ class Dispatcher(RpcEndpoint):
             return JobDetailsInfo(JobDetails.of(result), result.failure)
         return JobDetailsInfo(await self._details(jid))
 
-    async def _end_for_good(self, runner: JobManagerRunner) -> None:
+    async def _end_for_good(self, runner: JobManagerRunner, reason: str) -> None:
         """Record the job as CANCELED and drop its graph before anything else happens, so
         that no later JobManager runs it again, whatever its tasks do next."""
         job_id = runner.job_id
@@ -213,7 +228,7 @@ class Dispatcher(RpcEndpoint):
         await self._io(self.result_store.put, JobResult(job_id, runner.job_graph.name, JobStatus.CANCELED,
                                                         start, now_ms()))
         await self._io(self.graph_store.remove, job_id)
-        log.info("job %s (%s) is being cancelled", job_id, runner.job_graph.name)
+        log.info("job %s (%s) is being cancelled (%s)", job_id, runner.job_graph.name, reason)
 
     @rpc
     async def cancel_job(self, job_id: str) -> JobDetails:
@@ -222,7 +237,7 @@ class Dispatcher(RpcEndpoint):
         if runner is None or runner.result.done():
             state = (await self._details(jid)).state
             raise ValueError(f"job {jid} is not running (state {state.name}); nothing to cancel")
-        await self._end_for_good(runner)
+        await self._end_for_good(runner, "cancel requested by a client")
         if runner.gateway is not None:
             # the cancel calls to the TaskManagers take their time; the caller polls the state
             self.run_async(runner.gateway.cancel(), name="cancel-job")
@@ -307,8 +322,10 @@ class Dispatcher(RpcEndpoint):
     async def shutdown_cluster(self) -> list[JobID]:
         """End every job for good (recorded first), cancel them, then stop the cluster."""
         running = [r for r in self.runners.values() if not r.result.done()]
+        if running:
+            log.info("shutting the cluster down: cancelling %d running job(s)", len(running))
         for runner in running:
-            await self._end_for_good(runner)
+            await self._end_for_good(runner, "the cluster shuts down")
         for runner in running:
             if runner.gateway is not None:
                 self.run_async(runner.gateway.cancel(), name="cancel-job")
@@ -318,6 +335,48 @@ class Dispatcher(RpcEndpoint):
         if self.on_shutdown is not None:
             self.run_async(self._delayed_shutdown())
         return [r.job_id for r in running]
+
+    # ------------------------------------------------------------------ job output and TaskManager logs
+    @rpc
+    async def request_job_output(self, job_id: str, cursor: JobOutputCursor,
+                                 max_bytes: int = MAX_CHUNK_BYTES) -> JobOutput:
+        """What the job printed on every TaskManager that holds some of it, from ``cursor``.
+
+        The state is read first: once it is terminal, every task has written its output
+        (tasks write before they report their end), so a reader that sees ``finished`` has
+        seen everything."""
+        jid = self._resolve(job_id)
+        state = (await self._details(jid)).state
+        max_bytes = max(1, min(int(max_bytes), MAX_CHUNK_BYTES))
+        tms = await self.resource_manager.request_task_manager_info()
+
+        async def read(resource_id: ResourceID) -> JobOutputChunk | None:
+            try:
+                return await self.resource_manager.request_task_manager_job_output(
+                    resource_id, jid, cursor.offsets.get(str(resource_id), 0), max_bytes, timeout=15.0)
+            except Exception as exc:  # a TaskManager going away meanwhile: read the others
+                log.debug("reading the output of job %s on %s failed: %s", jid, resource_id, exc)
+                return None
+        chunks = await asyncio.gather(*(read(tm.id) for tm in tms))
+        return JobOutput(jid, state, [c for c in chunks if c is not None and c.found])
+
+    @staticmethod
+    def _resource_id(taskmanager_id: str) -> ResourceID:
+        try:
+            return ResourceID(taskmanager_id)
+        except ValueError:
+            raise LookupError(f"Could not find TaskManager {taskmanager_id[:140]}") from None
+
+    @rpc
+    async def request_task_manager_log_list(self, taskmanager_id: str) -> list[LogInfo]:
+        return await self.resource_manager.request_task_manager_log_list(self._resource_id(taskmanager_id),
+                                                                         timeout=15.0)
+
+    @rpc
+    async def request_task_manager_log_file(self, taskmanager_id: str, file_type: LogFileType, name: str,
+                                            offset: int, max_bytes: int) -> LogFileChunk:
+        return await self.resource_manager.request_task_manager_log_file(
+            self._resource_id(taskmanager_id), file_type, name, offset, max_bytes, timeout=35.0)
 
     async def _delayed_shutdown(self) -> None:
         await asyncio.sleep(0.01)  # reply first, then tear down

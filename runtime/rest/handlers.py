@@ -394,4 +394,6 @@ def build_router(context: RestContext) -> Router:
     router.add("GET", "/jobmanager/config", _jobmanager_config)
     from runtime.rest import checkpoint_handlers
     checkpoint_handlers.register(router)
+    from runtime.rest import log_handlers
+    log_handlers.register(router)
     return router

@@ -318,7 +318,8 @@ class StreamTask:
         rc = StreamingRuntimeContext(tdd.task_name, tdd.subtask_index, tdd.parallelism, tdd.attempt,
                                      tdd.max_parallelism, str(tdd.job_id), tdd.job_parameters)
         ctx = TaskContext(str(tdd.job_id), tdd.task_name, tdd.subtask_index, tdd.parallelism, tdd.max_parallelism,
-                          tdd.attempt, rc, self.task_config, user_threads=self.interrupter.user_threads)
+                          tdd.attempt, rc, self.task_config, user_threads=self.interrupter.user_threads,
+                          thread_hook=self.thread_hook)
         if self.publish is not None:
             ctx.publish = self.publish
         self.ctx = ctx
