@@ -44,7 +44,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import TempCluster, machine_line, median, other_python_load, pyflink_command  # noqa: E402
+from _common import TempCluster, free_port, machine_line, median, other_python_load, pyflink_command  # noqa: E402
 
 SHAPES = ("keyed", "stateless")
 GOAL_VS_BARE = 0.50     # each shape at p=1 >= 50 % of the bare loop
@@ -52,6 +52,7 @@ GOAL_SPEEDUP = 1.7      # p=2 on 2 TaskManagers >= 1.7x p=1
 
 # ------------------------------------------------------------------------------ job files
 OUR_JOB = '''\
+import os
 import sys
 from runtime.datastream import StreamExecutionEnvironment
 from runtime.datastream.connectors.number_seq import NumberSequenceSource
@@ -60,6 +61,8 @@ from runtime.datastream.connectors.number_seq import NumberSequenceSource
 def main():
     shape, n = sys.argv[1], int(sys.argv[2])
     env = StreamExecutionEnvironment.get_execution_environment()
+    if os.environ.get("PYFLINK_BENCH_CHECKPOINT_MS"):  # the embedded run of the "all on" setup
+        env.enable_checkpointing(int(os.environ["PYFLINK_BENCH_CHECKPOINT_MS"]))
     src = env.from_source(NumberSequenceSource(1, n), None, "seq")
     if shape == "keyed":
         target = n // 1000
@@ -306,6 +309,30 @@ def clean_env() -> dict:
     return env
 
 
+def run_config(results: dict, key: str, label: str, par: int | None, cluster, pyflink: list[str], job: Path,
+               ns: dict, args, base: Path, env: dict) -> None:
+    for shape in SHAPES:
+        res = results[(key, shape)] = Result(label)
+        cpu_pids = list(cluster.known_pids) if par is not None else None
+        for n in ns[shape]:
+            for _ in range(args.repeats):
+                if par is None:
+                    cmd = [sys.executable, str(job), shape, str(n)]
+                else:
+                    cmd = pyflink + ["run", "-p", str(par), "--conf-dir", str(cluster.conf_dir), str(job),
+                                     shape, str(n)]
+                run_cmd(res, cmd, shape, n, args.timeout, base, env, cpu_pids)
+                if res.errors:
+                    break
+            if res.errors:
+                break
+        print(f"  measured {label:36} {shape:9} "
+              + ("FAILED" if res.errors else
+                 f"t(N1) {res.t(ns[shape][0]):.2f} s  t(N2) {res.t(ns[shape][1]):.2f} s  -> "
+                 f"{fmt_rate(res.marginal(*ns[shape]), res)} rec/s"))
+        sys.stdout.flush()
+
+
 def find_peer_python(flag: str | None, env_var: str, module: str) -> tuple[str | None, str]:
     candidates = [c for c in (flag, os.environ.get(env_var), sys.executable) if c]
     for c in candidates:
@@ -329,6 +356,8 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=300.0, help="per run, seconds")
     ap.add_argument("--no-cluster", action="store_true", help="embedded mini cluster only")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--bare-only", action="store_true",
+                    help="skip the 'all on' setup (checkpoints every 1 s, Prometheus, CURVE)")
     ap.add_argument("-D", dest="conf", action="append", default=[], metavar="KEY=VALUE",
                     help="configuration of the standalone cluster, e.g. -D security.internal.enabled=false")
     ap.add_argument("--print-job", action="store_true",
@@ -380,63 +409,57 @@ def main() -> None:
     bare = {s: results[("bare", s)].marginal(*ns[s]) for s in SHAPES}
 
     # ---------------------------------------------------------------- ours
-    configs = [("embedded", "embedded mini cluster, p=1", None)]
-    if not args.no_cluster:
-        configs += [("p1", "2-TM cluster, p=1", 1), ("p2", "2-TM cluster, p=2", 2)]
-    cluster = None
-    try:
+    # two setups side by side: "bare" (no checkpoints, no reporter, CURVE off) and "all on"
+    # (what a production user runs: checkpoints every second, metrics with the Prometheus
+    # reporter, CURVE on every connection). Metrics are always counted; "bare" only serves them.
+    extra = dict(kv.split("=", 1) for kv in args.conf)
+    setups = [("bare", "", {"security.internal.enabled": "false", **extra}, {})]
+    if not args.bare_only:
+        prom = free_port()
+        setups.append(("all", " [all on]", {
+            "execution.checkpointing.interval": "1 s",
+            "metrics.reporter.prom.factory.class": "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
+            "metrics.reporter.prom.port": f"{prom}-{prom + 10}", **extra}, {"PYFLINK_BENCH_CHECKPOINT_MS": "1000"}))
+    configs: list[tuple[str, str, int | None]] = []
+    for setup, suffix, conf, job_env in setups:
+        todo = [("embedded", "embedded, p=1", None)]
         if not args.no_cluster:
-            extra = dict(kv.split("=", 1) for kv in args.conf)
-            cluster = TempCluster(base / "cluster", 2, extra)
-            if extra:
-                print(f"cluster configuration: {extra}")
-            p = subprocess.run(pyflink + ["cluster", "start", "--conf-dir", str(cluster.conf_dir)],
-                               capture_output=True, text=True, timeout=60)
-            cluster.pid_files()
-            if p.returncode != 0:
-                print(f"NOTE: cluster start failed (exit {p.returncode}): {p.stderr.strip()[-400:]}")
-                configs = configs[:1]
-        for key, label, par in configs:
-            for shape in SHAPES:
-                res = results[(key, shape)] = Result(label)
-                cpu_pids = list(cluster.known_pids) if par is not None else None
-                for n in ns[shape]:
-                    for _ in range(args.repeats):
-                        if par is None:
-                            cmd = [sys.executable, str(job), shape, str(n)]
-                        else:
-                            cmd = pyflink + ["run", "-p", str(par), "--conf-dir", str(cluster.conf_dir), str(job),
-                                             shape, str(n)]
-                        run_cmd(res, cmd, shape, n, args.timeout, base, env, cpu_pids)
-                        if res.errors:
-                            break
-                    if res.errors:
-                        break
-                print(f"  measured {label:28} {shape:9} "
-                      + ("FAILED" if res.errors else
-                         f"t(N1) {res.t(ns[shape][0]):.2f} s  t(N2) {res.t(ns[shape][1]):.2f} s  -> "
-                         f"{fmt_rate(res.marginal(*ns[shape]), res)} rec/s"))
-                sys.stdout.flush()
-    finally:
-        if cluster is not None:
-            try:
-                subprocess.run(pyflink + ["cluster", "stop", "--conf-dir", str(cluster.conf_dir)],
-                               capture_output=True, text=True, timeout=60)
-            except subprocess.TimeoutExpired:
-                pass
-            killed = cluster.kill_leftovers()
-            if killed:
-                print(f"NOTE: had to kill leftover cluster processes {killed}")
+            todo += [("p1", "2-TM cluster, p=1", 1), ("p2", "2-TM cluster, p=2", 2)]
+        todo = [(f"{key}-{setup}", label + suffix, par) for key, label, par in todo]
+        cluster = None
+        try:
+            if not args.no_cluster:
+                cluster = TempCluster(base / f"cluster-{setup}", 2, conf)
+                print(f"cluster configuration{suffix or ' [bare]'}: {conf}")
+                p = subprocess.run(pyflink + ["cluster", "start", "--conf-dir", str(cluster.conf_dir)],
+                                   capture_output=True, text=True, timeout=60)
+                cluster.pid_files()
+                if p.returncode != 0:
+                    print(f"NOTE: cluster start failed (exit {p.returncode}): {p.stderr.strip()[-400:]}")
+                    todo = todo[:1]
+            configs += todo
+            for key, label, par in todo:
+                run_config(results, key, label, par, cluster, pyflink, job, ns, args, base, dict(env, **job_env))
+        finally:
+            if cluster is not None:
+                try:
+                    subprocess.run(pyflink + ["cluster", "stop", "--conf-dir", str(cluster.conf_dir)],
+                                   capture_output=True, text=True, timeout=60)
+                except subprocess.TimeoutExpired:
+                    pass
+                killed = cluster.kill_leftovers()
+                if killed:
+                    print(f"NOTE: had to kill leftover cluster processes {killed}")
 
     # ---------------------------------------------------------------- our table
     print()
-    hdr = (f"{'configuration':30} {'shape':10} {'records/s':>12} {'vs bare loop':>13} {'goal':>8} "
+    hdr = (f"{'configuration':38} {'shape':10} {'records/s':>12} {'vs bare loop':>13} {'goal':>8} "
            f"{'job-runtime rec/s':>18} {'CPU us/rec':>11}")
     print(hdr)
     print("-" * len(hdr))
     for shape in SHAPES:
         us = f"{1e6 / bare[shape]:.3f}" if bare[shape] else "-"
-        print(f"{'bare Python loop (same fns)':30} {shape:10} {fmt_rate(bare[shape]):>12} {'100 %':>13} {'':>8} "
+        print(f"{'bare Python loop (same fns)':38} {shape:10} {fmt_rate(bare[shape]):>12} {'100 %':>13} {'':>8} "
               f"{'':>18} {us:>11}")
     for key, label, par in configs:
         for shape in SHAPES:
@@ -445,27 +468,29 @@ def main() -> None:
                 continue
             r = res.marginal(*ns[shape])
             goal = ""
-            if key in ("embedded", "p1") and r is not None and bare[shape]:
+            if key.split("-")[0] in ("embedded", "p1") and r is not None and bare[shape]:
                 goal = "meets" if r / bare[shape] >= GOAL_VS_BARE else "BELOW"
             jr = res.marginal_job(*ns[shape])
             cu = res.marginal_cpu_us(*ns[shape])
-            print(f"{label:30} {shape:10} {fmt_rate(r, res):>12} {fmt_ratio(r, bare[shape]):>13} {goal:>8} "
+            print(f"{label:38} {shape:10} {fmt_rate(r, res):>12} {fmt_ratio(r, bare[shape]):>13} {goal:>8} "
                   f"{(fmt_rate(jr) if jr else '-'):>18} {(f'{cu:.3f}' if cu is not None else '-'):>11}")
     print(f"goal: each shape at p=1 >= {GOAL_VS_BARE:.0%} of the bare loop. job-runtime rec/s: marginal over the "
           "'Job Runtime' the client reports (cluster runs only).")
     print("CPU us/rec: marginal CPU time of all cluster processes per record (cluster runs; for the bare loop, "
           "its wall time per record) -- at p=2 more than p=1 means the exchange between processes costs CPU.")
-    if not args.no_cluster:
+    for setup, suffix, _conf, _env in setups:
         for shape in SHAPES:
-            r1 = results.get(("p1", shape))
-            r2 = results.get(("p2", shape))
-            a = r1.marginal(*ns[shape]) if r1 else None
-            b = r2.marginal(*ns[shape]) if r2 else None
-            if a and b:
-                print(f"speed-up p=2 / p=1 ({shape}): {b / a:.2f}x   (goal >= {GOAL_SPEEDUP}x: "
-                      f"{'meets' if b / a >= GOAL_SPEEDUP else 'BELOW'})")
-            else:
-                print(f"speed-up p=2 / p=1 ({shape}): n/a (a run failed)")
+            rates = {k: (results[(f"{k}-{setup}", shape)].marginal(*ns[shape])
+                         if (f"{k}-{setup}", shape) in results else None) for k in ("embedded", "p1", "p2")}
+            if rates["p1"] and rates["p2"]:
+                x = rates["p2"] / rates["p1"]
+                print(f"speed-up p=2 / p=1 ({shape}{suffix}): {x:.2f}x   (goal >= {GOAL_SPEEDUP}x: "
+                      f"{'meets' if x >= GOAL_SPEEDUP else 'BELOW'})")
+            if rates["p1"] and rates["embedded"] and bare[shape]:
+                gap = 100 * (rates["embedded"] - rates["p1"]) / bare[shape]
+                where = f"{gap:.0f} points below" if gap >= 0 else f"{-gap:.0f} points above"
+                print(f"cluster p=1 vs embedded ({shape}{suffix}): {where} embedded, in % of the bare loop "
+                      f"(goal: at most 5 below)")
     errors = [(res.label, e) for res in results.values() for e in res.errors]
     for label, e in errors:
         print(f"ERROR [{label}] {e}")

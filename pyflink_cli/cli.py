@@ -61,7 +61,7 @@ def run(ctx: typer.Context,
             metavar="JOB_FILE", help="the job's Python file (with -py/-pym: the first program argument)",
             show_default=False)] = None,
         args: Annotated[Optional[list[str]], typer.Argument(
-            metavar="ARGS", help="the program's arguments (sys.argv[1:])", show_default=False)] = None,
+            metavar="[ARGS]...", help="the program's arguments (sys.argv[1:])", show_default=False)] = None,
         python: Annotated[Optional[str], typer.Option("-py", "--python", metavar="FILE",
                                                       help="the job's Python file")] = None,
         py_module: Annotated[Optional[str], typer.Option("-pym", "--pyModule", metavar="MODULE",
@@ -126,7 +126,7 @@ def info(ctx: typer.Context,
              metavar="JOB_FILE", help="the job's Python file (with -py/-pym: the first program argument)",
              show_default=False)] = None,
          args: Annotated[Optional[list[str]], typer.Argument(
-             metavar="ARGS", help="the program's arguments (sys.argv[1:])", show_default=False)] = None,
+             metavar="[ARGS]...", help="the program's arguments (sys.argv[1:])", show_default=False)] = None,
          python: Annotated[Optional[str], typer.Option("-py", "--python", metavar="FILE")] = None,
          py_module: Annotated[Optional[str], typer.Option("-pym", "--pyModule", metavar="MODULE")] = None,
          py_files: Annotated[Optional[str], typer.Option("-pyfs", "--pyFiles", "--pyfiles", metavar="FILES")] = None,
@@ -383,9 +383,35 @@ class _NeverRaised(Exception):
 _ABORT: Any = getattr(typer, "Abort", _NeverRaised)
 
 
+def _command_name(info: Any) -> str:
+    return info.name or info.callback.__name__.lower().replace("_", "-")
+
+
+def _only_invoked(typer_app: Any, words: list[str]) -> list[tuple[Any, list, list]]:
+    """Keep only the command (or group) that ``words`` name, so that Typer builds the Click
+    command of that one instead of inspecting the signature of every command (about a
+    third of a client command's CPU time). Nothing is pruned when the first word is an
+    option (``--help``, ``--version``) or names no command (the usage error then lists
+    them all). Returns what to put back."""
+    if not words or words[0].startswith("-"):
+        return []
+    for command in typer_app.registered_commands:
+        if _command_name(command) == words[0]:
+            saved = [(typer_app, typer_app.registered_commands, typer_app.registered_groups)]
+            typer_app.registered_commands, typer_app.registered_groups = [command], []
+            return saved
+    for group in typer_app.registered_groups:
+        if group.name == words[0]:
+            saved = [(typer_app, typer_app.registered_commands, typer_app.registered_groups)]
+            typer_app.registered_commands, typer_app.registered_groups = [], [group]
+            return saved + _only_invoked(group.typer_instance, words[1:])
+    return []
+
+
 def main() -> None:
     click_exceptions = _click_exceptions()
     verbose = "--verbose" in sys.argv or "-v" in sys.argv
+    pruned = _only_invoked(app, sys.argv[1:])
     try:
         code = app(standalone_mode=False)
     except click_exceptions.UsageError as exc:
@@ -410,6 +436,9 @@ def main() -> None:
             raise
         print(f"error: {type(exc).__name__}: {exc} (run with --verbose for details)", file=sys.stderr)
         sys.exit(1)
+    finally:
+        for typer_app, commands, groups in pruned:
+            typer_app.registered_commands, typer_app.registered_groups = commands, groups
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -24,8 +24,7 @@ from pathlib import Path
 
 from pyflink_cli.frontend import CliFrontend, fail
 from runtime.configuration import options as opts
-from runtime.entrypoint.cluster_entrypoint import JOBMANAGER_PID_FILE
-from runtime.util.process_utils import is_our_process, read_pid_file
+from runtime.util.process_utils import JOBMANAGER_PID_FILE, is_our_process, read_pid_file
 
 
 @dataclass
@@ -138,11 +137,15 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
         fail(f"port {rest_port} (rest.port) on {rest_host} is already in use; pick another with -D rest.port=...")
     extra = [] if with_taskmanagers else ["-D", "taskmanager.count=0"]
     ensure_cluster_keys(frontend)
-    security = frontend.security()
     proc, log_file, out_file = spawn(frontend, "runtime.entrypoint.cluster_entrypoint", "jobmanager", extra)
+    try:
+        security = frontend.security()  # loading the client's keys overlaps the JobManager's start
+    except SystemExit:
+        _terminate([proc.pid])
+        raise
     count = frontend.config.get(opts.TASKMANAGER_COUNT) if with_taskmanagers else 0
     from runtime.dispatcher.dispatcher_client import dispatcher_client
-    from runtime.rpc.client import AuthenticationFailed, tcp_reachable
+    from runtime.rpc.client import AuthenticationFailed
     from runtime.rpc.errors import RpcError
     deadline = time.monotonic() + timeout
     gateway = None
@@ -155,8 +158,9 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
             if gateway is None:
                 if on_wait is not None:
                     on_wait(f"waiting for the JobManager (pid {proc.pid}) to answer at {host}:{port}")
-                if jobmanager_pid(frontend) is not None and tcp_reachable(
-                        "127.0.0.1" if host == "localhost" else host, port, 0.2):
+                # the JobManager writes its pid file once its RPC endpoint and REST server are up
+                started = jobmanager_pid(frontend)
+                if started is not None and started.pid == proc.pid:
                     gateway = dispatcher_client(f"tcp://{host}:{port}", 2.0, security=security)
             if gateway is not None:
                 try:

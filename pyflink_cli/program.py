@@ -176,11 +176,16 @@ class PackagedProgram:
         they are shipped too and import the same way on the TaskManagers."""
         base = self.root.resolve()
         prefixes = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+        # cheap string tests first: a client has imported some 300 modules, and resolving
+        # each path would cost `run` several milliseconds
+        skip = tuple({str(p) + os.sep for p in prefixes} | {sys.prefix + os.sep, sys.base_prefix + os.sep})
         out = []
         for name, module in list(sys.modules.items()):
             file = getattr(module, "__file__", None)
             if not file or not file.endswith(".py") or name.split(".")[0] in ("runtime", "pyflink_cli", "pyflink"):
                 continue  # the engine itself is installed on every TaskManager
+            if file.startswith(skip) or f"{os.sep}site-packages{os.sep}" in file:
+                continue
             path = Path(file).resolve()
             if not path.is_file():
                 continue  # imported from a zip on sys.path (-pyfs lib.zip): shipped as that zip's contents

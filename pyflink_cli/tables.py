@@ -6,6 +6,7 @@ columns fold onto more lines instead.
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -88,7 +89,7 @@ def print_status(frontend: CliFrontend, overview: dict, tms: list[dict]) -> None
     table.add_column("Slots (free/total)", no_wrap=True)
     table.add_column("Last heartbeat", overflow="fold")
     for tm in tms:
-        hb = tm.get("timeSinceLastHeartbeat")
+        hb = tm.get("timeSinceLastHeartbeat")  # Flink's field: the last heartbeat's timestamp (ms)
         table.add_row(tm["id"], str(tm.get("pid")), f"{tm.get('freeSlots')}/{tm.get('slotsNumber')}",
-                      f"{hb / 1000:.1f} s ago" if hb is not None else "-")
+                      f"{max(0.0, time.time() - hb / 1000):.1f} s ago" if hb else "-")
     console.print(table)

@@ -6,13 +6,14 @@ the cluster left no process behind.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,6 +162,23 @@ def running_cluster(cluster_env: ClusterEnv):
     yield cluster_env
     cluster_env.pyflink("cluster", "stop")
     wait_until(lambda: not cluster_env.processes(), 15, message="cluster processes to exit")
+
+
+@contextlib.contextmanager
+def started_cluster(root: Path, *start_args: str, **conf: object) -> Iterator[ClusterEnv]:
+    """A cluster in ``root`` (``conf`` as for ``write_conf``) for a module's tests: started,
+    then stopped and every process of it gone, even when the tests fail."""
+    env = ClusterEnv(root, free_port(), free_port())
+    env.write_conf(**conf)
+    try:
+        env.pyflink("cluster", "start", *start_args, check=True)
+        yield env
+    finally:
+        env.pyflink("cluster", "stop")
+        try:
+            wait_until(lambda: not env.processes(), 15, message="cluster processes to exit")
+        finally:
+            env.kill_all()
 
 
 def write_job(directory: Path, name: str, source: str) -> Path:

@@ -59,6 +59,39 @@ if __name__ == "__main__":
 '''
 UNBOUNDED_JOB_NAME = "endless-ticks"
 
+# An unbounded job of three vertices: a source (p=1) -rebalance-> a map (p=N) -hash-> a keyed
+# reduce chained with the print sink (p=N). The source sleeps 10 ms per record.
+MONITORED_JOB = '''\
+import time
+from runtime.datastream import SourceFunction, StreamExecutionEnvironment
+
+
+class Ticks(SourceFunction):
+    def __init__(self):
+        self.running = True
+
+    def run(self, ctx):
+        i = 0
+        while self.running:
+            ctx.collect(i)
+            i += 1
+            time.sleep(0.01)
+
+    def cancel(self):
+        self.running = False
+
+
+def main():
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.add_source(Ticks()).map(lambda x: (x % 5, 1)).key_by(lambda t: t[0]) \\
+        .reduce(lambda a, b: (a[0], a[1] + b[1])).print()
+    env.execute("monitored-ticks")
+
+
+if __name__ == "__main__":
+    main()
+'''
+
 FAILING_MESSAGE = "record 3 is cursed"
 FAILING_JOB = f'''\
 from runtime.datastream import StreamExecutionEnvironment
@@ -216,3 +249,25 @@ def read_logs(env: ClusterEnv, limit: int = 4000) -> str:
     for path in sorted((env.root / "log").glob("*.log")):
         parts.append(f"== {path.name}\n{path.read_text(errors='replace')[-limit:]}")
     return "\n".join(parts)
+
+
+def rest_call(env: ClusterEnv, method: str, path: str, body: dict | None = None,
+              timeout: float = 10.0) -> tuple[int, object]:
+    """One REST call with the cluster's bearer token: (status, decoded JSON body)."""
+    import urllib.error
+    import urllib.request
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{env.rest_port}{path}", data=data, method=method,
+                                 headers={"Content-Type": "application/json", **env.rest_headers()})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def rest_get(env: ClusterEnv, path: str) -> object:
+    """GET ``path``, asserting a 200."""
+    status, body = rest_call(env, "GET", path)
+    assert status == 200, f"GET {path}: {status} {body}"
+    return body

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ClusterEnv, free_port, wait_until, write_job
+from conftest import ClusterEnv, free_port, started_cluster, wait_until, write_job
 from helpers_cli import (
     describe,
     job_state,
@@ -210,22 +210,12 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
 def s3_cluster(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterEnv]:
     """A 2-TaskManager cluster checkpointing to s3://BUCKET/chk with fixed-delay 0 restarts,
     shared by this module's tests; stopped (and checked to be gone) before the S3 server."""
-    env = ClusterEnv(tmp_path_factory.mktemp("cluster"), free_port(), free_port())
-    env.write_conf(**{
-        "execution.checkpointing.dir": f"s3://{BUCKET}/chk",
-        "restart-strategy.type": "fixed-delay",
-        "restart-strategy.fixed-delay.delay": 0,
-        "restart-strategy.fixed-delay.attempts": 3,
-    })
-    try:
-        env.pyflink("cluster", "start", check=True)
+    with started_cluster(tmp_path_factory.mktemp("cluster"), **{
+            "execution.checkpointing.dir": f"s3://{BUCKET}/chk",
+            "restart-strategy.type": "fixed-delay",
+            "restart-strategy.fixed-delay.delay": 0,
+            "restart-strategy.fixed-delay.attempts": 3}) as env:
         yield env
-    finally:
-        env.pyflink("cluster", "stop")
-        try:
-            wait_until(lambda: not env.processes(), 15, message="cluster processes to exit")
-        finally:
-            env.kill_all()  # only processes started from this cluster's conf dir
 
 
 @pytest.fixture

@@ -329,3 +329,42 @@ def test_rest_checkpoint_statistics_savepoint_and_stop(running_cluster: ClusterE
     wait_until(lambda: job_state(env, jid) == "FINISHED", 30, interval=0.05, message="the stopped job")
     assert _rest(env, "POST", f"/jobs/{'0' * 32}/savepoints", {})[0] == 404
     assert _rest(env, "POST", f"/jobs/{jid}/stop", {"drain": "yes"})[0] == 400
+
+
+LOCK_HOLDING_SOURCE = '''\
+from runtime.common import Types
+from runtime.datastream import SourceFunction, StreamExecutionEnvironment
+from runtime.datastream.state import ListStateDescriptor
+
+class Bursts(SourceFunction):
+    """Flink's pattern: position and records updated together under the checkpoint lock,
+    here for bursts of 5000 records (more than the hand-over queue holds)."""
+    def __init__(self):
+        self.running = True
+    def initialize_state(self, context):
+        self.state = context.get_operator_state_store().get_list_state(ListStateDescriptor("next", Types.LONG()))
+        self.next = max(self.state.get(), default=0)
+    def snapshot_state(self, context):
+        self.state.update([self.next])
+    def run(self, ctx):
+        while self.running and self.next < 60000:
+            with ctx.get_checkpoint_lock():
+                for i in range(self.next, self.next + 5000):
+                    ctx.collect(i)
+                self.next += 5000
+    def cancel(self):
+        self.running = False
+
+env = StreamExecutionEnvironment.get_execution_environment()
+env.enable_checkpointing(50)
+env.add_source(Bursts(), "Bursts", Types.LONG()).map(lambda v: 1).key_by(lambda v: 0).sum(0).print()
+env.execute("lock-holding-source")
+'''
+
+
+def test_a_source_holding_the_checkpoint_lock_across_collects_is_checkpointed(cluster_env: ClusterEnv, tmp_path):
+    job = write_job(tmp_path, "bursts.py", LOCK_HOLDING_SOURCE)
+    proc = cluster_env.pyflink("run", "-t", "local", str(job), timeout=60)
+    assert proc.returncode == 0, describe(proc)
+    counts = [int(line.rsplit(">", 1)[-1].strip()) for line in proc.stdout.splitlines() if line.strip()[-1:].isdigit()]
+    assert counts and max(counts) == 60000, proc.stdout[-500:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import threading
 import time
@@ -21,6 +22,12 @@ import pytest
 
 from runtime.common.configuration import Configuration
 from runtime.common.job import ExecutionState, JobID, JobStatus
+from runtime.messages.archived_execution_graph import (
+    ArchivedExecution,
+    ArchivedExecutionGraph,
+    ArchivedExecutionJobVertex,
+    ExecutionGraphInfo,
+)
 from runtime.messages.ids import ResourceID
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobVertexDetails
 from runtime.messages.taskmanager_messages import ClusterOverview, HardwareDescription, TaskManagerInfo
@@ -65,6 +72,13 @@ class FakeDispatcher:
         jid = self._resolve(job_id)
         vertex = JobVertexDetails(1, "Source", 2, ExecutionState.FINISHED)
         return JobDetailsInfo(self.jobs[jid], None, [vertex])
+
+    async def request_execution_graph_info(self, job_id: str) -> ExecutionGraphInfo:
+        d = self.jobs[self._resolve(job_id)]
+        vertex = ArchivedExecutionJobVertex(1, "c" * 32, "Source", 2, 128, "default", ["Source"], [
+            ArchivedExecution(i, 0, ExecutionState.FINISHED) for i in range(2)])
+        return ExecutionGraphInfo(ArchivedExecutionGraph(d.job_id, d.name, d.state, {d.state: d.end_time},
+                                                         d.start_time, d.end_time, vertices=[vertex]))
 
     async def cancel_job(self, job_id: str) -> JobDetails:
         jid = self._resolve(job_id)
@@ -287,7 +301,10 @@ def test_job_details_by_prefix_and_unknown(server: Server) -> None:
 
 def test_job_plan(server: Server) -> None:
     status, body = server.json("GET", f"/jobs/{JID_DONE}/plan")
-    assert status == 200 and body == {"plan": {}}
+    assert status == 200
+    assert body == {"plan": {"jid": JID_DONE, "name": "done", "type": "STREAMING", "nodes": [
+        {"id": "c" * 32, "parallelism": 2, "operator": "", "operator_strategy": "", "description": "Source<br/>",
+         "optimizer_properties": {}}]}}
 
 
 def test_cancel_with_mode(server: Server) -> None:
@@ -361,12 +378,24 @@ def test_dashboard(server: Server) -> None:
         assert status == 200
         assert headers["content-type"].startswith("text/html")
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "script-src 'self'" in headers["content-security-policy"]
         page = body.decode("utf-8")
-        for api in ("/overview", "/jobs/overview", "/taskmanagers", "PATCH", "setInterval"):
-            assert api in page
-        assert "<table" in page
         assert 'src="http' not in page and 'href="http' not in page  # self-contained
-        assert "innerHTML" not in page  # values go in as text, never as markup
+        assets = re.findall(r'(?:src|href)="(static/[^"]+)"', page)
+        assert sorted(assets) == ["static/dashboard.css", "static/dashboard.js", "static/graph.js"]
+    scripts = ""
+    for asset, kind in (("dashboard.js", "text/javascript"), ("graph.js", "text/javascript"), ("dashboard.css", "text/css")):
+        status, headers, body = server.request("GET", f"/static/{asset}")
+        assert status == 200 and headers["content-type"].startswith(kind), (asset, status, headers)
+        text = body.decode("utf-8")
+        assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text  # offline
+        scripts += text
+    for api in ("/overview", "/jobs/overview", "/taskmanagers", "PATCH", "/stop", "/exceptions", "/checkpoints",
+                "/output?offset=", "/backpressure", "/watermarks", "/jobmanager/config"):
+        assert api in scripts, api
+    assert "innerHTML" not in scripts  # values go in as text, never as markup
+    for bad in ("/static/../handlers.py", "/static/nope.js", "/static/%2e%2e%2fhandlers.py"):
+        assert server.request("GET", bad)[0] == 404, bad
 
 
 def test_head_has_headers_but_no_body(server: Server) -> None:

@@ -19,7 +19,7 @@ import msgpack
 import psutil
 import pytest
 import zmq
-from conftest import EXAMPLES, ClusterEnv, free_port, wait_until
+from conftest import EXAMPLES, ClusterEnv, started_cluster
 from helpers_cli import describe, status_json
 from test_control_plane import _with
 
@@ -31,17 +31,8 @@ MiB = 1 << 20
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    env = ClusterEnv(tmp_path_factory.mktemp("fuzz"), free_port(), free_port())
-    env.write_conf()
-    try:
-        env.pyflink("cluster", "start", check=True)
+    with started_cluster(tmp_path_factory.mktemp("fuzz")) as env:
         yield env
-    finally:
-        env.pyflink("cluster", "stop")
-        try:
-            wait_until(lambda: not env.processes(), 15, message="cluster processes to exit")
-        finally:
-            env.kill_all()
 
 
 PROBE = """

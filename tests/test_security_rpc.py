@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import zmq
-from conftest import EXAMPLES, ClusterEnv, free_port, wait_until
+from conftest import EXAMPLES, ClusterEnv, started_cluster, wait_until
 from helpers_cli import describe, read_logs, status_json, submitted_job_id, wait_idle, wait_job_state
 
 from runtime.blob.blob_server import BlobServer
@@ -38,18 +38,9 @@ KEY_PASSWORD = "key-password-" + uuid.uuid4().hex
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    env = ClusterEnv(tmp_path_factory.mktemp("secure"), free_port(), free_port())
-    env.write_conf()
-    try:
-        env.pyflink("cluster", "start", "-D", f"security.rest.token={REST_TOKEN}",
-                    "-D", f"security.ssl.rest.key-password={KEY_PASSWORD}", check=True)
+    with started_cluster(tmp_path_factory.mktemp("secure"), "-D", f"security.rest.token={REST_TOKEN}",
+                         "-D", f"security.ssl.rest.key-password={KEY_PASSWORD}") as env:
         yield env
-    finally:
-        env.pyflink("cluster", "stop")
-        try:
-            wait_until(lambda: not env.processes(), 15, message="cluster processes to exit")
-        finally:
-            env.kill_all()
 
 
 def _rpc_methods() -> list[tuple[str, str]]:

@@ -360,9 +360,24 @@ HIGH_AVAILABILITY_STORAGE_DIR = ConfigOption(
     default_doc="<temp dir>/pyflink-<user>/ha", example="/var/lib/pyflink/ha",
 )
 JOBSTORE_MAX_CAPACITY = ConfigOption(
-    "jobstore.max-capacity", "int", 1000,
-    "finished jobs the Dispatcher keeps for list -a",
+    "jobstore.max-capacity", "int", 2147483647,
+    "finished jobs the Dispatcher keeps (list -a, REST /jobs/:id of ended jobs); the oldest go first",
+    validator=_at_least(0), default_doc="2147483647 (unbounded; jobstore.expiration-time bounds it)",
+)
+JOBSTORE_EXPIRATION_TIME = ConfigOption(
+    "jobstore.expiration-time", "int", 3600,
+    "seconds after its end that a finished job is purged from the job store",
+    validator=_at_least(1),
+)
+JOBSTORE_CACHE_SIZE = ConfigOption(
+    "jobstore.cache-size", "int", 52428800,
+    "bytes of finished jobs' details the job store keeps in memory (the rest is read from disk on demand)",
     validator=_at_least(0),
+)
+WEB_EXCEPTION_HISTORY_SIZE = ConfigOption(
+    "web.exception-history-size", "int", 16,
+    "failures of a job kept for REST /jobs/:id/exceptions (the newest ones)",
+    validator=_at_least(1),
 )
 
 # --------------------------------------------------------------------------
@@ -554,6 +569,9 @@ ALL_OPTIONS: dict[str, ConfigOption] = {
         HIGH_AVAILABILITY_TYPE,
         HIGH_AVAILABILITY_STORAGE_DIR,
         JOBSTORE_MAX_CAPACITY,
+        JOBSTORE_EXPIRATION_TIME,
+        JOBSTORE_CACHE_SIZE,
+        WEB_EXCEPTION_HISTORY_SIZE,
         CHECKPOINTING_INTERVAL,
         CHECKPOINTING_MODE,
         CHECKPOINTING_TIMEOUT,
@@ -714,6 +732,7 @@ def option_for_key(key: str) -> ConfigOption | None:
 #: the options of one metric reporter, as Flink's ``metrics.reporter.<name>.<option>``
 REPORTER_OPTIONS = {
     "factory.class": ("str", "the reporter: org.apache.flink.metrics.prometheus.PrometheusReporterFactory"),
+    "class": ("str", "the reporter by its class (Flink 1.x): org.apache.flink.metrics.prometheus.PrometheusReporter"),
     "port": ("str", "port or port range the reporter's HTTP endpoint binds (first free one)"),
     "host": ("str", "address the reporter's HTTP endpoint binds"),
     "interval": ("duration", "reporting interval (pull reporters ignore it)"),

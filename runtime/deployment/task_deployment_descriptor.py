@@ -102,6 +102,10 @@ class TaskDeploymentDescriptor:
     job_parameters: dict[str, str] = field(default_factory=dict)
     #: the state to start from (a checkpoint or savepoint); None: an empty start
     restore: TaskRestore | None = None
+    #: the job's name (the task's metrics carry it as Flink's <job_name> scope variable)
+    job_name: str = ""
+    #: the vertex's JobVertexID as Flink shows it (32 hex; the <task_id> of its metrics)
+    vertex_hex_id: str = ""
 
     def validate(self) -> None:
         if not 1 <= self.max_parallelism <= MAX_PARALLELISM_CAP:

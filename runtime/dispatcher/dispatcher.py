@@ -4,7 +4,9 @@ A submitted JobGraph is validated (refused with the offending field, never persi
 malformed), then written to the job graph store (and its program archive to the blob store)
 before the Dispatcher acknowledges it, so a JobManager restart runs it again. Each job gets a
 JobManagerRunner; when it ends, its result goes to the job result store and the persisted
-graph is removed. Finished jobs stay listed (``jobstore.max-capacity``).
+graph is removed. What finished jobs looked like (details, vertices, plan, exceptions, final
+figures) is kept in the ExecutionGraphInfoStore (``jobstore.max-capacity``,
+``jobstore.expiration-time``), across JobManager restarts.
 
 A cancelled job never comes back: ``cancel_job`` and ``shutdown_cluster`` record the job as
 CANCELED in the job result store and remove its graph *before* the tasks are asked to stop,
@@ -21,16 +23,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from runtime.blob.blob_server import BlobServer
 from runtime.common.job import JobID, JobStatus
 from runtime.dispatcher.dispatcher_gateway import NAME
+from runtime.dispatcher.execution_graph_info_store import ExecutionGraphInfoStore, archive_of_result
 from runtime.highavailability.job_stores import FileJobGraphStore, FileJobResultStore
 from runtime.jobgraph.job_graph import JobGraph
 from runtime.jobmaster.job_manager_runner import JobManagerRunner
+from runtime.messages.archived_execution_graph import ArchivedExecutionGraph, ExecutionGraphInfo
 from runtime.messages.checkpoint_stats import CheckpointStatistics
 from runtime.messages.ids import ResourceID
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobPollResult, JobResult, now_ms
@@ -61,7 +64,7 @@ class Dispatcher(RpcEndpoint):
     def __init__(self, rpc_service: RpcService, leader_session_id: str, graph_store: FileJobGraphStore,
                  result_store: FileJobResultStore, blob_server: BlobServer,
                  runner_factory: Callable[[JobGraph], JobManagerRunner],
-                 resource_manager: Any, max_archived: int = 1000,
+                 resource_manager: Any, job_store: ExecutionGraphInfoStore,
                  on_shutdown: Callable[[], Any] | None = None, max_parallelism_cap: int = 32768) -> None:
         super().__init__(rpc_service, NAME)
         self.fencing_token = leader_session_id
@@ -70,18 +73,20 @@ class Dispatcher(RpcEndpoint):
         self.blob_server = blob_server
         self.runner_factory = runner_factory
         self.resource_manager = resource_manager
-        self.max_archived = max_archived
+        self.job_store = job_store
         self.on_shutdown = on_shutdown
         self.max_parallelism_cap = max_parallelism_cap
         self.runners: dict[JobID, JobManagerRunner] = {}
-        self.archived: OrderedDict[JobID, JobResult] = OrderedDict()
         self.submitted_at: dict[JobID, int] = {}
         self._persisting: dict[JobID, asyncio.Task] = {}
         self._ended: set[JobID] = set()   # cancelled for good (recorded in the result store)
 
     async def on_start(self) -> None:
-        for result in sorted(self.result_store.all(), key=lambda r: r.start_time):
-            self._archive(result)
+        await self._io(self.job_store.load)
+        if not self.job_store.existed:
+            # first start with a job store: what the job result store knows is all there is
+            for result in sorted(await self._io(self.result_store.all), key=lambda r: r.end_time):
+                await self.job_store.put(archive_of_result(result), result)
         await self._recover_jobs()
 
     async def on_stop(self) -> None:
@@ -109,7 +114,7 @@ class Dispatcher(RpcEndpoint):
     async def submit_job(self, job_graph: JobGraph, archive: bytes | None = None) -> JobID:
         job_graph.validate(self.max_parallelism_cap)
         job_id = job_graph.job_id
-        if job_id in self.runners or job_id in self.archived or self.result_store.has(job_id):
+        if job_id in self.runners or job_id in self.job_store or self.result_store.has(job_id):
             raise ValueError(f"job {job_id} was already submitted")
         log.info("received job %s (%s): %d vertices, %d slots", job_id, job_graph.name, len(job_graph.vertices),
                  job_graph.slots_needed())
@@ -146,7 +151,7 @@ class Dispatcher(RpcEndpoint):
         await self._io(self.result_store.put, result)
         await self._io(self.graph_store.remove, job_id)
         await self._io(self.blob_server.remove, str(job_id))
-        self._archive(result)
+        await self._archive(runner, result)
         self._persisting.pop(job_id, None)
         self.submitted_at.pop(job_id, None)
         if runner is not None:
@@ -164,18 +169,33 @@ class Dispatcher(RpcEndpoint):
         await runner.revoke_leadership()
         await runner.close()
 
-    def _archive(self, result: JobResult) -> None:
-        self.archived[result.job_id] = result
-        self.archived.move_to_end(result.job_id)
-        while len(self.archived) > self.max_archived:
-            self.archived.popitem(last=False)
+    async def _archive(self, runner: JobManagerRunner | None, result: JobResult) -> None:
+        """Keep the ended job's final execution graph (from its JobMaster, which is still
+        there: it retires later) in the job store."""
+        info = None
+        if runner is not None and runner.gateway is not None:
+            try:
+                info = await runner.gateway.request_execution_graph_info()
+            except Exception as exc:  # the JobMaster is gone: keep what the result says
+                log.warning("could not archive the execution graph of job %s: %s", result.job_id, exc)
+        try:
+            await self.job_store.put(info or archive_of_result(result), result)
+        except OSError as exc:
+            log.error("could not write job %s to the job store: %s", result.job_id, exc)
 
     # ------------------------------------------------------------------ queries
+    def _listed_runners(self) -> list[JobID]:
+        """Jobs known by their runner: running, or ended and not yet archived. A runner that
+        waits to retire after its job was archived (and maybe already dropped from the job
+        store again) no longer counts."""
+        return [j for j, r in self.runners.items() if not r.result.done() or j in self._persisting]
+
     def _resolve(self, prefix: str) -> JobID:
         text = str(prefix).strip().lower()
         if not text or len(text) > 32 or not re.fullmatch(r"[0-9a-f]+", text):
             raise JobNotFound(f"'{str(prefix)[:40]}' is not a job id (expected up to 32 hex digits)")
-        ids = {str(j): j for j in (*self.runners, *self.archived)}
+        ids = {str(j): j for j in self._listed_runners()}
+        ids.update((str(r.job_id), r.job_id) for r in self.job_store.results())
         if text in ids:
             return ids[text]
         matches = sorted(j for j in ids if j.startswith(text))
@@ -187,8 +207,9 @@ class Dispatcher(RpcEndpoint):
 
     async def _details(self, job_id: JobID) -> JobDetails:
         runner = self.runners.get(job_id)
-        if job_id in self.archived and (runner is None or runner.result.done()):
-            return JobDetails.of(self.archived[job_id])
+        archived = self.job_store.result(job_id)
+        if archived is not None and (runner is None or runner.result.done()):
+            return JobDetails.of(archived)
         if runner is not None and runner.result.done():
             return JobDetails.of(runner.result.result())
         if runner is not None and runner.gateway is not None:
@@ -199,7 +220,9 @@ class Dispatcher(RpcEndpoint):
 
     @rpc
     async def list_jobs(self) -> list[JobDetails]:
-        ids = list(self.archived) + [j for j in self.runners if j not in self.archived]
+        await self.job_store.expire()
+        ids = [r.job_id for r in self.job_store.results()]
+        ids += [j for j in self._listed_runners() if j not in self.job_store]
         return [await self._details(j) for j in ids]
 
     @rpc
@@ -212,10 +235,30 @@ class Dispatcher(RpcEndpoint):
         runner = self.runners.get(jid)
         if runner is not None and runner.gateway is not None:
             return await runner.gateway.request_job_details()
-        if jid in self.archived:
-            result = self.archived[jid]
+        result = self.job_store.result(jid)
+        if result is not None:
             return JobDetailsInfo(JobDetails.of(result), result.failure)
         return JobDetailsInfo(await self._details(jid))
+
+    @rpc
+    async def request_execution_graph_info(self, job_id: str) -> ExecutionGraphInfo:
+        """The job as REST ``/jobs/:id`` and its sub-resources show it: from its JobMaster
+        while it runs, from the job store once it ended (Flink's ``requestExecutionGraphInfo``)."""
+        jid = self._resolve(job_id)
+        runner = self.runners.get(jid)
+        if runner is not None and runner.gateway is not None:
+            try:
+                return await runner.gateway.request_execution_graph_info()
+            except Exception:  # noqa: BLE001 - the JobMaster just retired: the store has the job
+                if jid not in self.job_store:
+                    raise
+        info = await self.job_store.get(jid)
+        if info is not None:
+            return info
+        start = self.submitted_at.get(jid, now_ms())
+        name = runner.job_graph.name if runner is not None else ""
+        return ExecutionGraphInfo(ArchivedExecutionGraph(jid, name, JobStatus.INITIALIZING,
+                                                         {JobStatus.INITIALIZING: start}, start))
 
     async def _end_for_good(self, runner: JobManagerRunner, reason: str) -> None:
         """Record the job as CANCELED and drop its graph before anything else happens, so
@@ -225,9 +268,11 @@ class Dispatcher(RpcEndpoint):
             return
         self._ended.add(job_id)
         start = self.submitted_at.get(job_id, now_ms())
-        await self._io(self.result_store.put, JobResult(job_id, runner.job_graph.name, JobStatus.CANCELED,
-                                                        start, now_ms()))
+        cancelled = JobResult(job_id, runner.job_graph.name, JobStatus.CANCELED, start, now_ms())
+        await self._io(self.result_store.put, cancelled)
         await self._io(self.graph_store.remove, job_id)
+        # listed even if this JobManager dies before the job's end is archived
+        await self.job_store.put(archive_of_result(cancelled), cancelled)
         log.info("job %s (%s) is being cancelled (%s)", job_id, runner.job_graph.name, reason)
 
     @rpc
@@ -254,7 +299,7 @@ class Dispatcher(RpcEndpoint):
             if runner is not None and not runner.result.done():
                 await asyncio.sleep(min(timeout, 0.05))
                 return JobPollResult(JobStatus.INITIALIZING, offset=offset, collect_offset=collect_offset)
-            result = self.archived.get(jid) or (runner.result.result() if runner else None)
+            result = self.job_store.result(jid) or (runner.result.result() if runner else None)
             return JobPollResult(result.state if result else JobStatus.INITIALIZING, offset=offset,
                                  collect_offset=collect_offset, result=result)
         reply = await runner.gateway.poll(offset, collect_offset, timeout, ack)
@@ -263,7 +308,7 @@ class Dispatcher(RpcEndpoint):
             persisting = self._persisting.get(jid)
             if persisting is not None and not persisting.done():
                 await asyncio.wait([persisting], timeout=5.0)
-            elif persisting is None and jid not in self.archived:
+            elif persisting is None and jid not in self.job_store:
                 reply.result = None  # terminal, but the Dispatcher has not picked it up yet
         return reply
 
@@ -301,12 +346,14 @@ class Dispatcher(RpcEndpoint):
         runner = self.runners.get(jid)
         if runner is not None and runner.gateway is not None:
             return await runner.gateway.request_checkpoint_stats()
-        return CheckpointStatistics()
+        info = await self.job_store.get(jid)
+        return info.archived_execution_graph.checkpoint_stats if info is not None else CheckpointStatistics()
 
     @rpc
     async def cluster_overview(self) -> ClusterOverview:
         resources = await self.resource_manager.request_resource_overview()
-        states = [(await self._details(j)).state for j in {*self.runners, *self.archived}]
+        ids = {*self._listed_runners(), *(r.job_id for r in self.job_store.results())}
+        states = [(await self._details(j)).state for j in ids]
         return ClusterOverview(
             taskmanagers=resources.taskmanagers, slots_total=resources.slots_total,
             slots_available=resources.slots_available,

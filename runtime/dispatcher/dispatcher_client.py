@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.dispatcher.dispatcher_gateway import NAME, DispatcherGateway
-from runtime.highavailability.leader_election import SyncLeaderRetrieval
+from runtime.highavailability.leader_retrieval import SyncLeaderRetrieval
 from runtime.rpc.client import SyncGateway, SyncRpcClient
 from runtime.security.socket_security import SocketSecurity
 

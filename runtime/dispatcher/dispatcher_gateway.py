@@ -8,6 +8,7 @@ from typing import Protocol
 
 from runtime.common.job import JobID
 from runtime.jobgraph.job_graph import JobGraph
+from runtime.messages.archived_execution_graph import ExecutionGraphInfo
 from runtime.messages.checkpoint_stats import CheckpointStatistics
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobPollResult
 from runtime.messages.log_messages import (
@@ -33,6 +34,10 @@ class DispatcherGateway(Protocol):
         """The job whose id starts with ``prefix`` (an error if none or several)."""
 
     async def request_job(self, job_id: str) -> JobDetailsInfo: ...
+
+    async def request_execution_graph_info(self, job_id: str) -> ExecutionGraphInfo:
+        """The job's vertices, subtasks, plan, configuration, checkpoints and failures, while it
+        runs and after it ended (from the job store)."""
 
     async def cancel_job(self, job_id: str) -> JobDetails:
         """Record the job as CANCELED for good and start cancelling its tasks; returns at

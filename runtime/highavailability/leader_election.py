@@ -18,8 +18,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+from runtime.highavailability.leader_retrieval import RETRIEVAL_ENDPOINT
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.service import RpcService
 
@@ -27,8 +28,6 @@ from runtime.rpc.service import RpcService
 #: as the token of nothing (a client still sending it is refused as stale).
 DEFAULT_LEADER_ID = str(uuid.UUID(int=0))
 
-#: name of the unfenced endpoint that tells the current leader session ids
-RETRIEVAL_ENDPOINT = "leaderretrieval"
 #: endpoint name -> election (component) name, for the endpoints fenced by a session id
 _COMPONENTS = {"dispatcher": "dispatcher", "resourcemanager": "resource_manager"}
 
@@ -128,23 +127,6 @@ class RpcLeaderRetrieval:
         if self.token is None:
             self.token = await self.service.call(self.peer, RETRIEVAL_ENDPOINT, "get_leader_session_id",
                                                  self.target, timeout=timeout)
-        return self.token
-
-    def invalidate(self) -> None:
-        self.token = None
-
-
-class SyncLeaderRetrieval:
-    """The same for a blocking ``SyncGateway`` (the CLI)."""
-
-    def __init__(self, client: Any, target: str) -> None:
-        self.client = client
-        self.target = target
-        self.token: str | None = None
-
-    def get_sync(self, timeout: float | None = None) -> str | None:
-        if self.token is None:
-            self.token = self.client.call(RETRIEVAL_ENDPOINT, "get_leader_session_id", self.target, timeout=timeout)
         return self.token
 
     def invalidate(self) -> None:

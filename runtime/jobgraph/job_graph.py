@@ -9,7 +9,6 @@ a malformed graph can never be recovered and replayed at the next start.
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -82,6 +81,7 @@ class JobVertex:
         Derived from the head operator's uid (or its stream node id), so it is the same for
         every submission of the same program, as Flink's operator-hash-based ids are."""
         head = self.operator_uids[0] if self.operator_uids else f"node-{self.operator_ids[0] if self.operator_ids else self.id}"
+        import hashlib  # lazily: loading OpenSSL costs a client command ~5 ms
         return hashlib.md5(f"{head}/{self.id}".encode(), usedforsecurity=False).hexdigest()
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -33,14 +35,19 @@ from runtime.jobgraph.job_graph import JobGraph
 from runtime.jobmaster.job_master_gateway import jobmaster_name
 from runtime.jobmaster.job_output_service import JobOutputService
 from runtime.jobmaster.slot_pool import AllocatedSlot, SlotPool
+from runtime.messages.archived_execution_graph import ExecutionGraphInfo
 from runtime.messages.checkpoint_messages import CheckpointAck, CheckpointMetadata, CheckpointType, TaskRestore
 from runtime.messages.checkpoint_stats import CheckpointStatistics
 from runtime.messages.codec import MessageError, from_wire
 from runtime.messages.ids import AllocationID, ExecutionAttemptID, JobMasterId, ResourceID
 from runtime.messages.job_messages import JobDetailsInfo, JobPollResult, JobResult
 from runtime.messages.taskmanager_messages import SlotOffer, TaskExecutionState
+from runtime.metrics.metric_dump import MetricScope, MetricScopeKind
+from runtime.metrics.metric_group import MetricGroup
+from runtime.metrics.metric_registry import MetricRegistry
 from runtime.rpc.endpoint import RpcEndpoint, current_sender, rpc
 from runtime.rpc.service import RpcService
+from runtime.scheduler.archived_execution_graph_factory import create_from
 from runtime.scheduler.default_scheduler import DefaultScheduler, SlotAssignment
 from runtime.scheduler.restart_backoff_time_strategy import create_restart_strategy
 from runtime.state.checkpoint_storage import CheckpointStorage
@@ -56,8 +63,13 @@ class JobMaster(RpcEndpoint):
     def __init__(self, rpc_service: RpcService, job_graph: JobGraph, resource_manager: Any,
                  slot_request_timeout: float, heartbeat_interval: float, heartbeat_timeout: float,
                  on_terminal: TerminalListener, cancellation_timeout: float = 0.0,
-                 cluster_config: Configuration | None = None) -> None:
+                 cluster_config: Configuration | None = None, metric_registry: MetricRegistry | None = None) -> None:
         super().__init__(rpc_service, jobmaster_name(job_graph.job_id))
+        self.metric_registry = metric_registry
+        self.metric_group: MetricGroup | None = None
+        #: monotonic time the job switched to RUNNING (uptime) / to a failure or restart (downtime)
+        self._running_since: float | None = None
+        self._down_since: float | None = None
         self.jobmaster_id = JobMasterId.generate()
         self.fencing_token = str(self.jobmaster_id)
         self.address = JobMasterAddress(self.name, self.jobmaster_id)
@@ -70,7 +82,8 @@ class JobMaster(RpcEndpoint):
         self.config = job_configuration(cluster_config or Configuration(), job_graph.config)
         self.scheduler = DefaultScheduler(job_graph, self.address, self._on_status, self._on_scheduler_terminal,
                                           self.run_async, cancellation_timeout, self._on_stuck_task,
-                                          create_restart_strategy(self.config), self._on_restart)
+                                          create_restart_strategy(self.config), self._on_restart,
+                                          self.config.get(opts.WEB_EXCEPTION_HISTORY_SIZE))
         self.slot_pool = SlotPool(job_graph.slots_needed())
         self.heartbeats = HeartbeatManager(heartbeat_interval, heartbeat_timeout, lambda rid, p: None,
                                            self._on_heartbeat_timeout)
@@ -91,6 +104,7 @@ class JobMaster(RpcEndpoint):
 
     # ------------------------------------------------------------------ lifecycle
     async def on_start(self) -> None:
+        self._register_metrics()
         self.heartbeats.start()
         try:
             self.scheduler.restores = await self._load_restore(initial=True)
@@ -107,8 +121,51 @@ class JobMaster(RpcEndpoint):
     async def on_stop(self) -> None:
         self.checkpoints.stop("the JobMaster stops")
         self.heartbeats.stop()
+        if self.metric_group is not None:
+            self.metric_group.close()
+
+    def _register_metrics(self) -> None:
+        """The job's metrics on the JobManager (Flink's JobManagerJobMetricGroup): uptime,
+        restarts and the checkpoint figures, under Flink's names."""
+        if self.metric_registry is None:
+            return
+        g = self.metric_group = self.metric_registry.group(MetricScope(
+            MetricScopeKind.JOBMANAGER_JOB, host=socket.gethostname(), job_id=str(self.job_id), job_name=self.job_name))
+        g.gauge("uptime", self._uptime)
+        g.gauge("downtime", self._downtime)
+        g.gauge("numRestarts", lambda: self.scheduler.num_restarts)
+        g.gauge("fullRestarts", lambda: self.scheduler.num_restarts)
+        stats = lambda: self.checkpoints.stats  # noqa: E731 - read at each sample
+        g.gauge("totalNumberOfCheckpoints", lambda: stats().total)
+        g.gauge("numberOfInProgressCheckpoints", lambda: stats().in_progress)
+        g.gauge("numberOfCompletedCheckpoints", lambda: stats().completed)
+        g.gauge("numberOfFailedCheckpoints", lambda: stats().failed)
+        g.gauge("lastCheckpointSize", lambda: _last(stats(), "state_size"))
+        g.gauge("lastCheckpointFullSize", lambda: _last(stats(), "state_size"))
+        g.gauge("lastCheckpointDuration", lambda: _last(stats(), "end_to_end_duration"))
+        g.gauge("lastCompletedCheckpointId", lambda: _last(stats(), "id"))
+        g.gauge("lastCheckpointRestoreTimestamp", lambda: stats().restore_timestamp or -1)
+
+    def _uptime(self) -> int:
+        """Milliseconds since the job last switched to RUNNING (Flink: 0 while not running,
+        -1 once it has ended)."""
+        if self.scheduler.status.is_globally_terminal_state():
+            return -1
+        since = self._running_since
+        return int((time.monotonic() - since) * 1000) if since is not None else 0
+
+    def _downtime(self) -> int:
+        if self.scheduler.status.is_globally_terminal_state():
+            return -1
+        since = self._down_since
+        return int((time.monotonic() - since) * 1000) if since is not None else 0
 
     def _on_status(self, status: JobStatus, cause: str | None) -> None:
+        self._running_since = time.monotonic() if status is JobStatus.RUNNING else None
+        if status in (JobStatus.FAILING, JobStatus.RESTARTING):
+            self._down_since = self._down_since or time.monotonic()
+        else:
+            self._down_since = None
         # the scheduler logs the switch ("Job ... switched from state ... to ...")
         if status is JobStatus.RUNNING:
             self.checkpoints.start()
@@ -341,8 +398,20 @@ class JobMaster(RpcEndpoint):
     def request_job_result(self) -> JobResult | None:
         return self.result
 
+    @rpc
+    def request_execution_graph_info(self) -> ExecutionGraphInfo:
+        """The job as the REST API shows it (Flink's ``JobMasterGateway.requestJob``)."""
+        return create_from(self.scheduler, self.job_name, self.checkpoints.stats,
+                           self.scheduler.restart_strategy.describe())
+
 
 def read_metadata(location: str) -> CheckpointMetadata:
     """The ``_metadata`` of a checkpoint or savepoint directory, decoded and validated."""
     data = CheckpointStorage.read_metadata(location)
     return from_wire(CheckpointMetadata, json.loads(data), f"{location}/_metadata")
+
+
+def _last(stats: CheckpointStatistics, field: str) -> int:
+    """A figure of the latest completed checkpoint (-1 before the first, as Flink shows)."""
+    latest = stats.latest_completed
+    return int(getattr(latest, field)) if latest is not None else -1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from runtime.common.job import JobStatus
+from runtime.messages.archived_execution_graph import ExecutionGraphInfo
 from runtime.messages.checkpoint_messages import CheckpointAck
 from runtime.messages.checkpoint_stats import CheckpointStatistics
 from runtime.messages.ids import AllocationID, ExecutionAttemptID, ResourceID
@@ -51,5 +52,8 @@ class JobMasterGateway(Protocol):
 
     async def request_job_result(self) -> JobResult | None:
         """The terminal result, or None while the job runs."""
+
+    async def request_execution_graph_info(self) -> ExecutionGraphInfo:
+        """The job's vertices, subtasks, plan edges, configuration, checkpoints and failures."""
 
     async def poll(self, offset: int, collect_offset: int, timeout: float, ack: int | None) -> JobPollResult: ...

@@ -4,6 +4,7 @@ messages: field names as Flink's clients, dashboards and scripts expect them
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobResult
@@ -33,7 +34,7 @@ def job_details_info(info: JobDetailsInfo) -> dict[str, Any]:
     out["failure"] = info.failure
     out["timestamps"] = {status.name: ts for status, ts in info.timestamps.items()}
     out["vertices"] = [
-        {"id": str(v.id), "name": v.name, "parallelism": v.parallelism, "status": v.status.name,
+        {"id": v.hex_id or str(v.id), "name": v.name, "parallelism": v.parallelism, "status": v.status.name,
          "subtasks": [{"subtask": s.subtask, "status": s.status.name, "attempt": s.attempt,
                        "taskmanager-id": str(s.taskmanager_id) if s.taskmanager_id else None}
                       for s in v.subtasks]}
@@ -48,9 +49,59 @@ def cluster_overview(ov: ClusterOverview) -> dict[str, Any]:
             "flink-commit": ""}
 
 
-def task_manager(tm: TaskManagerInfo) -> dict[str, Any]:
-    return {"id": str(tm.id), "path": tm.path, "dataPort": tm.data_port, "pid": tm.pid, "host": tm.host,
-            "slotsNumber": tm.slots_number, "freeSlots": tm.free_slots,
-            "timeSinceLastHeartbeat": tm.time_since_last_heartbeat,
-            "hardware": {"cpuCores": tm.hardware.cpu_cores, "physicalMemory": tm.hardware.physical_memory},
-            "forked": tm.forked}
+#: Flink's TaskExecutorMemoryConfiguration keys; a Python TaskManager has no configured memory
+#: budget, so only ``totalProcessMemory``/``totalFlinkMemory`` (its resident set, when known) are set
+_MEMORY_KEYS = ("frameworkHeap", "taskHeap", "frameworkOffHeap", "taskOffHeap", "networkMemory", "managedMemory",
+                "jvmMetaspace", "jvmOverhead", "totalFlinkMemory", "totalProcessMemory")
+
+
+def _resource(cpu_cores: float) -> dict[str, Any]:
+    """Flink's ResourceProfileInfo: one CPU core per slot, no memory budgets."""
+    return {"cpuCores": float(cpu_cores), "taskHeapMemory": 0, "taskOffHeapMemory": 0, "managedMemory": 0,
+            "networkMemory": 0, "extendedResources": {}}
+
+
+#: (job id, slot index) -> tasks of the job not yet ended in that slot of a TaskManager
+AssignedTasks = Mapping[tuple[str, int], int]
+
+
+def task_manager(tm: TaskManagerInfo, assigned_tasks: AssignedTasks | None = None,
+                 rss: int = 0) -> dict[str, Any]:
+    """Flink's TaskManagerInfo (``/taskmanagers``), plus pyflink's ``pid``, ``host`` and ``forked``.
+
+    ``assigned_tasks`` counts the running tasks per job and slot on this TaskManager; ``rss``
+    is its resident memory (0: unknown)."""
+    tasks = sum((assigned_tasks or {}).values())
+    memory = {k: 0 for k in _MEMORY_KEYS}
+    memory["totalFlinkMemory"] = memory["totalProcessMemory"] = rss
+    return {"id": str(tm.id), "path": tm.path, "dataPort": tm.data_port, "jmxPort": -1,
+            "timeSinceLastHeartbeat": tm.last_heartbeat, "slotsNumber": tm.slots_number, "freeSlots": tm.free_slots,
+            "assignedTasks": tasks, "totalResource": _resource(tm.slots_number),
+            "freeResource": _resource(tm.free_slots),
+            "hardware": {"cpuCores": tm.hardware.cpu_cores, "physicalMemory": tm.hardware.physical_memory,
+                         "freeMemory": tm.hardware.free_memory, "managedMemory": tm.hardware.managed_memory},
+            "memoryConfiguration": memory, "pid": tm.pid, "host": tm.host, "forked": tm.forked}
+
+
+def task_manager_details(tm: TaskManagerInfo, assigned_tasks: AssignedTasks,
+                         metrics: Mapping[str, float]) -> dict[str, Any]:
+    """Flink's TaskManagerDetailsInfo (``/taskmanagers/:id``): the TaskManagerInfo, its allocated
+    slots (one per slot: the job and how many of its tasks the TaskManager runs) and process
+    figures from the MetricStore (``metrics``: the TaskManager's ``Status.JVM.*`` values)."""
+    rss = int(metrics.get("Status.JVM.Memory.RSS", 0))
+    out = task_manager(tm, assigned_tasks, rss)
+    slots = []
+    for slot in tm.allocated_slots:
+        jid = str(slot.job_id)
+        slots.append({"jobId": jid, "resource": _resource(1), "assignedTasks": assigned_tasks.get((jid, slot.index), 0)})
+    out["allocatedSlots"] = slots
+    heap = int(metrics.get("Status.JVM.Memory.Heap.Used", rss))
+    gcs = [{"name": f"gen{g}", "count": int(metrics.get(f"Status.JVM.GarbageCollector.gen{g}.Count", 0)), "time": 0}
+           for g in range(3)]
+    out["metrics"] = {"heapUsed": heap, "heapCommitted": heap, "heapMax": tm.hardware.physical_memory,
+                      "nonHeapUsed": 0, "nonHeapCommitted": 0, "nonHeapMax": 0, "directCount": 0, "directUsed": 0,
+                      "directMax": 0, "mappedCount": 0, "mappedUsed": 0, "mappedMax": 0,
+                      "nettyShuffleMemorySegmentsAvailable": 0, "nettyShuffleMemorySegmentsUsed": 0,
+                      "nettyShuffleMemorySegmentsTotal": 0, "nettyShuffleMemoryAvailable": 0,
+                      "nettyShuffleMemoryUsed": 0, "nettyShuffleMemoryTotal": 0, "garbageCollectors": gcs}
+    return out

@@ -71,6 +71,8 @@ class JobVertexDetails:
     parallelism: int
     status: ExecutionState
     subtasks: list[SubtaskDetails] = field(default_factory=list)
+    #: Flink's 32-hex JobVertexID of the vertex (``JobVertex.hex_id``), as REST shows it
+    hex_id: str = ""
 
 
 @dataclass

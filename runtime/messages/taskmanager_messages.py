@@ -25,8 +25,14 @@ def set_max_slots_per_task_manager(limit: int) -> None:
 
 @dataclass
 class HardwareDescription:
+    """Flink's HardwareDescription. ``free_memory`` is the memory available on the host when
+    the TaskManager registered (Flink reports its JVM's heap size; a Python process has no
+    heap limit); there is no managed memory."""
+
     cpu_cores: int
     physical_memory: int
+    free_memory: int = 0
+    managed_memory: int = 0
 
 
 @dataclass
@@ -106,6 +112,11 @@ class TaskManagerInfo:
     hardware: HardwareDescription
     time_since_last_heartbeat: int | None = None
     forked: bool = False
+    #: when its last heartbeat arrived, in ms since the epoch (Flink's ``timeSinceLastHeartbeat``
+    #: is this timestamp, despite its name); 0 before the first one
+    last_heartbeat: int = 0
+    #: its slots that are allocated (or pending) to a job
+    allocated_slots: list[SlotStatus] = field(default_factory=list)
 
 
 @dataclass

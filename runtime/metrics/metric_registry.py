@@ -12,6 +12,7 @@ from typing import Any
 
 from runtime.metrics.metric_dump import MetricDump, MetricDumps, MetricScope
 from runtime.metrics.metric_group import Counter, Distribution, Meter, MetricGroup
+from runtime.metrics.task_io_metrics import TimeRatioView
 
 
 class MetricRegistry:
@@ -38,7 +39,7 @@ class MetricRegistry:
         now = time.monotonic() if now is None else now
         for g in self.groups():
             for m in list(g.metrics.values()):
-                if isinstance(m, Meter):
+                if isinstance(m, (Meter, TimeRatioView)):
                     m.update(now)
 
     def dump(self) -> MetricDumps:

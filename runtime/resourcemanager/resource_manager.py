@@ -20,7 +20,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ from runtime.messages.taskmanager_messages import (
     TaskExecutorRegistration,
     TaskManagerInfo,
 )
+from runtime.metrics.metric_dump import MetricDumps
 from runtime.resourcemanager.resource_manager_gateway import NAME
 from runtime.resourcemanager.slot_manager import JobRequirement, SlotManager
 from runtime.resourcemanager.task_manager_launcher import TaskManagerLauncher
@@ -215,6 +216,13 @@ class ResourceManager(RpcEndpoint):
                 self.schedule(0.2, self._allocate)
 
     # ------------------------------------------------------------------ queries
+    def metric_queries(self, timeout: float) -> dict[str, Awaitable[MetricDumps]]:
+        """Each registered TaskManager's metric query (for the JobManager's MetricFetcher,
+        in this process: Flink's MetricFetcher asks the ResourceManager for the
+        TaskManagers' MetricQueryService addresses)."""
+        return {str(rid): self._task_executor(reg.peer).request_metric_dump(timeout=timeout)
+                for rid, reg in self.workers.items()}
+
     @rpc
     def request_resource_overview(self) -> ResourceOverview:
         return ResourceOverview(len(self.workers), self.slot_manager.total(), self.slot_manager.available())
@@ -222,6 +230,7 @@ class ResourceManager(RpcEndpoint):
     @rpc
     def request_task_manager_info(self) -> list[TaskManagerInfo]:
         now = time.monotonic()
+        wall_ms = time.time() * 1000
         forked = set(self.launcher.children) if self.launcher is not None else set()
         out = []
         for rid, reg in sorted(self.workers.items(), key=lambda kv: kv[1].registered_at):
@@ -231,7 +240,9 @@ class ResourceManager(RpcEndpoint):
                 id=rid, path=info.data_address, data_port=info.data_port, pid=info.pid, host=info.host,
                 slots_number=info.num_slots, free_slots=self.slot_manager.free_slots_of(rid), hardware=info.hardware,
                 time_since_last_heartbeat=int(1000 * (now - last)) if last is not None else None,
-                forked=info.pid in forked))
+                forked=info.pid in forked,
+                last_heartbeat=int(wall_ms - 1000 * (now - last)) if last is not None else 0,
+                allocated_slots=self.slot_manager.allocated_of(rid)))
         return out
 
     # ------------------------------------------------------------------ TaskManager files

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from runtime.common.job import JobID
 from runtime.deployment.task_deployment_descriptor import JobMasterAddress
 from runtime.messages.ids import AllocationID, ResourceID
-from runtime.messages.taskmanager_messages import SlotReport
+from runtime.messages.taskmanager_messages import SlotReport, SlotStatus as SlotReportEntry
 
 
 class SlotState(enum.Enum):
@@ -103,6 +103,12 @@ class SlotManager:
 
     def available(self) -> int:
         return sum(1 for s in self.slots.values() if s.state is SlotState.FREE)
+
+    def allocated_of(self, resource_id: ResourceID) -> list[SlotReportEntry]:
+        """The TaskManager's allocated or pending slots, by slot index."""
+        return [SlotReportEntry(s.index, s.allocation_id, s.job_id)
+                for (rid, _), s in sorted(self.slots.items(), key=lambda kv: kv[0][1])
+                if rid == resource_id and s.state is not SlotState.FREE and s.job_id is not None]
 
     def free_slots_of(self, resource_id: ResourceID) -> int:
         return sum(1 for (rid, _), s in self.slots.items() if rid == resource_id and s.state is SlotState.FREE)

@@ -17,13 +17,14 @@ import asyncio
 import logging
 import os
 import signal
-import socket
-import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from runtime.resourcemanager.task_manager_process import EarlyTaskManager, task_manager_command
 from runtime.util.process_utils import PropertiesPipe
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,39 @@ RESTART_STABLE_AFTER = 2.0
 RESTART_MAX_DELAY = 10.0
 
 
+class _AdoptedProcess:
+    """A TaskManager forked with ``subprocess.Popen`` before the event loop ran, with the
+    part of ``asyncio.subprocess.Process`` the launcher uses: a thread waits for its exit."""
+
+    def __init__(self, popen: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._popen = popen
+        self.pid: int = popen.pid
+        self._exited: asyncio.Future[int] = loop.create_future()
+        threading.Thread(target=self._wait, args=(loop,), name=f"taskmanager-{self.pid}-exit", daemon=True).start()
+
+    def _wait(self, loop: asyncio.AbstractEventLoop) -> None:
+        code = self._popen.wait()
+        try:
+            loop.call_soon_threadsafe(self._set_exited, code)
+        except RuntimeError:  # the loop is closed: the JobManager is exiting
+            pass
+
+    def _set_exited(self, code: int) -> None:
+        if not self._exited.done():
+            self._exited.set_result(code)
+
+    @property
+    def returncode(self) -> int | None:
+        return self._popen.returncode
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._exited)
+
+
 @dataclass
 class LaunchedTaskManager:
     number: int
-    process: asyncio.subprocess.Process
+    process: Any  # asyncio.subprocess.Process, or _AdoptedProcess
     log_file: Path
     out_file: Path
     started: float = 0.0
@@ -61,23 +91,26 @@ class TaskManagerLauncher:
         procs = await asyncio.gather(*(self._launch_one() for _ in range(count)))
         return [p.process.pid for p in procs]
 
+    def adopt(self, early: list[EarlyTaskManager]) -> list[int]:
+        """Watch TaskManagers forked before the event loop ran (in the running loop)."""
+        loop = asyncio.get_running_loop()
+        for child in early:
+            child.adopted = True
+            self._counter = max(self._counter, child.number)
+            self._track(LaunchedTaskManager(child.number, _AdoptedProcess(child.popen, loop), child.log_file,
+                                            child.out_file, child.started))
+        return [child.popen.pid for child in early]
+
     async def _launch_one(self) -> LaunchedTaskManager:
         self._counter += 1
         n = self._counter
-        host = socket.gethostname()
-        base = self.log_dir / f"pyflink-taskmanager-{n}-{host}"
-        log_file, out_file = base.with_suffix(".log"), base.with_suffix(".out")
-        args = [sys.executable, "-m", "runtime.taskexecutor.task_manager_runner",
-                "--jobmanager", self.jobmanager_address, "--log-file", str(log_file)]
-        if self.conf_dir:
-            args += ["--conf-dir", self.conf_dir]
+        command = task_manager_command(n, self.jobmanager_address, self.conf_dir, self.log_dir)
         properties = PropertiesPipe(self.dynamic)
-        args += properties.args
-        env = dict(os.environ, PYTHONHASHSEED="0", PYTHONUTF8="1", PYFLINK_FORKED_BY=str(os.getpid()))
-        out = open(out_file, "ab")
+        out = open(command.out_file, "ab")
         try:
-            proc = await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.DEVNULL, stdout=out,
-                                                        stderr=asyncio.subprocess.STDOUT, env=env,
+            proc = await asyncio.create_subprocess_exec(*command.args, *properties.args,
+                                                        stdin=asyncio.subprocess.DEVNULL, stdout=out,
+                                                        stderr=asyncio.subprocess.STDOUT, env=command.env,
                                                         start_new_session=True, pass_fds=properties.pass_fds)
         except BaseException:
             properties.close()
@@ -85,12 +118,14 @@ class TaskManagerLauncher:
         finally:
             out.close()
         properties.send()
-        tm = LaunchedTaskManager(n, proc, log_file, out_file, time.monotonic())
-        self.children[proc.pid] = tm
+        return self._track(LaunchedTaskManager(n, proc, command.log_file, command.out_file, time.monotonic()))
+
+    def _track(self, tm: LaunchedTaskManager) -> LaunchedTaskManager:
+        self.children[tm.process.pid] = tm
         task = asyncio.get_running_loop().create_task(self._watch(tm))
         self._watchers.add(task)
         task.add_done_callback(self._watchers.discard)
-        log.info("started TaskManager %d (pid %d), logs in %s", n, proc.pid, log_file)
+        log.info("started TaskManager %d (pid %d), logs in %s", tm.number, tm.process.pid, tm.log_file)
         return tm
 
     async def _watch(self, tm: LaunchedTaskManager) -> None:

@@ -53,7 +53,7 @@ _NOT_CANCELLABLE = frozenset({"FINISHED", "CANCELED", "FAILED"})
 #: the processes' credentials (REST token, key passwords) are meant for.
 _MASK = HIDDEN_CONTENT
 
-_DASHBOARD_FILE = Path(__file__).with_name("dashboard.html")
+_STATIC_DIR = Path(__file__).with_name("static")
 
 
 # ----------------------------------------------------------------------------- messages
@@ -206,6 +206,9 @@ class Router:
         self._routes.append((segments, {method: handler}))
 
     def _match(self, segments: tuple[str, ...]) -> tuple[dict[str, Handler], dict[str, str]] | None:
+        """The template matching ``segments`` with the most literal segments (so
+        ``/jobs/metrics`` wins over ``/jobs/:jobid``, as in Flink's router)."""
+        best: tuple[dict[str, Handler], dict[str, str]] | None = None
         for template, methods in self._routes:
             if len(template) != len(segments):
                 continue
@@ -216,8 +219,9 @@ class Router:
                 elif pattern != actual:
                     break
             else:
-                return methods, params
-        return None
+                if best is None or len(params) < len(best[1]):
+                    best = (methods, params)
+        return best
 
     async def handle(self, request: Request) -> Response:
         """Route ``request``; raises :class:`RestError` for 404/405 and handler errors."""
@@ -258,56 +262,47 @@ async def _jobs(ctx: RestContext, request: Request, params: dict[str, str]) -> R
     return json_response({"jobs": [{"id": str(j.job_id), "status": j.state.name} for j in jobs]})
 
 
-async def _job_details(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``GET /jobs/<jid>``: the Dispatcher's details plus Flink's ``now`` timestamp."""
-    return json_response(flink_json.job_details_info(await ctx.dispatcher().request_job(params["jobid"])))
-
-
-async def _job_plan(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``GET /jobs/<jid>/plan``: the dataflow plan, if the job graph carries one."""
-    info = await ctx.dispatcher().request_job(params["jobid"])
-    try:
-        plan = json.loads(info.plan_json)
-    except ValueError:
-        plan = {}
-    return json_response({"plan": plan})
-
-
-async def _cancel(ctx: RestContext, job_id: str) -> Response:
-    """Cancel a job; 404 for unknown ids, 409 when it is not running (anymore)."""
-    try:
-        await ctx.dispatcher().cancel_job(job_id)
-    except ValueError as exc:  # not running: a conflict with the job's state, not a bad request
-        raise RestError(409, str(exc)) from exc
-    return json_response({}, 202)
-
-
-async def _job_patch(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``PATCH /jobs/<jid>[?mode=cancel]``: Flink's job termination request."""
-    mode = request.query_param("mode")
-    if mode not in (None, "", "cancel"):
-        raise RestError(400, f"unsupported termination mode {mode!r}: only mode=cancel is supported "
-                             "(use 'pyflink stop' to stop with a savepoint)")
-    return await _cancel(ctx, params["jobid"])
-
-
-async def _yarn_cancel(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``GET /jobs/<jid>/yarn-cancel``: Flink's legacy cancel for clients that cannot PATCH."""
-    return await _cancel(ctx, params["jobid"])
+async def _assigned_tasks(ctx: RestContext) -> dict[str, dict[tuple[str, int], int]]:
+    """TaskManager id -> (job id, slot index) -> the job's tasks not yet ended in that slot
+    (Flink's assignedTasks)."""
+    d = ctx.dispatcher()
+    out: dict[str, dict[tuple[str, int], int]] = {}
+    for job in await d.list_jobs():
+        if job.state.is_globally_terminal_state():
+            continue
+        try:
+            info = await d.request_execution_graph_info(str(job.job_id))
+        except LookupError:
+            continue
+        for v in info.archived_execution_graph.vertices:
+            for s in v.subtasks:
+                if s.taskmanager_id is not None and not s.state.is_terminal():
+                    per_slot = out.setdefault(s.taskmanager_id, {})
+                    key = (str(job.job_id), s.slot_index)
+                    per_slot[key] = per_slot.get(key, 0) + 1
+    return out
 
 
 async def _taskmanagers(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``GET /taskmanagers``: registered TaskManagers as the ResourceManager reports them."""
+    """``GET /taskmanagers``: registered TaskManagers (Flink's TaskManagersInfo)."""
     tms = await ctx.dispatcher().list_task_managers()
-    return json_response({"taskmanagers": [flink_json.task_manager(tm) for tm in tms]})
+    assigned = await _assigned_tasks(ctx)
+    store = await ctx.metrics()
+    return json_response({"taskmanagers": [
+        flink_json.task_manager(tm, assigned.get(str(tm.id), {}),
+                                int(store.taskmanager(str(tm.id)).get("Status.JVM.Memory.RSS", 0)))
+        for tm in tms]})
 
 
 async def _taskmanager(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-    """``GET /taskmanagers/<id>``: one TaskManager, 404 if it is not registered."""
+    """``GET /taskmanagers/<id>``: one TaskManager (Flink's TaskManagerDetailsInfo), 404 if it
+    is not registered."""
     wanted = params["taskmanagerid"]
     for tm in await ctx.dispatcher().list_task_managers():
         if str(tm.id) == wanted:
-            return json_response(flink_json.task_manager(tm))
+            assigned = (await _assigned_tasks(ctx)).get(wanted, {})
+            metrics = (await ctx.metrics()).taskmanager(wanted)
+            return json_response(flink_json.task_manager_details(tm, assigned, metrics))
     raise RestError(404, f"Could not find TaskManager {wanted}")
 
 
@@ -348,52 +343,70 @@ _FALLBACK_DASHBOARD = (
     "<a href=/jobs/overview>/jobs/overview</a>, <a href=/taskmanagers>/taskmanagers</a>."
 )
 
-#: Inline script and style only, no network access beyond this origin, no framing
-#: (clickjacking a Cancel button), no forms.
-_DASHBOARD_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-                  "connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-                  "base-uri 'none'; form-action 'none'")
+#: Scripts and styles of this origin only (no inline code, nothing from elsewhere), no
+#: framing (clickjacking a Cancel button), no forms.
+_DASHBOARD_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+                  "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+_CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                  ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
-def _load_dashboard() -> bytes:
-    """Read the dashboard page once; a missing file degrades to a page of links."""
+def _load_static() -> dict[str, bytes]:
+    """Read the dashboard's files once (they ship in the package: ``runtime/rest/static``);
+    a missing page degrades to a page of links."""
+    files: dict[str, bytes] = {}
     try:
-        return _DASHBOARD_FILE.read_bytes()
+        for path in _STATIC_DIR.iterdir():
+            if path.suffix in _CONTENT_TYPES and path.is_file():
+                files[path.name] = path.read_bytes()
     except OSError:
-        log.warning("dashboard page %s is missing; serving a minimal page", _DASHBOARD_FILE)
-        return _FALLBACK_DASHBOARD.encode("utf-8")
+        pass
+    if "index.html" not in files:
+        log.warning("the dashboard is missing from %s; serving a minimal page", _STATIC_DIR)
+        files["index.html"] = _FALLBACK_DASHBOARD.encode("utf-8")
+    return files
 
 
-def _dashboard_handler() -> Handler:
-    page = _load_dashboard()
+def _static_response(files: dict[str, bytes], name: str) -> Response:
+    body = files.get(name)
+    if body is None:
+        raise RestError(404, f"Not found: /static/{name[:80]}")
+    return Response(200, body, _CONTENT_TYPES[Path(name).suffix],
+                    {"Content-Security-Policy": _DASHBOARD_CSP, "X-Frame-Options": "DENY"})
 
-    async def dashboard(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
-        """``GET /``: the self-contained web dashboard."""
-        return Response(200, page, "text/html; charset=utf-8",
-                        {"Content-Security-Policy": _DASHBOARD_CSP, "X-Frame-Options": "DENY"})
 
-    return dashboard
+def _dashboard_handlers() -> tuple[Handler, Handler]:
+    files = _load_static()
+
+    async def page(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+        """``GET /``: the web dashboard (a static page that reads the REST API)."""
+        return _static_response(files, "index.html")
+
+    async def asset(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
+        """``GET /static/<file>``: the dashboard's scripts and styles (a fixed set of names)."""
+        return _static_response(files, params["file"])
+
+    return page, asset
 
 
 def build_router(context: RestContext) -> Router:
     """Create the router with every REST path the JobManager serves."""
     router = Router(context)
-    dashboard = _dashboard_handler()
+    dashboard, asset = _dashboard_handlers()
     router.add("GET", "/", dashboard)
     router.add("GET", "/index.html", dashboard)
+    router.add("GET", "/static/:file", asset)
     router.add("GET", "/config", _dashboard_config)
     router.add("GET", "/overview", _overview)
     router.add("GET", "/jobs", _jobs)
     router.add("GET", "/jobs/overview", _jobs_overview)
-    router.add("GET", "/jobs/:jobid", _job_details)
-    router.add("PATCH", "/jobs/:jobid", _job_patch)
-    router.add("GET", "/jobs/:jobid/plan", _job_plan)
-    router.add("GET", "/jobs/:jobid/yarn-cancel", _yarn_cancel)
     router.add("GET", "/taskmanagers", _taskmanagers)
     router.add("GET", "/taskmanagers/:taskmanagerid", _taskmanager)
     router.add("GET", "/jobmanager/config", _jobmanager_config)
-    from runtime.rest import checkpoint_handlers
+    from runtime.rest import checkpoint_handlers, job_handlers, metric_handlers
+    job_handlers.register(router)  # after /jobs/overview: /jobs/:jobid must not shadow it
     checkpoint_handlers.register(router)
+    metric_handlers.register(router)
     from runtime.rest import log_handlers
     log_handlers.register(router)
     return router

@@ -40,8 +40,8 @@ class MetricStore:
         self._jobmanager = ComponentMetricStore()
         self._jobmanager_jobs: dict[str, ComponentMetricStore] = {}
         self._taskmanagers: dict[str, ComponentMetricStore] = {}
-        #: (job id, vertex id, subtask index) -> store
-        self._tasks: dict[tuple[str, int, int], TaskMetricStore] = {}
+        #: (job id, vertex id (32 hex), subtask index) -> store
+        self._tasks: dict[tuple[str, str, int], TaskMetricStore] = {}
 
     # ------------------------------------------------------------------ filling
     def replace(self, jobmanager: MetricDumps | None, taskmanagers: dict[str, MetricDumps]) -> None:
@@ -78,7 +78,7 @@ class MetricStore:
             return self._jobmanager_jobs.setdefault(scope.job_id, ComponentMetricStore()), ""
         if k is MetricScopeKind.TASKMANAGER or k is MetricScopeKind.TASKMANAGER_JOB:
             return self._taskmanagers.setdefault(scope.tm_id, ComponentMetricStore()), ""
-        key = (scope.job_id, int(scope.task_id or 0), scope.subtask_index)
+        key = (scope.job_id, scope.task_id, scope.subtask_index)
         store = self._tasks.get(key)
         if store is None or store.attempt < scope.attempt:
             store = self._tasks[key] = TaskMetricStore(attempt=scope.attempt, tm_id=scope.tm_id)
@@ -97,21 +97,21 @@ class MetricStore:
         store = self._taskmanagers.get(tm_id)
         return dict(store.metrics) if store else {}
 
-    def task(self, job_id: str, vertex_id: int, subtask: int) -> dict[str, float]:
+    def task(self, job_id: str, vertex_id: str, subtask: int) -> dict[str, float]:
         store = self._tasks.get((job_id, vertex_id, subtask))
         return dict(store.metrics) if store else {}
 
-    def vertex(self, job_id: str, vertex_id: int) -> dict[str, float]:
+    def vertex(self, job_id: str, vertex_id: str) -> dict[str, float]:
         out: dict[str, float] = {}
         for (jid, vid, sub), store in self._tasks.items():
             if jid == job_id and vid == vertex_id:
                 out.update({f"{sub}.{name}": value for name, value in store.metrics.items()})
         return out
 
-    def subtasks(self, job_id: str, vertex_id: int) -> list[int]:
+    def subtasks(self, job_id: str, vertex_id: str) -> list[int]:
         return sorted(sub for (jid, vid, sub) in self._tasks if jid == job_id and vid == vertex_id)
 
-    def io_metrics(self, job_id: str, vertex_id: int, subtask: int) -> IOMetrics | None:
+    def io_metrics(self, job_id: str, vertex_id: str, subtask: int) -> IOMetrics | None:
         """A running subtask's figures as Flink's IOMetrics (None: nothing fetched yet)."""
         m = self.task(job_id, vertex_id, subtask)
         if not m:

@@ -30,7 +30,8 @@ from runtime.security.internal_keys import read_rest_token
 
 __all__ = ["RestSecurity"]
 
-#: served without a token: the dashboard page (static, holds no data; it asks for the token)
+#: served without a token: the dashboard page and its ``/static/<file>`` scripts and styles
+#: (static, they hold no data; the page asks for the token)
 _PUBLIC_PATHS = frozenset({(), ("index.html",)})
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -82,7 +83,8 @@ class RestSecurity:
 
     def authenticate(self, request: Request) -> None:
         """401 unless the request carries the token (the dashboard page needs none)."""
-        if self.token is None or request.segments in _PUBLIC_PATHS:
+        segments = request.segments[1:] if request.segments[:1] == ("v1",) else request.segments
+        if self.token is None or segments in _PUBLIC_PATHS or (len(segments) == 2 and segments[0] == "static"):
             return
         header = request.headers.get("authorization", "")
         scheme, _, credentials = header.partition(" ")

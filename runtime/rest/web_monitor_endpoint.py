@@ -42,6 +42,7 @@ from runtime.rest.handlers import (
     build_router,
     error_response,
 )
+from runtime.rest.metric_fetcher import MetricFetcher
 from runtime.rest.rest_security import RestSecurity
 from runtime.security.ssl_utils import create_rest_server_ssl_context
 
@@ -196,10 +197,11 @@ class WebMonitorEndpoint:
     returns None the API answers 503.
     """
 
-    def __init__(self, config: Any, dispatcher_getter: Callable[[], Any | None]) -> None:
+    def __init__(self, config: Any, dispatcher_getter: Callable[[], Any | None],
+                 metric_fetcher: MetricFetcher | None = None) -> None:
         """Prepare the endpoint; nothing is bound until :meth:`start`."""
         self._config = config
-        self._router = build_router(RestContext(config, dispatcher_getter))
+        self._router = build_router(RestContext(config, dispatcher_getter, metric_fetcher))
         self._servers: list[asyncio.AbstractServer] = []
         #: open connections in arrival order: task -> [client address, still reading the request]
         self._connections: dict[asyncio.Task[Any], list[Any]] = {}

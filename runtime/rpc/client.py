@@ -10,12 +10,12 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import struct
 import threading
 import time
 from typing import Any
 
 import zmq
-from zmq.utils.monitor import parse_monitor_message
 
 from runtime.messages.codec import to_wire
 from runtime.rpc import codec
@@ -25,6 +25,15 @@ from runtime.security.socket_security import SocketSecurity
 
 _HANDSHAKE_EVENTS = (zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_AUTH
                      | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+
+
+def _monitor_event(frames: list[bytes]) -> int:
+    """The event id of a ZeroMQ socket-monitor message (first frame: 16-bit event id, 32-bit
+    value). ``zmq.utils.monitor.parse_monitor_message`` does the same but imports asyncio,
+    which a CLI command would otherwise load for nothing."""
+    if len(frames) != 2 or len(frames[0]) != 6:
+        raise RpcError(f"invalid ZeroMQ monitor message: {frames!r}")
+    return struct.unpack("=Hi", frames[0])[0]
 
 
 def _size(n: int) -> str:
@@ -102,10 +111,9 @@ class SyncRpcClient:
         assert self._monitor is not None
         while True:
             try:
-                event = parse_monitor_message(self._monitor.recv_multipart(zmq.NOBLOCK))
+                kind = _monitor_event(self._monitor.recv_multipart(zmq.NOBLOCK))
             except zmq.Again:
                 return
-            kind = event["event"]
             if kind == zmq.EVENT_HANDSHAKE_SUCCEEDED:
                 continue
             where = self.security.keys.directory if self.security.keys is not None else None

@@ -31,9 +31,11 @@ from runtime.checkpoint.checkpoint_coordinator import CheckpointPlan
 from runtime.common.job import ExecutionState, JobStatus
 from runtime.deployment.task_deployment_descriptor import JobMasterAddress
 from runtime.jobgraph.job_graph import JobGraph
+from runtime.messages.archived_execution_graph import ExceptionHistoryEntry
 from runtime.messages.checkpoint_messages import TaskRestore
 from runtime.messages.ids import AllocationID, ExecutionAttemptID, ResourceID
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobVertexDetails, SubtaskDetails
+from runtime.scheduler.exception_history import ExceptionHistory
 from runtime.scheduler.execution_graph import Execution, ExecutionGraph
 from runtime.scheduler.restart_backoff_time_strategy import NoRestartBackoffTimeStrategy, RestartBackoffTimeStrategy
 
@@ -66,7 +68,8 @@ class DefaultScheduler:
                  cancellation_timeout: float = 0.0,
                  on_stuck_task: Callable[[ResourceID, str], Awaitable[None]] | None = None,
                  restart_strategy: RestartBackoffTimeStrategy | None = None,
-                 on_restart: Callable[[], Awaitable[None]] | None = None) -> None:
+                 on_restart: Callable[[], Awaitable[None]] | None = None,
+                 exception_history_size: int = 16) -> None:
         self.job_graph = job_graph
         self.job_id = job_graph.job_id
         self.jobmaster = jobmaster
@@ -74,8 +77,9 @@ class DefaultScheduler:
         self.on_terminal = on_terminal
         self.graph = ExecutionGraph(job_graph)
         self.status = JobStatus.CREATED
-        self.status_times: dict[JobStatus, int] = {JobStatus.CREATED: _now_ms()}
         self.start_time = _now_ms()
+        self.status_times: dict[JobStatus, int] = {JobStatus.INITIALIZING: self.start_time,
+                                                   JobStatus.CREATED: self.start_time}
         self.end_time = -1
         self.failure: str | None = None
         self.slots: dict[AllocationID, SlotAssignment] = {}
@@ -92,8 +96,8 @@ class DefaultScheduler:
         self.num_restarts = 0
         #: the state each subtask starts from: (vertex id, subtask) -> TaskRestore
         self.restores: dict[tuple[int, int], TaskRestore] = {}
-        #: failures that caused restarts or the final failure, newest last (exception history)
-        self.failures: list[tuple[int, str]] = []
+        #: every failure the scheduler handled, for REST /jobs/:id/exceptions
+        self.exception_history = ExceptionHistory(exception_history_size)
         self._terminal = asyncio.Event()
 
     # ------------------------------------------------------------------ status
@@ -188,13 +192,29 @@ class DefaultScheduler:
             return
         ex.failure = error
         self._set_execution_state(ex, ExecutionState.FAILED)
-        await self._handle_failure(error)
+        host, port = self.location(ex)
+        v = ex.vertex
+        entry = ExceptionHistory.entry(
+            error, f"{v.task_name} ({v.subtask + 1}/{v.job_vertex.parallelism}) - execution #{ex.attempt}",
+            f"{host}:{port}" if host else None, str(ex.resource_id) if ex.resource_id else None)
+        await self._handle_failure(error, entry)
 
-    async def _handle_failure(self, cause: str) -> None:
+    def location(self, ex: Execution) -> tuple[str, int]:
+        """The host and data port of the TaskManager ``ex`` was deployed to (("", 0): none)."""
+        slot = self.slots.get(ex.allocation_id) if ex.allocation_id is not None else None
+        if slot is None:
+            return "", 0
+        rest = slot.data_address.split("://", 1)[-1]
+        host, _, port = rest.rpartition(":")
+        return (host.strip("[]"), int(port)) if port.isdigit() else (rest, 0)
+
+    async def _handle_failure(self, cause: str, entry: ExceptionHistoryEntry | None = None) -> None:
         """The failover decision: restart (all tasks, from the latest checkpoint) if the restart
-        strategy allows it, else fail the job."""
+        strategy allows it, else fail the job. ``entry`` is the failure's exception history entry
+        (a global failure's if None)."""
+        entry = entry or ExceptionHistory.entry(cause)
         if self.status in (JobStatus.CREATED, JobStatus.RUNNING):
-            self.failures.append((_now_ms(), cause))
+            self.exception_history.add_root(entry)
             self.restart_strategy.notify_failure()
             if self.restart_strategy.can_restart():
                 await self._restart(cause)
@@ -202,8 +222,9 @@ class DefaultScheduler:
                 if self.num_restarts:
                     cause = f"{cause}\n(the restart strategy gave up after {self.num_restarts} restart(s): " \
                             f"{self.restart_strategy.describe()})"
-                await self.fail(cause)
+                await self._fail(cause)
         else:
+            self.exception_history.add_concurrent(entry)
             await self._check_job_state()
 
     async def _restart(self, cause: str) -> None:
@@ -229,6 +250,13 @@ class DefaultScheduler:
             await self.on_restart()
 
     async def fail(self, cause: str) -> None:
+        """A global failure that ends the job (no slots, a state restore that failed)."""
+        if self.status.is_terminal_state() or self.status in (JobStatus.FAILING, JobStatus.CANCELLING):
+            return
+        self.exception_history.add_root(ExceptionHistory.entry(cause))
+        await self._fail(cause)
+
+    async def _fail(self, cause: str) -> None:
         if self.status.is_terminal_state() or self.status in (JobStatus.FAILING, JobStatus.CANCELLING):
             return
         self.failure = cause
@@ -363,7 +391,7 @@ class DefaultScheduler:
                                        ev.current.attempt if ev.current else 0,
                                        ev.current.resource_id if ev.current else None)
                         for ev in self.graph.execution_vertices[vid]]
-            vertices.append(JobVertexDetails(vid, v.name, v.parallelism, _vertex_state(subtasks), subtasks))
+            vertices.append(JobVertexDetails(vid, v.name, v.parallelism, _vertex_state(subtasks), subtasks, v.hex_id))
         return JobDetailsInfo(self.job_details(name), self.failure, vertices, dict(self.status_times),
                               self.job_graph.plan_json)
 

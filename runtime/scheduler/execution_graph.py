@@ -119,7 +119,8 @@ class ExecutionGraph:
             job_id=self.job_id, execution_id=ex.attempt_id, allocation_id=ex.allocation_id, vertex_id=v.id,
             task_name=v.name, subtask_index=sub, parallelism=v.parallelism, max_parallelism=v.max_parallelism,
             attempt=ex.attempt, chain=v.chain, jobmaster=jobmaster, outputs=outputs, inputs=inputs,
-            config=dict(self.job_graph.config), job_parameters=dict(self.job_graph.job_parameters))
+            config=dict(self.job_graph.config), job_parameters=dict(self.job_graph.job_parameters),
+            job_name=self.job_graph.name, vertex_hex_id=v.hex_id)
 
     def producers_of(self, ex: Execution) -> list[Execution]:
         """The current executions feeding ``ex`` through its input channels."""

@@ -53,6 +53,8 @@ _METHODS: dict[tuple[str, str], frozenset[str]] = {
     ("jobmaster-", "request_job_status"): LOCAL_ONLY,
     ("jobmaster-", "request_job_details"): LOCAL_ONLY,
     ("jobmaster-", "request_job_result"): LOCAL_ONLY,
+    ("jobmaster-", "request_execution_graph_info"): LOCAL_ONLY,
+    ("dispatcher", "request_execution_graph_info"): LOCAL_ONLY,
 }
 
 

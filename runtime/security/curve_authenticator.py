@@ -22,11 +22,10 @@ from zmq.auth.thread import ThreadAuthenticator
 from zmq.utils import z85
 
 from runtime.security.rate_limited_log import RateLimitedLog
+from runtime.security.zap_domains import DATA_DOMAIN, RPC_DOMAIN
 
 __all__ = ["DATA_DOMAIN", "RPC_DOMAIN", "CurveAuthenticator", "authenticator_for", "release_authenticator"]
 
-RPC_DOMAIN = "pyflink-rpc"
-DATA_DOMAIN = "pyflink-data"
 
 log = logging.getLogger("runtime.security")
 

@@ -21,16 +21,13 @@ Mirrors what Flink keeps in its keystore/truststore for internal SSL
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import socket
 import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import zmq
-import zmq.auth
+from typing import Any
 
 from runtime.security.errors import SecurityConfigurationError
 
@@ -77,6 +74,13 @@ class InternalKeys:
         return self.authorized.get(public_key_z85)
 
 
+def _zmq_auth() -> Any:
+    """pyzmq's certificate functions, imported when keys are read or made: `cluster start`
+    checks that the keys exist before it forks the JobManager, and should not wait for pyzmq."""
+    import zmq.auth
+    return zmq.auth
+
+
 def _fail(message: str) -> SecurityConfigurationError:
     return SecurityConfigurationError(message)
 
@@ -111,13 +115,14 @@ def ensure_keys(directory: Path) -> bool:
         lines = [_HEADER]
         host = socket.gethostname()
         for name in (ROLE_JOBMANAGER, ROLE_TASKMANAGER, ROLE_CLIENT):
-            public_file, secret_file = zmq.auth.create_certificates(str(tmp), name)
+            public_file, secret_file = _zmq_auth().create_certificates(str(tmp), name)
             for f in (public_file, secret_file):
                 os.chmod(f, 0o600)
             if name in ROLES:
-                public, _ = zmq.auth.load_certificate(public_file)
+                public, _ = _zmq_auth().load_certificate(public_file)
                 lines.append(f"{name} {public.decode('ascii')} created by cluster start on {host}\n")
         _write_private(tmp / AUTHORIZED_CLIENTS, "".join(lines))
+        import secrets  # lazily: only `cluster start` creates keys
         _write_private(tmp / REST_TOKEN_FILE, secrets.token_urlsafe(32) + "\n")
         try:
             os.rename(tmp, directory)
@@ -170,7 +175,7 @@ def _load_public(directory: Path, name: str, needed_by: str) -> bytes:
             raise _fail(f"no {name} public key in {directory} (needed by {needed_by}); copy the keys "
                         "directory from the JobManager host or point security.internal.keys-dir at it")
     try:
-        public, _ = zmq.auth.load_certificate(str(path))
+        public, _ = _zmq_auth().load_certificate(str(path))
     except (OSError, ValueError) as exc:
         raise _fail(f"cannot read the CURVE key {path}: {exc}") from None
     return public
@@ -184,7 +189,7 @@ def _load_pair(directory: Path, name: str, needed_by: str) -> CurveKeyPair:
                     "cluster with `pyflink cluster start`, which creates it")
     _check_private(path, "secret key file")
     try:
-        public, secret = zmq.auth.load_certificate(str(path))
+        public, secret = _zmq_auth().load_certificate(str(path))
     except (OSError, ValueError) as exc:
         raise _fail(f"cannot read the CURVE key {path}: {exc}") from None
     if not secret:
@@ -231,5 +236,6 @@ def read_rest_token(directory: Path) -> str | None:
 
 def new_key_pair() -> CurveKeyPair:
     """A fresh pair (tests, and a new client key to add to authorized_clients)."""
+    import zmq
     public, secret = zmq.curve_keypair()
     return CurveKeyPair(public, secret)

@@ -19,13 +19,8 @@ from typing import Any
 import zmq
 
 from runtime.configuration import options as opts
-from runtime.security.curve_authenticator import (
-    DATA_DOMAIN,
-    RPC_DOMAIN,
-    authenticator_for,
-    release_authenticator,
-)
 from runtime.security.internal_keys import ROLE_CLIENT, ROLE_TASKMANAGER, InternalKeys, load_keys
+from runtime.security.zap_domains import DATA_DOMAIN, RPC_DOMAIN
 
 __all__ = ["DATA_DOMAIN", "RPC_DOMAIN", "SocketSecurity", "role_of"]
 
@@ -68,6 +63,8 @@ class SocketSecurity:
         sock.setsockopt(zmq.MAXMSGSIZE, self.max_message_size)
         if self.keys is None:
             return
+        # servers only: the ZAP thread (and the asyncio it imports) is no client's business
+        from runtime.security.curve_authenticator import authenticator_for
         auth = authenticator_for(sock.context)
         auth.allow_keys(domain, self.keys.authorized, _DOMAIN_ROLES[domain])
         sock.setsockopt(zmq.HANDSHAKE_IVL, HANDSHAKE_TIMEOUT_MS)
@@ -80,6 +77,7 @@ class SocketSecurity:
     def release_server(self, sock: zmq.Socket) -> None:
         """After a server socket made with :meth:`secure_server` is closed."""
         if self.keys is not None:
+            from runtime.security.curve_authenticator import release_authenticator
             release_authenticator(sock.context)
 
     def secure_client(self, sock: zmq.Socket, server_public: bytes | None = None) -> None:

@@ -4,6 +4,13 @@ Tumbling and sliding event-time windows with the default EventTimeTrigger are by
 common windows; for them the per-record work (window assignment, contents update, the
 trigger's timer) is inlined into one loop, and the trigger's timers are handled without going
 through the Trigger object. The semantics are exactly the general path's (tested on both).
+
+The timers are an ``AlignedWindowTimerService`` (``window_timers``): a (key, window) gets its
+key appended to the fire bucket of its window when its first element arrives, and to the
+cleanup bucket too when there is allowed lateness; a watermark fires a window's keys in
+one loop. As with Flink's EventTimeTrigger, an element that arrives when its window has
+ended but is not yet cleaned up (allowed lateness) fires the window at once and registers
+no fire timer.
 """
 from __future__ import annotations
 
@@ -28,7 +35,7 @@ class AlignedWindowPath:
         tumbling = slide == size
         windows = self._window_cache
         contents = self.contents
-        timers_add = self.timers.event.add
+        bucket = self.timers.event.bucket
         wm = self.timers.current_watermark
         lateness = self.allowed_lateness
         kind = self.kind
@@ -69,9 +76,10 @@ class AlignedWindowPath:
                 else:
                     acc.append(v)
                 if acc is missing:
-                    timers_add(max_ts, (k, w))
+                    if max_ts > wm:
+                        bucket(max_ts, w).append(k)
                     if lateness:
-                        timers_add(max_ts + lateness, (k, w))
+                        bucket(max_ts + lateness, w).append(k)
                 if max_ts <= wm:  # late but within the allowed lateness: a late firing
                     backend.current_key = k
                     self._fire(k, w)
@@ -81,32 +89,47 @@ class AlignedWindowPath:
             windows.clear()  # bound the cache of window objects (they are only an optimisation)
         self.emitter.flush()
 
-    def _on_event_time_aligned(self, ts: int, timer_key: tuple) -> None:
-        """EventTimeTrigger's timers, inlined: fire at the window's end, drop the window at
-        end + allowed lateness (the same instant when there is no lateness)."""
-        k, w = timer_key
-        per_key = self.contents.get(k)
-        if per_key is None:
-            return
-        acc = per_key.get(w, _MISSING)
-        if acc is _MISSING:
-            return
+    def _on_window_timers(self, ts: int, w: Any, keys: list) -> None:
+        """EventTimeTrigger's timers of one window, for all its keys at once: fire at the
+        window's end, drop the window at end + allowed lateness (the same instant when
+        there is no lateness)."""
+        contents = self.contents
+        missing = _MISSING
         max_ts = w[1] - 1
-        if ts == max_ts:
-            if self.kind == REDUCE and self._wf_kind is None:
-                em = self.emitter
-                em.values.append(acc)
-                em.timestamps.append(max_ts)
-            else:
-                self.backend.current_key = k
+        fire = ts == max_ts
+        cleanup = ts == self._cleanup_time(w)
+        clear_all = cleanup and (self._wf_kind == "process" or bool(self.window_state_tables))
+        if fire and self.kind == REDUCE and self._wf_kind is None and not clear_all:
+            em = self.emitter
+            values, timestamps = em.values, em.timestamps
+            for k in keys:
+                per_key = contents.get(k)
+                if per_key is None:
+                    continue
+                acc = per_key.pop(w, missing) if cleanup else per_key.get(w, missing)
+                if acc is missing:
+                    continue
+                if cleanup and not per_key:
+                    del contents[k]
+                values.append(acc)
+                timestamps.append(max_ts)
+            return
+        backend = self.backend
+        for k in keys:
+            per_key = contents.get(k)
+            if per_key is None or w not in per_key:
+                continue
+            if fire:
+                backend.current_key = k
                 self._fire(k, w)
-        if ts == self._cleanup_time(w):
-            del per_key[w]
-            if not per_key:
-                del self.contents[k]
-            if self._wf_kind == "process" or self.window_state_tables:
-                self.backend.current_key = k
-                self._clear_all(k, w)
+            if cleanup:
+                if clear_all:
+                    backend.current_key = k
+                    self._clear_all(k, w)
+                else:
+                    del per_key[w]
+                    if not per_key:
+                        del contents[k]
 
     def _process_tumbling_reduce(self, values, timestamps, keys) -> None:
         """The hottest shape (tumbling window + reduce) with everything per-window hoisted
@@ -117,7 +140,7 @@ class AlignedWindowPath:
         windows = self._window_cache
         contents = self.contents
         get_per_key = contents.get
-        timers_add = self.timers.event.add
+        bucket = self.timers.event.bucket
         wm = self.timers.current_watermark
         lateness = self.allowed_lateness
         reduce = self._reduce
@@ -126,6 +149,8 @@ class AlignedWindowPath:
         w: Any = None
         max_ts = late = fire_now = 0
         fired: list = []
+        fire_keys: Any = None
+        cleanup_keys: Any = None
         for k, v, ts in zip(keys, values, timestamps):
             start = ts - (ts - offset + size) % size
             if start != last_start:
@@ -136,6 +161,9 @@ class AlignedWindowPath:
                     w = windows[start] = TimeWindow(start, start + size)
                 late = max_ts + lateness <= wm
                 fire_now = max_ts <= wm
+                if not late:  # the key lists of this window's timers (appended to below)
+                    fire_keys = None if fire_now else bucket(max_ts, w)
+                    cleanup_keys = bucket(max_ts + lateness, w) if lateness else None
             if late:
                 continue
             per_key = get_per_key(k)
@@ -146,9 +174,10 @@ class AlignedWindowPath:
                 acc = per_key.get(w, missing)
                 per_key[w] = v if acc is missing else reduce(acc, v)
             if acc is missing:
-                timers_add(max_ts, (k, w))
-                if lateness:
-                    timers_add(max_ts + lateness, (k, w))
+                if fire_keys is not None:
+                    fire_keys.append(k)
+                if cleanup_keys is not None:
+                    cleanup_keys.append(k)
             if fire_now:
                 fired.append((k, w))
         for k, w in fired:

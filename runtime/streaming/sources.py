@@ -256,7 +256,14 @@ class SourceFunctionOperator(SourceOperator):
         ctx = self._ctx
         if ctx is None:
             return
-        ctx.lock.acquire()
+        # A source may hold the lock across many collect() calls and wait there for room in
+        # the full queue: keep emitting what it collected until it lets go of the lock, so
+        # the two threads never wait for each other. Records drained here precede the
+        # barrier, and the snapshot taken under the lock covers them.
+        while not ctx.lock.acquire(timeout=0.005):
+            if ctx.records:
+                self._drain(ctx, self._emit_direct, ctx.records.popleft, len(ctx.records))
+                ctx.space.set()
         self._locked = True
         emit_batch = self._emit_batch
         while ctx.records and emit_batch is not None:

@@ -18,6 +18,7 @@ from runtime.streaming.operators import StreamOperator
 from runtime.streaming.process_operators import Emitter, TimerDriven
 from runtime.streaming.timer_service import InternalTimerService, now_ms
 from runtime.streaming.window_contents import AGGREGATE, MISSING as _MISSING, REDUCE, TagRef as _TagRef
+from runtime.streaming.window_timers import AlignedWindowTimerService
 
 
 class _WindowPartitionedState:
@@ -197,7 +198,7 @@ class WindowOperator(AlignedWindowPath, TimerDriven, StreamOperator):
         self._aligned = self.aligned
         if self._aligned:
             self.process_batch = self._process_aligned  # type: ignore[method-assign]
-            self.timers.on_event_time = self._on_event_time_aligned
+            self.timers = AlignedWindowTimerService(self._on_window_timers, self._on_processing_time)
         wf = self.window_function
         self._wf_kind = None
         if wf is not None:

@@ -26,6 +26,7 @@ import os
 import pickle
 import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,10 @@ from runtime.messages.taskmanager_messages import (
     TaskExecutionState,
     TaskExecutorRegistration,
 )
+from runtime.metrics.metric_dump import MetricDumps, MetricScope, MetricScopeKind
+from runtime.metrics.metric_registry import MetricRegistry
+from runtime.metrics.system_metrics import register_system_metrics
+from runtime.metrics.task_metric_group import TaskMetricGroup
 from runtime.resourcemanager.resource_manager_gateway import NAME as RESOURCE_MANAGER, ResourceManagerGateway
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.errors import RpcError
@@ -69,6 +74,8 @@ log = logging.getLogger(__name__)
 
 #: how often a forked TaskManager checks that the JobManager that forked it still exists
 PARENT_CHECK_INTERVAL = 0.25
+#: seconds between two samples of the metric views (meters, per-second times)
+VIEW_UPDATE_INTERVAL = 1.0
 
 #: Task threads unpickle their chains concurrently; the user's modules they import may import
 #: each other in cycles, which Python's per-module import locks resolve by handing one thread
@@ -82,12 +89,32 @@ def load_user_code(data: bytes) -> Any:
         return pickle.loads(data)
 
 
+#: errors of a JobManager that is still starting: its RPC socket answers, the endpoint is not there yet
+_STARTING_UP = ("EndpointNotFound", "FencingTokenException")
+#: for this long after the first attempt such an error is retried every STARTUP_RETRY seconds
+STARTUP_GRACE = 5.0
+STARTUP_RETRY = 0.02
+
+
+def _physical_memory() -> tuple[int, int]:
+    """Total and available physical memory in bytes, from sysconf where it has it (psutil
+    costs a starting TaskManager ~10 ms of imports before it can register)."""
+    try:
+        page = os.sysconf("SC_PAGE_SIZE")
+        return page * os.sysconf("SC_PHYS_PAGES"), page * os.sysconf("SC_AVPHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        import psutil
+        memory = psutil.virtual_memory()
+        return int(memory.total), int(memory.available)
+
+
 class TaskExecutor(RpcEndpoint):
     def __init__(self, rpc_service: RpcService, resource_id: ResourceID, num_slots: int, network: NetworkEnvironment,
                  heartbeat_timeout: float, registration_initial: float, registration_max: float,
                  work_dir: Path, capture: CapturingStream | None = None, credits: int = 4,
                  cancellation_interval: float = 0.5, cancellation_timeout: float = 30.0,
                  forked_by: int | None = None, on_fatal_error: Callable[[str], None] | None = None,
+                 metric_registry: MetricRegistry | None = None,
                  job_output: JobOutputStore | None = None, log_files: ProcessLogFiles | None = None) -> None:
         super().__init__(rpc_service, NAME)
         self.resource_id = resource_id
@@ -120,6 +147,16 @@ class TaskExecutor(RpcEndpoint):
         self._flush_scheduled = False
         self._cancelling: set[ExecutionAttemptID] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
+        #: this TaskManager's metrics (Flink's MetricRegistry and TaskManagerMetricGroup):
+        #: what ``request_metric_dump`` answers (Flink's MetricQueryService) and reporters show
+        self.metric_registry = metric_registry if metric_registry is not None else MetricRegistry()
+        self.host = socket.gethostname()
+        self.metric_group = self.metric_registry.group(
+            MetricScope(MetricScopeKind.TASKMANAGER, host=self.host, tm_id=str(resource_id)))
+        register_system_metrics(self.metric_group)
+        self.metric_group.gauge("taskSlotsTotal", lambda: num_slots)
+        self.metric_group.gauge("taskSlotsAvailable", lambda: sum(1 for s in self.table.slots if s.free))
+        self.metric_group.gauge("numRunningTasks", lambda: len(self.table.all_tasks()))
 
     # ------------------------------------------------------------------ lifecycle
     async def on_start(self) -> None:
@@ -132,6 +169,18 @@ class TaskExecutor(RpcEndpoint):
             self.run_async(self._watch_connection(self.rpc_service.dealer), name="connection-monitor")
         if self.forked_by is not None:
             self.run_async(self._watch_parent(self.forked_by), name="parent-monitor")
+        self.run_async(self._update_metric_views(), name="metric-views")
+
+    async def _update_metric_views(self) -> None:
+        """Rates and per-second times are sampled once a second (Flink's ViewUpdater)."""
+        while True:
+            self.metric_registry.update_meters()
+            await asyncio.sleep(VIEW_UPDATE_INTERVAL)
+
+    @rpc
+    def request_metric_dump(self) -> MetricDumps:
+        """Every metric of this TaskManager and its tasks (Flink's MetricQueryService)."""
+        return self.metric_registry.dump()
 
     async def on_stop(self) -> None:
         self.rm_monitor.stop()
@@ -156,7 +205,9 @@ class TaskExecutor(RpcEndpoint):
     async def _register(self) -> None:
         delay = self.registration_initial
         registration = self._registration()
+        first_attempt = time.monotonic()
         while True:
+            wait = delay
             try:
                 reply = await self.rm.register_task_executor(registration, timeout=max(delay, 1.0))
                 self.registration_id = reply.registration_id
@@ -170,22 +221,26 @@ class TaskExecutor(RpcEndpoint):
                     log.error("the ResourceManager refused this TaskManager: %s", exc)
                     self.terminate(f"registration refused: {exc}")
                     return
-                log.info("registration at the ResourceManager failed (%s); retrying in %.2fs", exc, delay)
+                if exc.error_type in _STARTING_UP and time.monotonic() - first_attempt < STARTUP_GRACE:
+                    # the JobManager's socket is up but its ResourceManager not yet (a TaskManager
+                    # forked with the JobManager often asks first): ask again soon, not after a backoff
+                    wait = STARTUP_RETRY
+                log.info("registration at the ResourceManager failed (%s); retrying in %.2fs", exc, wait)
             except Exception as exc:
                 log.info("registration at the ResourceManager failed (%s); retrying in %.2fs", exc, delay)
             self._reconnect.clear()
             try:
-                await asyncio.wait_for(self._reconnect.wait(), delay)
+                await asyncio.wait_for(self._reconnect.wait(), wait)
             except asyncio.TimeoutError:
                 pass
-            delay = min(delay * 2, self.registration_max)
+            if wait == delay:
+                delay = min(delay * 2, self.registration_max)
 
     def _registration(self) -> TaskExecutorRegistration:
-        import psutil
         return TaskExecutorRegistration(
             resource_id=self.resource_id, pid=os.getpid(), host=socket.gethostname(),
             data_address=self.network.address, num_slots=len(self.table.slots),
-            hardware=HardwareDescription(os.cpu_count() or 1, psutil.virtual_memory().total),
+            hardware=HardwareDescription(os.cpu_count() or 1, *_physical_memory()),
             forked_by=self.forked_by)
 
     async def _watch_connection(self, sock: Any) -> None:
@@ -323,8 +378,12 @@ class TaskExecutor(RpcEndpoint):
                         future.cancel()
                         raise TaskCancelled() from None
 
+        metrics = TaskMetricGroup(MetricScope(
+            MetricScopeKind.TASK, host=self.host, tm_id=str(self.resource_id), job_id=job_id, job_name=tdd.job_name,
+            task_id=tdd.vertex_hex_id or str(tdd.vertex_id), task_name=tdd.task_name, subtask_index=tdd.subtask_index,
+            attempt=tdd.attempt), self.metric_registry)
         task = StreamTask(tdd, self.network, self.resource_id, on_state, load_user_code, self.credits,
-                          publish=publish)
+                          publish=publish, metrics=metrics)
         def respond(options: CheckpointOptions, snapshots: list[OperatorSnapshot]) -> None:
             loop.call_soon_threadsafe(self._write_checkpoint, jm, task, options, snapshots)
 
@@ -355,11 +414,16 @@ class TaskExecutor(RpcEndpoint):
         cause = f": {error.strip()}" if error else ""
         log.log(logging.WARNING if state is ExecutionState.FAILED else logging.INFO, "%s switched from %s to %s%s",
                 label, previous.name if previous is not None else "?", state.name, cause)
+        io_metrics = None
         if state.is_terminal():
             self._flush_output()
-            if slot is not None:
-                slot.tasks.pop(execution_id, None)
-        self.run_async(self._report_state(jm, TaskExecutionState(execution_id, state, error)), name="task-state")
+            task = slot.tasks.pop(execution_id, None) if slot is not None else None
+            if task is not None:
+                io_metrics = task.io_metrics()  # final: the task has ended
+                if task.metrics is not None:
+                    task.metrics.close()
+        self.run_async(self._report_state(jm, TaskExecutionState(execution_id, state, error, io_metrics)),
+                       name="task-state")
 
     async def _report_state(self, jm: Any, state: TaskExecutionState) -> None:
         try:

@@ -9,6 +9,7 @@ from runtime.messages.checkpoint_messages import CheckpointOptions
 from runtime.messages.ids import AllocationID, ExecutionAttemptID
 from runtime.messages.log_messages import JobOutputChunk, LogFileChunk, LogFileType, LogInfo
 from runtime.messages.taskmanager_messages import SlotReport
+from runtime.metrics.metric_dump import MetricDumps
 
 NAME = "taskexecutor"
 
@@ -45,5 +46,8 @@ class TaskExecutorGateway(Protocol):
 
     async def request_log_file(self, file_type: LogFileType, name: str, offset: int, max_bytes: int) -> LogFileChunk:
         """A chunk of the log, the stdout or a listed file by name (Flink's requestFileUpload)."""
+
+    async def request_metric_dump(self) -> MetricDumps:
+        """Every metric of the TaskManager and its running tasks (Flink's MetricQueryService)."""
 
     async def shutdown(self) -> bool: ...

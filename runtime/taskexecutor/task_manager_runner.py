@@ -113,6 +113,8 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
     from runtime.security.handshake_probe import probe_handshake
     probe = asyncio.get_running_loop().create_task(
         probe_handshake(rpc.ctx, f"tcp://{jm_host}:{jm_port}", security, on_refused))
+    from runtime.metrics.reporter_setup import start_reporters
+    reporters = start_reporters(config, te.metric_registry, config.get(opts.TASKMANAGER_BIND_HOST) or None)
     try:
         await te.start()
         loop = asyncio.get_running_loop()
@@ -126,6 +128,8 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
         return 1 if refused else 0
     finally:
         probe.cancel()
+        for reporter in reporters:
+            reporter.close()
         await te.stop()
         await rpc.close()
         network.stop()

@@ -10,6 +10,7 @@ attaches through the network thread, which sends batches only against credits.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ class TaskCancelled(Exception):
 
 class ResultSubpartition:
     __slots__ = ("partition_id", "index", "capacity", "sem", "lock", "pending", "local_gate",
-                 "local_channel", "remote", "credit", "finished", "marshal_ok")
+                 "local_channel", "remote", "credit", "finished", "marshal_ok", "io")
 
     def __init__(self, partition_id: str, index: int, capacity: int) -> None:
         self.partition_id = partition_id
@@ -41,13 +42,15 @@ class ResultSubpartition:
         self.credit = 0
         self.finished = False
         self.marshal_ok = True
+        #: the producing task's metrics (back-pressured time, bytes out), or None
+        self.io: Any = None
 
     def add(self, item: tuple, is_cancelled: Callable[[], bool]) -> None:
-        """Enqueue one batch or event; blocks while the subpartition is full."""
+        """Enqueue one batch or event; blocks while the subpartition is full (the producer
+        is back-pressured: the wait is timed into its metrics)."""
         acquire = self.sem.acquire
-        while not acquire(timeout=0.1):
-            if is_cancelled():
-                raise TaskCancelled()
+        if not acquire(False):
+            self._await_room(is_cancelled)
         gate = self.local_gate
         if gate is not None:
             gate.queue.put((self.local_channel, item))
@@ -57,6 +60,9 @@ class ResultSubpartition:
             # serialise in the producing task's thread (as Flink does), so the network thread
             # only moves bytes and holds the GIL as briefly as possible
             payload = remote.serialize(item, self)
+            io = self.io
+            if io is not None:
+                io.bytes_out._count += len(payload)
             if item[0] == END_OF_PARTITION:
                 self.finished = True
             pending = self.pending
@@ -78,6 +84,25 @@ class ResultSubpartition:
             remote = self.remote
         if remote is not None:
             remote.notify(self)
+
+    def _await_room(self, is_cancelled: Callable[[], bool]) -> None:
+        io = self.io
+        start = time.monotonic()
+        if io is not None:
+            io.backpressured_since = start
+        try:
+            acquire = self.sem.acquire
+            while not acquire(timeout=0.1):
+                if is_cancelled():
+                    raise TaskCancelled()
+        finally:
+            if io is not None:
+                io.backpressured_since = None
+                io.backpressured_ms += (time.monotonic() - start) * 1000.0
+
+    def queued(self) -> int:
+        """Batches handed over and not yet taken by the consumer (for outPoolUsage)."""
+        return self.capacity - self.sem._value  # noqa: SLF001 - Semaphore has no public count
 
     def attach_local(self, gate: InputGate, channel: int) -> None:
         with self.lock:

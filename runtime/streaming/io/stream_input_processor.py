@@ -21,6 +21,8 @@ from runtime.io.network.elements import BARRIER, DATA, END_OF_PARTITION, IDLE, M
 from runtime.io.network.input_gate import InputGate
 from runtime.io.network.network_environment import decode_buffer
 from runtime.messages.checkpoint_messages import CheckpointOptions, CheckpointType
+from runtime.metrics.metric_group import Counter
+from runtime.metrics.task_io_metrics import OperatorIOMetrics, TaskIOMetrics
 from runtime.streaming.io.checkpoint_barrier_handler import CheckpointBarrierHandler
 from runtime.streaming.io.status_watermark_valve import StatusWatermarkValve
 
@@ -53,12 +55,25 @@ class StreamInputProcessor:
     def __init__(self, gate: InputGate, head: Any, batch_mode: bool, buffer_timeout: float,
                  flush: Callable[[], None], mailbox: Any,
                  on_checkpoint: Callable[[CheckpointOptions], None] | None = None,
-                 on_checkpoint_abort: Callable[[int, str], None] | None = None) -> None:
+                 on_checkpoint_abort: Callable[[int, str], None] | None = None,
+                 metrics: TaskIOMetrics | None = None, head_metrics: OperatorIOMetrics | None = None) -> None:
         self.gate = gate
+        #: the task's numRecordsIn / numBytesIn (counted per batch and per received buffer)
+        self.records_in = metrics.records_in if metrics is not None else Counter()
+        self.bytes_in = metrics.bytes_in if metrics is not None else Counter()
+        process_watermark = head.process_watermark
+        if head_metrics is not None:
+            def process_watermark(watermark: int, _m: OperatorIOMetrics = head_metrics,
+                                  _process: Callable[[int], None] = head.process_watermark) -> None:
+                _m.input_watermark = watermark
+                _process(watermark)
+            if metrics is not None:
+                metrics.head_input_watermark = lambda: head_metrics.input_watermark
+
         self.channels = gate.channels
         self.open_channels = len(gate.channels)
         self.processors = (head.process_batch, getattr(head, "process_batch2", head.process_batch))
-        self.valve = StatusWatermarkValve(len(gate.channels), head.process_watermark, head.process_idle)
+        self.valve = StatusWatermarkValve(len(gate.channels), process_watermark, head.process_idle)
         self.batch_mode = batch_mode
         self.buffer_timeout = buffer_timeout
         self.flush = flush
@@ -96,6 +111,7 @@ class StreamInputProcessor:
         mailbox = self.mailbox
         blocked = self.barriers.blocked
         replay = self._replay
+        records_in = self.records_in
         for _ in range(self.MAX_ITEMS_PER_CALL):
             if replay:
                 item = replay.popleft()
@@ -117,9 +133,11 @@ class StreamInputProcessor:
             channel = channels[ch]
             channel.release()
             if type(element) is not tuple:
+                self.bytes_in._count += len(element)
                 element = decode_buffer(element)
             kind = element[0]
             if kind == DATA:
+                records_in._count += len(element[1])
                 processors[channel.input_index](element[1], element[2], element[3])
                 now = time.monotonic()
                 if now - self.last_flush >= timeout:

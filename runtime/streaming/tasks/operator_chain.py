@@ -15,7 +15,8 @@ from typing import Any
 
 from runtime.io.network.elements import MAX_WATERMARK
 from runtime.io.network.record_writer import RecordWriter
-from runtime.streaming.tasks.output import BroadcastingOutput, ChainingOutput, DiscardingOutput, Output
+from runtime.metrics.task_io_metrics import OperatorIOMetrics
+from runtime.streaming.tasks.output import BroadcastingOutput, ChainingOutput, CountingOutput, DiscardingOutput, Output
 from runtime.streaming.tasks.task_context import TaskContext
 
 
@@ -29,19 +30,69 @@ class OperatorChain:
         self.writers = list(writers.values())
         nodes = chain.nodes
         ops = [node.operator for node in nodes]
+        metrics = self._operator_metrics(ops)
+        self.operator_metrics = metrics
+        task_out = ctx.metrics.io.records_out if ctx.metrics is not None else None
+
+        def network(edge: int) -> Any:
+            writer = writers[edge]
+            return writer if task_out is None else CountingOutput(writer, task_out)
+
+        def into(j: int) -> Output:
+            return ChainingOutput(ops[j], metrics[j])
+
         for i in range(len(nodes) - 1, -1, -1):
             node = nodes[i]
-            output: Output = _combine([ChainingOutput(ops[j]) for j in node.chained] + [writers[e] for e in node.edges])
+            m = metrics[i]
+            output: Output = _combine([into(j) for j in node.chained] + [network(e) for e in node.edges])
+            if m is not None:
+                output = CountingOutput(output, m.records_out, m)
             tags = set(node.side_chained) | set(node.side_edges)
-            side = {tag: _combine([ChainingOutput(ops[j]) for j in node.side_chained.get(tag, [])]
-                                  + [writers[e] for e in node.side_edges.get(tag, [])]) for tag in tags}
+            side = {tag: _combine([into(j) for j in node.side_chained.get(tag, [])]
+                                  + [network(e) for e in node.side_edges.get(tag, [])]) for tag in tags}
+            if m is not None:
+                side = {tag: CountingOutput(out, m.records_out) for tag, out in side.items()}
             ops[i].setup(ctx, output, side)
         self.operators = ops
         self.head = ops[0]
+        self._setup_runtime_contexts()
         self._setup_keyed_state()
         #: operators that want to be called at wall-clock deadlines (timers, periodic watermarks)
         self.tickers = [op for op in ops if hasattr(op, "on_tick")]
         self._opened = False
+
+    def _operator_metrics(self, ops: list[Any]) -> list[OperatorIOMetrics | None]:
+        """Each operator's group and counters. The head of a task with network input counts
+        into the task's numRecordsIn; a source's numRecordsIn are the records it reads (as
+        Flink's SourceOperator counts them)."""
+        task = self.ctx.metrics
+        if task is None:
+            return [None] * len(ops)
+        out: list[OperatorIOMetrics | None] = []
+        for i, op in enumerate(ops):
+            group = task.operator(op.name, op.operator_id)
+            if i == 0 and getattr(op, "is_source", False):
+                m = OperatorIOMetrics(group)
+                m.records_in = m.records_out
+                group.metrics["numRecordsIn"] = m.records_in
+                group.metrics["numRecordsInPerSecond"] = group.metrics["numRecordsOutPerSecond"]
+            else:
+                m = OperatorIOMetrics(group, task.io.records_in if i == 0 else None)
+            out.append(m)
+        return out
+
+    def _setup_runtime_contexts(self) -> None:
+        """Every operator's functions get a RuntimeContext of their own whose
+        ``get_metrics_group()`` is the operator's group (Flink's operator metric group)."""
+        for op, m in zip(self.operators, self.operator_metrics):
+            rc = copy.copy(self.ctx.runtime_context)
+            if m is not None:
+                rc._metrics = m.group
+            op.runtime_context = rc
+
+    @property
+    def head_metrics(self) -> OperatorIOMetrics | None:
+        return self.operator_metrics[0]
 
     @property
     def is_source(self) -> bool:
@@ -60,9 +111,7 @@ class OperatorChain:
         ctx.keyed_state_backend = backend
         for op in self.operators:
             if op.keyed:
-                op_rc = copy.copy(ctx.runtime_context)
-                op_rc._state_backend = backend.for_namespace(op.operator_id or op.name)
-                op.runtime_context = op_rc
+                op.runtime_context._state_backend = backend.for_namespace(op.operator_id or op.name)
 
     def open(self) -> None:
         self._opened = True

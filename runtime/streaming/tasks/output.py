@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from runtime.metrics.metric_group import Counter
+from runtime.metrics.task_io_metrics import OperatorIOMetrics, counted
+
 
 class Output:
     emit: Callable[[list, list | None, list | None], None]
@@ -26,11 +29,17 @@ class Output:
 
 
 class ChainingOutput(Output):
-    def __init__(self, operator: Any) -> None:
+    """Into a chained operator; with ``metrics``, counts the records into it (a batch at a
+    time) and notes its input watermark."""
+
+    def __init__(self, operator: Any, metrics: OperatorIOMetrics | None = None) -> None:
         self.operator = operator
-        self.emit = operator.process_batch
+        self.metrics = metrics
+        self.emit = operator.process_batch if metrics is None else counted(operator.process_batch, metrics.records_in)
 
     def emit_watermark(self, watermark: int) -> None:
+        if self.metrics is not None:
+            self.metrics.input_watermark = watermark
         self.operator.process_watermark(watermark)
 
     def emit_idle(self, idle: bool) -> None:
@@ -64,6 +73,32 @@ class BroadcastingOutput(Output):
     def end(self, stop: str | None = None) -> None:
         for o in self.outputs:
             o.end(stop)
+
+
+class CountingOutput(Output):
+    """Flink's CountingOutput: an operator's output that counts the records it emits (into
+    the operator's numRecordsOut, or the task's for a network output) and notes its output
+    watermark, then hands everything on unchanged."""
+
+    def __init__(self, inner: Any, counter: Counter, metrics: OperatorIOMetrics | None = None) -> None:
+        """``inner``: an Output or a RecordWriter (which behaves as one)."""
+        self.inner = inner
+        self.metrics = metrics
+        self.emit = counted(inner.emit, counter)
+
+    def emit_watermark(self, watermark: int) -> None:
+        if self.metrics is not None:
+            self.metrics.output_watermark = watermark
+        self.inner.emit_watermark(watermark)
+
+    def emit_idle(self, idle: bool) -> None:
+        self.inner.emit_idle(idle)
+
+    def flush(self) -> None:
+        self.inner.flush()
+
+    def end(self, stop: str | None = None) -> None:
+        self.inner.end(stop)
 
 
 class DiscardingOutput(Output):

@@ -23,6 +23,7 @@ class StreamingRuntimeContext:
         self._job_id = job_id
         self._job_parameters = dict(job_parameters or {})
         self._state_backend: Any = None  # attached by keyed operators
+        self._metrics: Any = None  # the operator's metric group, attached by the operator chain
 
     def get_task_name(self) -> str:
         return self._task_name
@@ -46,8 +47,10 @@ class StreamingRuntimeContext:
         return self._job_parameters.get(key, default_value)
 
     def get_metrics_group(self) -> Any:
-        from runtime.metrics.metric_group import MetricGroup
-        if getattr(self, "_metrics", None) is None:
+        """The operator's metric group (Flink's OperatorMetricGroup); metrics and groups added
+        to it are reported under the operator's scope."""
+        if self._metrics is None:  # a chain run without metrics: an unreported group
+            from runtime.metrics.metric_group import MetricGroup
             self._metrics = MetricGroup([self._task_name, str(self._subtask_index)])
         return self._metrics
 

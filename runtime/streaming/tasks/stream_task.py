@@ -29,6 +29,8 @@ from runtime.io.network.partition import ResultPartition, TaskCancelled
 from runtime.io.network.record_writer import RecordWriter
 from runtime.messages.checkpoint_messages import CheckpointOptions
 from runtime.messages.ids import ExecutionAttemptID, ResourceID
+from runtime.metrics.io_metrics import IOMetrics
+from runtime.metrics.task_metric_group import TaskMetricGroup
 from runtime.streaming.io.stream_input_processor import WAKEUP_ITEM, InputStatus, StreamInputProcessor, barrier_item
 from runtime.streaming.tasks.mailbox import Mailbox
 from runtime.streaming.tasks.operator_chain import OperatorChain
@@ -53,8 +55,10 @@ _MAX_WAIT = 0.1
 class StreamTask:
     def __init__(self, tdd: TaskDeploymentDescriptor, network: NetworkEnvironment, resource_id: ResourceID,
                  on_state: StateListener, load_chain: Callable[[bytes], Any], credits: int = 4,
-                 publish: Callable[[str, Any], None] | None = None) -> None:
+                 publish: Callable[[str, Any], None] | None = None, metrics: TaskMetricGroup | None = None) -> None:
         self.tdd = tdd
+        #: the task's metric group (Flink's TaskMetricGroup), None without metrics
+        self.metrics = metrics
         self.execution_id = tdd.execution_id
         self.network = network
         self.resource_id = resource_id
@@ -171,9 +175,15 @@ class StreamTask:
         except BaseException:  # never leave without reporting the final state
             log.exception("clean-up of %s failed", self.tdd.task_name)
         finally:
+            if self.metrics is not None:
+                self.metrics.io.end()
             self.state = final
             self.finished.set()
             self.on_state(self.execution_id, final, error)
+
+    def io_metrics(self) -> IOMetrics | None:
+        """The task's figures (final once it has ended)."""
+        return self.metrics.io.io_metrics() if self.metrics is not None else None
 
     def _set_state(self, state: ExecutionState) -> None:
         self.state = state
@@ -208,8 +218,12 @@ class StreamTask:
             # after open: operators may pick their batch method there (BATCH mode, fast paths)
             self.input = StreamInputProcessor(self.gate, chain.head, self.task_config.batch_mode,
                                               self.task_config.buffer_timeout, chain.flush, self.mailbox,
-                                              self._checkpoint, self._decline)
+                                              self._checkpoint, self._decline,
+                                              self.metrics.io if self.metrics is not None else None,
+                                              chain.head_metrics)
         self._check_cancelled()
+        if self.metrics is not None:
+            self.metrics.io.start()
         self._set_state(ExecutionState.RUNNING)
         if chain.is_source:
             self._run_source(chain)
@@ -319,16 +333,24 @@ class StreamTask:
                                      tdd.max_parallelism, str(tdd.job_id), tdd.job_parameters)
         ctx = TaskContext(str(tdd.job_id), tdd.task_name, tdd.subtask_index, tdd.parallelism, tdd.max_parallelism,
                           tdd.attempt, rc, self.task_config, user_threads=self.interrupter.user_threads,
-                          thread_hook=self.thread_hook)
+                          thread_hook=self.thread_hook, metrics=self.metrics)
         if self.publish is not None:
             ctx.publish = self.publish
         self.ctx = ctx
         writers: dict[int, RecordWriter] = {}
+        io = self.metrics.io if self.metrics is not None else None
+        subpartitions: list[Any] = []
         for out in tdd.outputs:
             partition = ResultPartition(out.partition_id, out.num_subpartitions, self.credits)
+            for sp in partition.subpartitions:
+                sp.io = io
+            subpartitions.extend(partition.subpartitions)
             self.network.register_partition(partition)
             writers[out.edge] = RecordWriter(spec.partitioners[out.edge], partition.subpartitions,
                                              self.task_config.batch_size, self.is_cancelled, tdd.subtask_index)
+        if io is not None and subpartitions:
+            capacity = sum(sp.capacity for sp in subpartitions)
+            io.output_queues = lambda: (sum(sp.queued() for sp in subpartitions), capacity)
         chain = OperatorChain(spec, writers, ctx)
         self.chain = chain
         event = self._wakeup_event
@@ -350,6 +372,9 @@ class StreamTask:
         for channel, desc in zip(channels, descriptors):
             self._connect(gate, channel, desc)
         self.gate = gate
+        if io is not None:
+            in_capacity = max(1, len(channels)) * self.credits
+            io.input_queue = lambda: (gate.queue.qsize(), in_capacity)
 
         def wake() -> None:
             event.set()
@@ -392,6 +417,7 @@ class StreamTask:
         tickers = bool(chain.tickers)
         next_tick = chain.next_deadline() if tickers else None
         process_input = processor.process_input
+        io = self.metrics.io if self.metrics is not None else None
         while True:
             if mailbox.has_mail:
                 mailbox.run_all()
@@ -408,7 +434,13 @@ class StreamTask:
             if next_tick is not None:
                 wait = max(0.0, min(wait, next_tick / 1000.0 - time.time()))
             if wait > 0 and not mailbox.has_mail:
-                processor.await_input(wait)
+                if io is None:
+                    processor.await_input(wait)
+                else:  # idle time: the task waits for input
+                    start = io.idle_since = time.monotonic()
+                    processor.await_input(wait)
+                    io.idle_since = None
+                    io.idle_ms += (time.monotonic() - start) * 1000.0
 
     def _run_source(self, chain: OperatorChain) -> None:
         """A source pushes batches; between two of them (and whenever it has nothing) the

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.metrics.task_metric_group import TaskMetricGroup
 from runtime.streaming.tasks.runtime_context import StreamingRuntimeContext
 from runtime.streaming.tasks.task_config import TaskConfig
 
@@ -34,3 +35,5 @@ class TaskContext:
     user_threads: list[threading.Thread] = field(default_factory=list)
     #: runs first in each such thread, as in the task's own (binds what it prints to the job)
     thread_hook: Callable[[], None] | None = None
+    #: the task's metric group (None when a chain runs without metrics, as in unit tests)
+    metrics: TaskMetricGroup | None = None
