@@ -32,12 +32,10 @@ def progress_enabled(json_out: bool = False) -> bool:
 
 
 def sink_records_out(client: Any, job_id: str) -> int | None:
-    """Records the job's sinks have written so far, or None while that is unknown.
-
-    The hook for the job metrics (the sinks' ``numRecordsOut``) that are being built: until
-    the Dispatcher can report them this answers None and the status shows state and time only.
-    """
-    return None
+    """Records the job's sinks have taken in so far (the sink operators' ``numRecordsIn``, as
+    the REST endpoint's metrics have them), or None while that is unknown."""
+    value = client.gateway.request_sink_records(job_id, timeout=2.0)
+    return int(value) if value is not None else None
 
 
 class StatusLine:

@@ -35,7 +35,8 @@ from helpers_cli import (
 )
 from helpers_pty import PtyCommand
 
-#: a job that prints TAG-0 .. TAG-(N-1) once the file GATE exists (so tests can make jobs overlap)
+#: a job that prints TAG-0 .. TAG-(N-1) once the file GATE exists (so tests can make jobs overlap),
+#: then, given a file HOLD, runs on until that exists
 GATED_JOB = '''\
 import os
 import sys
@@ -44,6 +45,7 @@ import time
 from runtime.datastream import SourceFunction, StreamExecutionEnvironment
 
 TAG, N, GATE = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+HOLD = sys.argv[4] if len(sys.argv) > 4 else None
 
 
 class Gated(SourceFunction):
@@ -57,6 +59,8 @@ class Gated(SourceFunction):
             if not self.running:
                 return
             ctx.collect(i)
+        while self.running and HOLD and not os.path.exists(HOLD):
+            time.sleep(0.02)
 
     def cancel(self):
         self.running = False
@@ -550,13 +554,23 @@ def test_an_attached_run_on_a_terminal_shows_slots_state_and_time(cluster: Clust
     job = write_job(tmp_path, "gated.py", GATED_JOB)
     gate = tmp_path / "gate"
     gate.touch()
-    run = PtyCommand(env, "run", "-p", "2", str(job), "T", "20", str(gate))
+    hold = tmp_path / "hold"
+    records = 20
+    run = PtyCommand(env, "run", "-p", "2", str(job), "T", str(records), str(gate), str(hold))
     try:
         waiting = run.wait_for(r"Job output-T \(([0-9a-f]{8})\) (INITIALIZING|CREATED): waiting for slots "
                                r"\(needs 2; the cluster has 4, [01] free\) · \d+\.\d s")
-        assert env.pyflink("cancel", blocking).returncode == 0  # frees the slots: the job runs
+        # frees the slots: the job runs; the cancel, on a terminal too, says what it waits for
+        cancel = PtyCommand(env, "cancel", blocking)
+        assert cancel.wait_exit(60) == 0, cancel.text
+        assert re.search(rf"Cancelling job {blocking}\b.* · \d+\.\d s", cancel.text), cancel.text
+        assert f"Cancelled job {blocking} (state CANCELED)" in cancel.text, cancel.text
+        # running, every record printed: the sinks' count (from the metrics) says so
+        run.wait_for(rf"Job output-T \({waiting.group(1)}\) RUNNING: {records} records out · \d+\.\d s")
+        hold.touch()
         assert run.wait_exit(60) == 0, run.text[-3000:]
     finally:
+        hold.touch()  # the job ends whatever failed: the module's cluster is left idle
         run.close()
     text = run.text
     jid = re.search(r"Job has been submitted with JobID ([0-9a-f]{32})", text).group(1)
@@ -564,5 +578,5 @@ def test_an_attached_run_on_a_terminal_shows_slots_state_and_time(cluster: Clust
     assert re.search(rf"Job output-T \({jid[:8]}\) (RUNNING|FINISHED) · \d+\.\d s", text), text[-3000:]
     # the job's output, each line whole (the status line stepped aside for it)
     assert sorted(line for line in printed("\n".join(re.split(r"[\r\n]+", text))) if line.startswith("T-")) == \
-        sorted(f"T-{i}" for i in range(20)), text[-3000:]
+        sorted(f"T-{i}" for i in range(records)), text[-3000:]
     assert f"Job with JobID {jid} has finished with state FINISHED." in text

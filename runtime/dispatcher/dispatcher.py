@@ -23,8 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from runtime.blob.blob_server import BlobServer
 from runtime.common.job import JobID, JobStatus
@@ -52,6 +52,29 @@ from runtime.rpc.service import RpcService
 
 log = logging.getLogger(__name__)
 
+
+class TaskMetrics(Protocol):
+    """What the Dispatcher reads of the REST endpoint's MetricStore: one subtask's latest
+    metrics (its operators' as ``<operator name>.<metric>``)."""
+
+    def task(self, job_id: str, vertex_id: str, subtask: int) -> dict[str, float]: ...
+
+
+def sink_records(graph: ArchivedExecutionGraph, metrics: TaskMetrics) -> int | None:
+    """Records the job's sinks have taken in: the last operator of every vertex that feeds
+    no other vertex, summed over its subtasks (None while no subtask reported metrics)."""
+    feeding = {e.source for e in graph.edges}
+    total, known = 0, False
+    for v in graph.vertices:
+        if v.id in feeding or not v.operators:
+            continue
+        sink = v.operators[-1]
+        for s in v.subtasks:
+            value = metrics.task(str(graph.job_id), v.hex_id, s.subtask).get(f"{sink}.numRecordsIn")
+            if value is not None:
+                total, known = total + int(value), True
+    return total if known else None
+
 #: how long a finished job's JobMaster stays reachable for attached clients reading its tail
 RETIRE_DELAY = 5.0
 
@@ -65,7 +88,9 @@ class Dispatcher(RpcEndpoint):
                  result_store: FileJobResultStore, blob_server: BlobServer,
                  runner_factory: Callable[[JobGraph], JobManagerRunner],
                  resource_manager: Any, job_store: ExecutionGraphInfoStore,
-                 on_shutdown: Callable[[], Any] | None = None, max_parallelism_cap: int = 32768) -> None:
+                 on_shutdown: Callable[[], Any] | None = None, max_parallelism_cap: int = 32768,
+                 metric_store: Callable[[], Awaitable[TaskMetrics]] | None = None) -> None:
+        """``metric_store``: the REST endpoint's current MetricStore (None: no REST, no live figures)."""
         super().__init__(rpc_service, NAME)
         self.fencing_token = leader_session_id
         self.graph_store = graph_store
@@ -76,6 +101,7 @@ class Dispatcher(RpcEndpoint):
         self.job_store = job_store
         self.on_shutdown = on_shutdown
         self.max_parallelism_cap = max_parallelism_cap
+        self.metric_store = metric_store
         self.runners: dict[JobID, JobManagerRunner] = {}
         self.submitted_at: dict[JobID, int] = {}
         self._persisting: dict[JobID, asyncio.Task] = {}
@@ -406,6 +432,15 @@ class Dispatcher(RpcEndpoint):
                 return None
         chunks = await asyncio.gather(*(read(tm.id) for tm in tms))
         return JobOutput(jid, state, [c for c in chunks if c is not None and c.found])
+
+    @rpc
+    async def request_sink_records(self, job_id: str) -> int | None:
+        """Records the job's sinks have taken in so far, from the metrics the REST endpoint
+        fetches (an attached run's live status); None while unknown."""
+        if self.metric_store is None:
+            return None
+        info = await self.request_execution_graph_info(job_id)
+        return sink_records(info.archived_execution_graph, await self.metric_store())
 
     @staticmethod
     def _resource_id(taskmanager_id: str) -> ResourceID:

@@ -63,6 +63,9 @@ class DispatcherGateway(Protocol):
         """What the job printed on the TaskManagers that hold some of it, after ``cursor``
         (``pyflink logs``; also for detached and finished jobs)."""
 
+    async def request_sink_records(self, job_id: str) -> int | None:
+        """Records the job's sinks have taken in so far (None: not known yet, or no metrics)."""
+
     async def request_task_manager_log_list(self, taskmanager_id: str) -> list[LogInfo]:
         """A TaskManager's .log and .out files (LookupError: no such TaskManager)."""
 

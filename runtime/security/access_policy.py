@@ -44,6 +44,7 @@ _METHODS: dict[tuple[str, str], frozenset[str]] = {
     # pyflink logs (clients only; the TaskExecutor methods they reach are called by the
     # JobManager over each TaskManager's own connection, which no policy entry opens)
     ("dispatcher", "request_job_output"): _CLIENTS,
+    ("dispatcher", "request_sink_records"): _CLIENTS,
     ("dispatcher", "request_task_manager_log_list"): _CLIENTS,
     ("dispatcher", "request_task_manager_log_file"): _CLIENTS,
     ("jobmaster-", "cancel"): LOCAL_ONLY,
