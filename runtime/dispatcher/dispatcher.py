@@ -106,6 +106,7 @@ class Dispatcher(RpcEndpoint):
         self.submitted_at: dict[JobID, int] = {}
         self._persisting: dict[JobID, asyncio.Task] = {}
         self._ended: set[JobID] = set()   # cancelled for good (recorded in the result store)
+        self._archived: set[JobID] = set()  # ended, and in the job store: listed from there
 
     async def on_start(self) -> None:
         await self._io(self.job_store.load)
@@ -178,6 +179,7 @@ class Dispatcher(RpcEndpoint):
         await self._io(self.graph_store.remove, job_id)
         await self._io(self.blob_server.remove, str(job_id))
         await self._archive(runner, result)
+        self._archived.add(job_id)
         self._persisting.pop(job_id, None)
         self.submitted_at.pop(job_id, None)
         if runner is not None:
@@ -192,6 +194,7 @@ class Dispatcher(RpcEndpoint):
         if self.runners.get(job_id) is runner:
             del self.runners[job_id]
         self._ended.discard(job_id)
+        self._archived.discard(job_id)
         await runner.revoke_leadership()
         await runner.close()
 
@@ -211,10 +214,11 @@ class Dispatcher(RpcEndpoint):
 
     # ------------------------------------------------------------------ queries
     def _listed_runners(self) -> list[JobID]:
-        """Jobs known by their runner: running, or ended and not yet archived. A runner that
+        """Jobs known by their runner: running, or ended and not yet archived (also in the
+        moment between the result and the callback that starts archiving it). A runner that
         waits to retire after its job was archived (and maybe already dropped from the job
         store again) no longer counts."""
-        return [j for j, r in self.runners.items() if not r.result.done() or j in self._persisting]
+        return [j for j in self.runners if j not in self._archived]
 
     def _resolve(self, prefix: str) -> JobID:
         text = str(prefix).strip().lower()
