@@ -61,6 +61,7 @@ def test_client_commands_import_no_server_side_module(cluster: ClusterEnv):
         "list --all": (cluster, ("list", "--all")),  # a table with the job above
         "list --all --json": (cluster, ("list", "--all", "--json")),
         "cancel": (cluster, ("cancel", "0" * 32)),
+        "logs": (cluster, ("logs", job)),
     }
     for name, (env, args) in commands.items():
         proc, modules = imported_by(env, *args)
