@@ -65,8 +65,8 @@ from runtime.datastream import SourceFunction, StreamExecutionEnvironment
 class Idle(SourceFunction):
     def run(self, ctx):
         self.running = True
-        while self.running:
-            time.sleep(0.05)
+        while self.running:  # notices cancel() within 5 ms: the cancel's time is the engine's, not this nap's
+            time.sleep(0.005)
 
     def cancel(self):
         self.running = False
