@@ -272,7 +272,8 @@ def stop_cluster(frontend: CliFrontend) -> dict:
             if alive:
                 time.sleep(0.02)
     stopped_tms = sorted(set(live_before) | {t.pid for t in alive})
-    _terminate([t.pid for t in alive])
+    # also those whose pid file went meanwhile: a TaskManager removes it just before it exits
+    _terminate(stopped_tms)
     for t in tms:
         t.path.unlink(missing_ok=True)
     return {"jobmanager": stopped_jm, "taskmanagers": stopped_tms, "cancelled": cancelled}

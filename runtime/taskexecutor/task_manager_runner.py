@@ -173,4 +173,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Exit now: the pid file is gone, and `cluster stop` counts a process without one as
+    # stopped. The interpreter's shutdown would join leftover non-daemon threads (a task
+    # stuck in user code) and keep the process alive for an unknown time after that.
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
