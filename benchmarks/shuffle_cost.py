@@ -46,6 +46,7 @@ from runtime.io.network.partition import ResultPartition  # noqa: E402
 from runtime.io.network.record_writer import RecordWriter  # noqa: E402
 from runtime.streaming.tasks import stream_task  # noqa: E402
 
+#: records per batch (``execution.batch-size``; ``--batch``)
 BATCH = 1000
 MAX_PARALLELISM = 128
 
@@ -72,9 +73,9 @@ class _Collect:
         self.items.append(item)
 
 
-def batches(records: int) -> list[list[tuple]]:
+def batches(records: int, batch: int) -> list[list[tuple]]:
     values = [(x % 1000, 1) for x in range(1, records + 1)]
-    return [values[i:i + BATCH] for i in range(0, records, BATCH)]
+    return [values[i:i + batch] for i in range(0, records, batch)]
 
 
 def cpu(fn: Callable[[], object], repeats: int, records: int) -> list[float]:
@@ -93,9 +94,9 @@ def decode_all(encoded: list[bytes]) -> None:
         decode_buffer(b)
 
 
-def route(data: list[list[tuple]], n: int) -> list[_Collect]:
+def route(data: list[list[tuple]], n: int, batch: int) -> list[_Collect]:
     sinks = [_Collect() for _ in range(n)]
-    writer = RecordWriter(_Partitioner(), sinks, BATCH, lambda: False)  # type: ignore[arg-type]
+    writer = RecordWriter(_Partitioner(), sinks, batch, lambda: False)  # type: ignore[arg-type]
     for b in data:
         writer.emit(b, None, None)
     writer.flush()
@@ -152,16 +153,17 @@ def main() -> None:
     ap.add_argument("--parallelism", type=int, default=2, help="consumers the keyed stream is split over")
     ap.add_argument("--repeats", type=int, default=9)
     ap.add_argument("--credits", type=int, default=16, help="buffers in flight per channel (the default)")
+    ap.add_argument("--batch", type=int, default=BATCH, help="records per batch (execution.batch-size)")
     a = ap.parse_args()
     n, records = a.parallelism, a.records
-    data = batches(records)
+    data = batches(records, a.batch)
     print("# keyed shuffle: CPU ns per record by stage (minimum and median over repeats)")
     print(f"machine: {machine_line()}")
-    print(f"code: {Path(sys.modules['runtime'].__file__ or '').parent}; {records:,} records, batches of {BATCH}, "
+    print(f"code: {Path(sys.modules['runtime'].__file__ or '').parent}; {records:,} records, batches of {a.batch}, "
           f"{n} consumers, {a.repeats} repeats")
-    one = cpu(lambda: route(data, 1), a.repeats, records)
-    many = cpu(lambda: route(data, n), a.repeats, records)
-    sinks = route(data, n)
+    one = cpu(lambda: route(data, 1, a.batch), a.repeats, records)
+    many = cpu(lambda: route(data, n, a.batch), a.repeats, records)
+    sinks = route(data, n, a.batch)
     remote = [item for s in sinks[1:] for item in s.items]  # what one producer sends away
     encoded = [encode_buffer(item) for item in remote]
     enc = cpu(lambda: [encode_buffer(item) for item in remote], a.repeats, records)
