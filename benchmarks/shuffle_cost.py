@@ -73,9 +73,15 @@ class _Collect:
         self.items.append(item)
 
 
+#: distinct batches the stream cycles through: in a job the batch being routed and encoded
+#: was just made by the operator before (it is in the CPU's cache); a stream of 1 M distinct
+#: records made up front would not be, and would make every stage look several times dearer
+POOL = 16
+
+
 def batches(records: int, batch: int) -> list[list[tuple]]:
-    values = [(x % 1000, 1) for x in range(1, records + 1)]
-    return [values[i:i + batch] for i in range(0, records, batch)]
+    pool = [[(x % 1000, 1) for x in range(i * batch + 1, (i + 1) * batch + 1)] for i in range(POOL)]
+    return [pool[i % POOL] for i in range(records // batch)]
 
 
 def cpu(fn: Callable[[], object], repeats: int, records: int) -> list[float]:

@@ -67,8 +67,6 @@ class Dispatcher(RpcEndpoint):
         self.submitted_at: dict[JobID, int] = {}
         self._persisting: dict[JobID, asyncio.Task] = {}
         self._ended: set[JobID] = set()   # cancelled for good (recorded in the result store)
-        #: ended jobs whose end is archived in the job store (their runner may linger to retire)
-        self._archived: set[JobID] = set()
 
     async def on_start(self) -> None:
         await self._io(self.job_store.load)
@@ -139,7 +137,6 @@ class Dispatcher(RpcEndpoint):
         await self._io(self.graph_store.remove, job_id)
         await self._io(self.blob_server.remove, str(job_id))
         await self._archive(runner, result)
-        self._archived.add(job_id)
         self._persisting.pop(job_id, None)
         self.submitted_at.pop(job_id, None)
         if runner is not None:
@@ -154,7 +151,6 @@ class Dispatcher(RpcEndpoint):
         if self.runners.get(job_id) is runner:
             del self.runners[job_id]
         self._ended.discard(job_id)
-        self._archived.discard(job_id)
         await runner.revoke_leadership()
         await runner.close()
 
@@ -174,11 +170,10 @@ class Dispatcher(RpcEndpoint):
 
     # ------------------------------------------------------------------ queries
     def _listed_runners(self) -> list[JobID]:
-        """Jobs known by their runner: running, or ended and not yet archived (including the
-        moment between the end and the done-callback that starts archiving it). A runner that
+        """Jobs known by their runner: running, or ended and not yet archived. A runner that
         waits to retire after its job was archived (and maybe already dropped from the job
         store again) no longer counts."""
-        return [j for j, r in self.runners.items() if not r.result.done() or j not in self._archived]
+        return [j for j, r in self.runners.items() if not r.result.done() or j in self._persisting]
 
     def _resolve(self, prefix: str) -> JobID:
         text = str(prefix).strip().lower()
