@@ -15,6 +15,7 @@ import time
 
 from pyflink_cli.client import ClusterClient
 from pyflink_cli.frontend import CliFrontend
+from pyflink_cli.progress import WaitStatus
 from runtime.configuration import options as opts
 
 _POLL = 0.05
@@ -28,18 +29,12 @@ def cancel_job(frontend: CliFrontend, job_id: str, wait: float | None, json_out:
     details = client.cancel_job(job_id)
     jid = str(details.job_id)
     state = details.state
-    progress = sys.stderr.isatty() and not json_out
-    shown = False
-    while not state.is_globally_terminal_state() and time.monotonic() - start < wait:
-        if progress:
-            sys.stderr.write(f"\rCancelling job {jid}: {state.name} ({time.monotonic() - start:.1f} s)")
-            sys.stderr.flush()
-            shown = True
-        time.sleep(_POLL)
-        state = client.request_job(jid).details.state
+    with WaitStatus(f"Cancelling job {jid}", None if not json_out else False) as status:
+        while not state.is_globally_terminal_state() and time.monotonic() - start < wait:
+            status.update(f"{state.name}, waiting for its tasks to stop")
+            time.sleep(_POLL)
+            state = client.request_job(jid).details.state
     elapsed = time.monotonic() - start
-    if shown:
-        sys.stderr.write("\r\033[K")
     done = state.is_globally_terminal_state()
     if json_out:
         print(json.dumps({"jid": jid, "state": state.name, "seconds": round(elapsed, 3), "timed_out": not done}))

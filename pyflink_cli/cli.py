@@ -186,6 +186,15 @@ def cancel(job_id: Annotated[str, typer.Argument(help="job id or a unique prefix
 
 
 @app.command()
+def logs(job_id: Annotated[str, typer.Argument(help="job id or a unique prefix of it")],
+         follow: Annotated[bool, typer.Option("-f", "--follow", help="follow a running job until it ends")] = False,
+         jobmanager: JobManager = None, conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
+    """Print what a job printed on the TaskManagers (also for detached and finished jobs)."""
+    from pyflink_cli.logs_command import show_job_output
+    raise typer.Exit(show_job_output(frontend(conf_dir, dynamic, jobmanager), job_id, follow))
+
+
+@app.command()
 def stop(job_id: Annotated[str, typer.Argument(help="job id or a unique prefix of it")],
          savepoint_path: Annotated[Optional[str], typer.Option(
              "--savepoint-path", "-p", help="savepoint directory (default: execution.checkpointing.savepoint-dir)")] = None,
@@ -215,9 +224,11 @@ def savepoint(job_id: Annotated[str, typer.Argument(help="job id or a unique pre
 def cluster_start(json_out: Json = False, conf_dir: ConfDir = None, dynamic: Dyn = None) -> None:
     """Start a JobManager and `taskmanager.count` TaskManagers in the background."""
     from pyflink_cli import cluster
+    from pyflink_cli.progress import WaitStatus
     from pyflink_cli.tables import print_started, started_json
     fe = frontend(conf_dir, dynamic)
-    started = cluster.start_jobmanager(fe, with_taskmanagers=True)
+    with WaitStatus("Starting the cluster", None if not json_out else False) as status:
+        started = cluster.start_jobmanager(fe, with_taskmanagers=True, on_wait=status.update)
     print(json.dumps(started_json(fe, started)) if json_out else print_started(fe, started, "cluster"))
 
 

@@ -47,6 +47,12 @@ class ClusterClient:
                 fail(str(exc))
         return invoke
 
+    @property
+    def gateway(self) -> Any:
+        """The Dispatcher gateway itself: its errors are raised (RpcError), not reported and
+        exited on (for best-effort calls such as the live status)."""
+        return self._gateway
+
     def close(self) -> None:
         self._gateway.close()
 

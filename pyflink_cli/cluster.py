@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,7 +120,9 @@ def _tail(path: Path, lines: int = 5) -> str:
     return errors[-1][len("error:"):].strip() if errors else " | ".join(text[-lines:])
 
 
-def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, timeout: float = 30.0) -> dict:
+def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, timeout: float = 30.0,
+                     on_wait: Callable[[str], None] | None = None) -> dict:
+    """``on_wait`` is told what the start waits for (the live status on a terminal)."""
     existing = jobmanager_pid(frontend)
     if existing is not None and is_our_process(existing.pid):
         fail(f"a cluster is already running with this pid dir (JobManager pid {existing.pid}, {existing.path}); "
@@ -153,6 +156,8 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
                 fail(f"the JobManager exited with code {code} during start: {_tail(out_file) or _tail(log_file)} "
                      f"(log: {log_file})")
             if gateway is None:
+                if on_wait is not None:
+                    on_wait(f"waiting for the JobManager (pid {proc.pid}) to answer at {host}:{port}")
                 # the JobManager writes its pid file once its RPC endpoint and REST server are up
                 started = jobmanager_pid(frontend)
                 if started is not None and started.pid == proc.pid:
@@ -165,6 +170,8 @@ def start_jobmanager(frontend: CliFrontend, with_taskmanagers: bool = True, time
                     fail(str(exc))
                 except RpcError:
                     overview = None
+                if on_wait is not None and overview is not None:
+                    on_wait(f"waiting for TaskManagers to register ({overview.taskmanagers} of {count})")
                 if overview is not None and overview.taskmanagers >= count:
                     tms = gateway.list_task_managers(timeout=2.0)
                     info = read_pid_file(frontend.pid_dir / JOBMANAGER_PID_FILE) or {}

@@ -110,6 +110,8 @@ class ContextExecutor:
         self.submitted = submitted
         self.attached = frontend.config.get(opts.EXECUTION_ATTACHED)
         self._archive: bytes | None = None
+        #: live status lines of the attached jobs (on a terminal only; stopped at the end)
+        self.progress: list[Any] = []
 
     def submit(self, job_graph: Any, detached: bool = False,
                python_dependencies: PythonDependencies | None = None):
@@ -129,10 +131,27 @@ class ContextExecutor:
         if not self.request.json_out:
             print(f"Job has been submitted with JobID {job_id}")
             sys.stdout.flush()
-        job_client = JobClient(client, job_id)
+        progress = None if detached else self._progress(client, job_id, job_graph)
+        job_client = JobClient(client, job_id, progress.writer() if progress is not None else None)
+        if progress is not None:
+            job_client.on_poll = progress.on_poll
         self.submitted.append({"jid": job_id, "name": job_graph.name, "attached": not detached,
                                "client": job_client})
         return job_client
+
+
+    def _progress(self, client: Any, job_id: str, job_graph: Any) -> Any:
+        """On a terminal, the live status of an attached job (state, time, slots); else None."""
+        from pyflink_cli.progress import JobProgress, progress_enabled
+        if not progress_enabled(self.request.json_out):
+            return None
+        progress = JobProgress(client, job_id, job_graph.name, job_graph.slots_needed())
+        self.progress.append(progress)
+        return progress
+
+    def stop_progress(self) -> None:
+        for progress in self.progress:
+            progress.stop()
 
 
 _INSTALLED: dict[tuple[str, str | None], Path] = {}
@@ -298,7 +317,11 @@ def run_program(frontend: CliFrontend, request: RunRequest) -> int:
     out = sys.stdout
     try:
         with _terminate_as_interrupt(sae), contextlib.redirect_stdout(sys.stderr if request.json_out else out):
-            program.invoke()
+            try:
+                program.invoke()
+            finally:  # the live status goes before anything else is printed
+                if isinstance(executor, ContextExecutor):
+                    executor.stop_progress()
     except JobExecutionException as exc:
         sys.stdout.flush()
         print(f"Job with JobID {exc.job_id} has finished with state {exc.state}.", file=sys.stderr)

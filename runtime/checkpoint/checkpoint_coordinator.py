@@ -252,8 +252,8 @@ class CheckpointCoordinator:
             pending.stats.external_path = options.location
             pending.stats.end_to_end_duration = _now_ms() - options.timestamp
             self._record_stats(pending.stats, completed=True)
-        log.info("completed %s %d of job %s (%d bytes, %d ms)", options.type.value.lower(), cid, self.job_id, size,
-                 _now_ms() - options.timestamp)
+        log.info("completed %s %d of job %s (%d bytes, %d ms) at %s", options.type.value.lower(), cid, self.job_id,
+                 size, _now_ms() - options.timestamp, options.location)
         for execution_id, (_, _, gateway) in pending.plan.ack.items():
             self.spawn(self._notify(gateway, execution_id, cid, True))
         if pending.future is not None and not pending.future.done():
@@ -280,7 +280,11 @@ class CheckpointCoordinator:
             return
         if pending.timer is not None:
             pending.timer.cancel()
-        log.warning("checkpoint %d of job %s aborted: %s", checkpoint_id, self.job_id, reason)
+        # one that a finished task could not take is not a failure (and is not counted): no warning
+        log.log(logging.WARNING if count else logging.INFO, "%s %d of job %s aborted after %d ms (%d of %d tasks had "
+                "acknowledged): %s", pending.options.type.value.lower(), checkpoint_id, self.job_id,
+                _now_ms() - pending.options.timestamp, len(pending.acks), len(pending.acks) + len(pending.not_acked),
+                reason)
         if pending.stats is not None:
             pending.stats.status = "FAILED"
             pending.stats.failure_message = reason

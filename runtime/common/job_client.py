@@ -6,6 +6,7 @@ writes what the job printed on the TaskManagers to this process's stdout as it a
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from runtime.common.completable_future import CompletableFuture
@@ -38,6 +39,8 @@ class JobClient:
         self._offset = 0
         self._more = False
         self.final: Any = None  # the JobResult once the job has ended
+        #: called with every poll's reply, before its output is written (the CLI's live status)
+        self.on_poll: Callable[[Any], None] | None = None
 
     def get_job_id(self) -> JobID:
         return JobID.from_hex(self._job_id)
@@ -66,6 +69,8 @@ class JobClient:
     def poll(self, collect_offset: int = 0, wait: float = 1.0, ack: int | None = None) -> Any:
         reply = self._gateway.poll_job(self._job_id, self._offset, collect_offset, wait, ack,
                                        timeout=wait + 10.0)
+        if self.on_poll is not None:
+            self.on_poll(reply)
         if reply.output:
             out = self._echo or sys.stdout
             out.write(reply.output)

@@ -322,6 +322,28 @@ ENV_LOG_LEVEL = ConfigOption(
     "log level of cluster processes: DEBUG, INFO, WARNING, ERROR or CRITICAL",
     validator=_log_level,
 )
+ENV_LOG_MAX = ConfigOption(
+    "env.log.max", "int", 10,
+    "rolled-over .log and .out files kept per process (<name>.log.1 ... .log.N; 0: none kept)",
+    validator=_at_least(0),
+)
+ENV_LOG_MAX_FILE_SIZE = ConfigOption(
+    "env.log.max-file-size", "memory", 100 << 20,
+    "project-specific: size at which a process's .log and .out files roll over (Flink's log4j "
+    "SizeBasedTriggeringPolicy, 100MB); 0: never",
+)
+TASKMANAGER_JOB_OUTPUT_MAX_FILE_SIZE = ConfigOption(
+    "taskmanager.job-output.max-file-size", "memory", 10 << 20,
+    "project-specific: size at which a job's output file on a TaskManager rolls over (one older part is "
+    "kept, so a job holds at most twice this per TaskManager)",
+    validator=_at_least(1024),
+)
+TASKMANAGER_JOB_OUTPUT_RETAINED_JOBS = ConfigOption(
+    "taskmanager.job-output.retained-jobs", "int", 20,
+    "project-specific: jobs whose printed output a TaskManager keeps for pyflink logs; the files of older "
+    "jobs that no longer run there are deleted (all are deleted when the TaskManager exits)",
+    validator=_at_least(1),
+)
 
 # --------------------------------------------------------------------------
 # high-availability / jobstore
@@ -540,6 +562,10 @@ ALL_OPTIONS: dict[str, ConfigOption] = {
         ENV_LOG_DIR,
         ENV_PID_DIR,
         ENV_LOG_LEVEL,
+        ENV_LOG_MAX,
+        ENV_LOG_MAX_FILE_SIZE,
+        TASKMANAGER_JOB_OUTPUT_MAX_FILE_SIZE,
+        TASKMANAGER_JOB_OUTPUT_RETAINED_JOBS,
         HIGH_AVAILABILITY_TYPE,
         HIGH_AVAILABILITY_STORAGE_DIR,
         JOBSTORE_MAX_CAPACITY,

@@ -14,14 +14,17 @@ whatever they then do. Only a JobManager that goes away without being asked to e
 (``jobmanager stop``, which suspends them, or a crash) leaves jobs to recover.
 
 The Dispatcher reaches JobMasters and the ResourceManager only through their gateways.
+What jobs printed on the TaskManagers (``pyflink logs``) and the TaskManagers' log files are
+read through the ResourceManager, which forwards to each TaskManager; that works for
+detached and finished jobs too, as long as the TaskManagers keep the files.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from runtime.blob.blob_server import BlobServer
 from runtime.common.job import JobID, JobStatus
@@ -32,12 +35,45 @@ from runtime.jobgraph.job_graph import JobGraph
 from runtime.jobmaster.job_manager_runner import JobManagerRunner
 from runtime.messages.archived_execution_graph import ArchivedExecutionGraph, ExecutionGraphInfo
 from runtime.messages.checkpoint_stats import CheckpointStatistics
+from runtime.messages.ids import ResourceID
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobPollResult, JobResult, now_ms
+from runtime.messages.log_messages import (
+    MAX_CHUNK_BYTES,
+    JobOutput,
+    JobOutputChunk,
+    JobOutputCursor,
+    LogFileChunk,
+    LogFileType,
+    LogInfo,
+)
 from runtime.messages.taskmanager_messages import ClusterOverview, TaskManagerInfo
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.service import RpcService
 
 log = logging.getLogger(__name__)
+
+
+class TaskMetrics(Protocol):
+    """What the Dispatcher reads of the REST endpoint's MetricStore: one subtask's latest
+    metrics (its operators' as ``<operator name>.<metric>``)."""
+
+    def task(self, job_id: str, vertex_id: str, subtask: int) -> dict[str, float]: ...
+
+
+def sink_records(graph: ArchivedExecutionGraph, metrics: TaskMetrics) -> int | None:
+    """Records the job's sinks have taken in: the last operator of every vertex that feeds
+    no other vertex, summed over its subtasks (None while no subtask reported metrics)."""
+    feeding = {e.source for e in graph.edges}
+    total, known = 0, False
+    for v in graph.vertices:
+        if v.id in feeding or not v.operators:
+            continue
+        sink = v.operators[-1]
+        for s in v.subtasks:
+            value = metrics.task(str(graph.job_id), v.hex_id, s.subtask).get(f"{sink}.numRecordsIn")
+            if value is not None:
+                total, known = total + int(value), True
+    return total if known else None
 
 #: how long a finished job's JobMaster stays reachable for attached clients reading its tail
 RETIRE_DELAY = 5.0
@@ -52,7 +88,9 @@ class Dispatcher(RpcEndpoint):
                  result_store: FileJobResultStore, blob_server: BlobServer,
                  runner_factory: Callable[[JobGraph], JobManagerRunner],
                  resource_manager: Any, job_store: ExecutionGraphInfoStore,
-                 on_shutdown: Callable[[], Any] | None = None, max_parallelism_cap: int = 32768) -> None:
+                 on_shutdown: Callable[[], Any] | None = None, max_parallelism_cap: int = 32768,
+                 metric_store: Callable[[], Awaitable[TaskMetrics]] | None = None) -> None:
+        """``metric_store``: the REST endpoint's current MetricStore (None: no REST, no live figures)."""
         super().__init__(rpc_service, NAME)
         self.fencing_token = leader_session_id
         self.graph_store = graph_store
@@ -63,10 +101,12 @@ class Dispatcher(RpcEndpoint):
         self.job_store = job_store
         self.on_shutdown = on_shutdown
         self.max_parallelism_cap = max_parallelism_cap
+        self.metric_store = metric_store
         self.runners: dict[JobID, JobManagerRunner] = {}
         self.submitted_at: dict[JobID, int] = {}
         self._persisting: dict[JobID, asyncio.Task] = {}
         self._ended: set[JobID] = set()   # cancelled for good (recorded in the result store)
+        self._archived: set[JobID] = set()  # ended, and in the job store: listed from there
 
     async def on_start(self) -> None:
         await self._io(self.job_store.load)
@@ -132,11 +172,14 @@ class Dispatcher(RpcEndpoint):
     async def _job_done(self, job_id: JobID, fut: asyncio.Future) -> None:
         result: JobResult = fut.result()
         runner = self.runners.get(job_id)
-        log.info("job %s (%s) ended %s", job_id, result.name, result.state.name)
+        cause = (result.failure or "").strip().splitlines()[:1]
+        log.info("job %s (%s) ended %s after %d ms%s", job_id, result.name, result.state.name, result.duration,
+                 f": {cause[0]}" if cause else "")
         await self._io(self.result_store.put, result)
         await self._io(self.graph_store.remove, job_id)
         await self._io(self.blob_server.remove, str(job_id))
         await self._archive(runner, result)
+        self._archived.add(job_id)
         self._persisting.pop(job_id, None)
         self.submitted_at.pop(job_id, None)
         if runner is not None:
@@ -151,6 +194,7 @@ class Dispatcher(RpcEndpoint):
         if self.runners.get(job_id) is runner:
             del self.runners[job_id]
         self._ended.discard(job_id)
+        self._archived.discard(job_id)
         await runner.revoke_leadership()
         await runner.close()
 
@@ -170,10 +214,11 @@ class Dispatcher(RpcEndpoint):
 
     # ------------------------------------------------------------------ queries
     def _listed_runners(self) -> list[JobID]:
-        """Jobs known by their runner: running, or ended and not yet archived. A runner that
+        """Jobs known by their runner: running, or ended and not yet archived (also in the
+        moment between the result and the callback that starts archiving it). A runner that
         waits to retire after its job was archived (and maybe already dropped from the job
         store again) no longer counts."""
-        return [j for j, r in self.runners.items() if not r.result.done() or j in self._persisting]
+        return [j for j in self.runners if j not in self._archived]
 
     def _resolve(self, prefix: str) -> JobID:
         text = str(prefix).strip().lower()
@@ -245,7 +290,7 @@ class Dispatcher(RpcEndpoint):
         return ExecutionGraphInfo(ArchivedExecutionGraph(jid, name, JobStatus.INITIALIZING,
                                                          {JobStatus.INITIALIZING: start}, start))
 
-    async def _end_for_good(self, runner: JobManagerRunner) -> None:
+    async def _end_for_good(self, runner: JobManagerRunner, reason: str) -> None:
         """Record the job as CANCELED and drop its graph before anything else happens, so
         that no later JobManager runs it again, whatever its tasks do next."""
         job_id = runner.job_id
@@ -258,7 +303,7 @@ class Dispatcher(RpcEndpoint):
         await self._io(self.graph_store.remove, job_id)
         # listed even if this JobManager dies before the job's end is archived
         await self.job_store.put(archive_of_result(cancelled), cancelled)
-        log.info("job %s (%s) is being cancelled", job_id, runner.job_graph.name)
+        log.info("job %s (%s) is being cancelled (%s)", job_id, runner.job_graph.name, reason)
 
     @rpc
     async def cancel_job(self, job_id: str) -> JobDetails:
@@ -267,7 +312,7 @@ class Dispatcher(RpcEndpoint):
         if runner is None or runner.result.done():
             state = (await self._details(jid)).state
             raise ValueError(f"job {jid} is not running (state {state.name}); nothing to cancel")
-        await self._end_for_good(runner)
+        await self._end_for_good(runner, "cancel requested by a client")
         if runner.gateway is not None:
             # the cancel calls to the TaskManagers take their time; the caller polls the state
             self.run_async(runner.gateway.cancel(), name="cancel-job")
@@ -354,8 +399,10 @@ class Dispatcher(RpcEndpoint):
     async def shutdown_cluster(self) -> list[JobID]:
         """End every job for good (recorded first), cancel them, then stop the cluster."""
         running = [r for r in self.runners.values() if not r.result.done()]
+        if running:
+            log.info("shutting the cluster down: cancelling %d running job(s)", len(running))
         for runner in running:
-            await self._end_for_good(runner)
+            await self._end_for_good(runner, "the cluster shuts down")
         for runner in running:
             if runner.gateway is not None:
                 self.run_async(runner.gateway.cancel(), name="cancel-job")
@@ -365,6 +412,57 @@ class Dispatcher(RpcEndpoint):
         if self.on_shutdown is not None:
             self.run_async(self._delayed_shutdown())
         return [r.job_id for r in running]
+
+    # ------------------------------------------------------------------ job output and TaskManager logs
+    @rpc
+    async def request_job_output(self, job_id: str, cursor: JobOutputCursor,
+                                 max_bytes: int = MAX_CHUNK_BYTES) -> JobOutput:
+        """What the job printed on every TaskManager that holds some of it, from ``cursor``.
+
+        The state is read first: once it is terminal, every task has written its output
+        (tasks write before they report their end), so a reader that sees ``finished`` has
+        seen everything."""
+        jid = self._resolve(job_id)
+        state = (await self._details(jid)).state
+        max_bytes = max(1, min(int(max_bytes), MAX_CHUNK_BYTES))
+        tms = await self.resource_manager.request_task_manager_info()
+
+        async def read(resource_id: ResourceID) -> JobOutputChunk | None:
+            try:
+                return await self.resource_manager.request_task_manager_job_output(
+                    resource_id, jid, cursor.offsets.get(str(resource_id), 0), max_bytes, timeout=15.0)
+            except Exception as exc:  # a TaskManager going away meanwhile: read the others
+                log.debug("reading the output of job %s on %s failed: %s", jid, resource_id, exc)
+                return None
+        chunks = await asyncio.gather(*(read(tm.id) for tm in tms))
+        return JobOutput(jid, state, [c for c in chunks if c is not None and c.found])
+
+    @rpc
+    async def request_sink_records(self, job_id: str) -> int | None:
+        """Records the job's sinks have taken in so far, from the metrics the REST endpoint
+        fetches (an attached run's live status); None while unknown."""
+        if self.metric_store is None:
+            return None
+        info = await self.request_execution_graph_info(job_id)
+        return sink_records(info.archived_execution_graph, await self.metric_store())
+
+    @staticmethod
+    def _resource_id(taskmanager_id: str) -> ResourceID:
+        try:
+            return ResourceID(taskmanager_id)
+        except ValueError:
+            raise LookupError(f"Could not find TaskManager {taskmanager_id[:140]}") from None
+
+    @rpc
+    async def request_task_manager_log_list(self, taskmanager_id: str) -> list[LogInfo]:
+        return await self.resource_manager.request_task_manager_log_list(self._resource_id(taskmanager_id),
+                                                                         timeout=15.0)
+
+    @rpc
+    async def request_task_manager_log_file(self, taskmanager_id: str, file_type: LogFileType, name: str,
+                                            offset: int, max_bytes: int) -> LogFileChunk:
+        return await self.resource_manager.request_task_manager_log_file(
+            self._resource_id(taskmanager_id), file_type, name, offset, max_bytes, timeout=35.0)
 
     async def _delayed_shutdown(self) -> None:
         await asyncio.sleep(0.01)  # reply first, then tear down

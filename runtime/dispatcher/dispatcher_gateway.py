@@ -11,6 +11,14 @@ from runtime.jobgraph.job_graph import JobGraph
 from runtime.messages.archived_execution_graph import ExecutionGraphInfo
 from runtime.messages.checkpoint_stats import CheckpointStatistics
 from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobPollResult
+from runtime.messages.log_messages import (
+    MAX_CHUNK_BYTES,
+    JobOutput,
+    JobOutputCursor,
+    LogFileChunk,
+    LogFileType,
+    LogInfo,
+)
 from runtime.messages.taskmanager_messages import ClusterOverview, TaskManagerInfo
 
 NAME = "dispatcher"
@@ -49,6 +57,21 @@ class DispatcherGateway(Protocol):
     async def cluster_overview(self) -> ClusterOverview: ...
 
     async def list_task_managers(self) -> list[TaskManagerInfo]: ...
+
+    async def request_job_output(self, job_id: str, cursor: JobOutputCursor,
+                                 max_bytes: int = MAX_CHUNK_BYTES) -> JobOutput:
+        """What the job printed on the TaskManagers that hold some of it, after ``cursor``
+        (``pyflink logs``; also for detached and finished jobs)."""
+
+    async def request_sink_records(self, job_id: str) -> int | None:
+        """Records the job's sinks have taken in so far (None: not known yet, or no metrics)."""
+
+    async def request_task_manager_log_list(self, taskmanager_id: str) -> list[LogInfo]:
+        """A TaskManager's .log and .out files (LookupError: no such TaskManager)."""
+
+    async def request_task_manager_log_file(self, taskmanager_id: str, file_type: LogFileType, name: str,
+                                            offset: int, max_bytes: int) -> LogFileChunk:
+        """A chunk of a TaskManager's log, stdout or listed file (LookupError: unknown file)."""
 
     async def shutdown_cluster(self) -> list[JobID]:
         """Cancel every job for good (recorded before anything else), then stop the cluster.

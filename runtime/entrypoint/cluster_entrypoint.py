@@ -32,6 +32,7 @@ from runtime.util.process_utils import (
     read_dynamic_properties,
     read_pid_file,
     remove_pid_file,
+    roll_out_file_at_start,
     setup_logging,
     write_pid_file,
 )
@@ -195,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigurationError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    setup_logging(args.log_file, config.get(opts.ENV_LOG_LEVEL))
+    setup_logging(args.log_file, config.get(opts.ENV_LOG_LEVEL), config.get(opts.ENV_LOG_MAX_FILE_SIZE),
+                  config.get(opts.ENV_LOG_MAX))
+    roll_out_file_at_start(args.log_file, config.get(opts.ENV_LOG_MAX_FILE_SIZE), config.get(opts.ENV_LOG_MAX))
     log_configuration(config)
     pid_file = Path(config.get(opts.ENV_PID_DIR)).expanduser() / JOBMANAGER_PID_FILE
     existing = read_pid_file(pid_file)

@@ -95,6 +95,7 @@ async def create_components(rpc: RpcService, config: Any, jobmanager_address: st
         register_jobmanager_metrics(metric_registry, lambda: components)
 
         rest = None
+        fetcher = None
         if with_rest:
             from runtime.rest.metric_fetcher import MetricFetcher
             from runtime.rest.web_monitor_endpoint import WebMonitorEndpoint
@@ -142,7 +143,7 @@ async def create_components(rpc: RpcService, config: Any, jobmanager_address: st
                                             config.get(opts.JOBSTORE_CACHE_SIZE))
         dispatcher_runner = DispatcherRunner(lambda session: Dispatcher(
             rpc, session, graph_store, result_store, blob_server, runner_factory, rm_gateway,
-            job_store, on_shutdown))
+            job_store, on_shutdown, metric_store=fetcher.update if fetcher is not None else None))
         await ha.leader_election("dispatcher").start(dispatcher_runner)
         closers.append(dispatcher_runner.revoke_leadership)
 

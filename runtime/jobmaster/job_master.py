@@ -113,6 +113,8 @@ class JobMaster(RpcEndpoint):
             await self.scheduler.fail(f"cannot restore the job's state: {exc}")
             return
         self.scheduler.start_scheduling()
+        log.info("job %s (%s): requesting %d slot(s) from the ResourceManager (slot.request.timeout %g s)",
+                 self.job_id, self.job_name, self.slot_pool.needed, self.slot_request_timeout)
         await self.resource_manager.declare_resource_requirements(self.job_id, self.address, self.slot_pool.needed)
         self._start_slot_timeout()
 
@@ -164,9 +166,7 @@ class JobMaster(RpcEndpoint):
             self._down_since = self._down_since or time.monotonic()
         else:
             self._down_since = None
-        first = (cause or "").strip().splitlines()[:1]
-        log.info("job %s (%s) switched to %s%s", self.job_id, self.job_name, status.name,
-                 f": {first[0]}" if first else "")
+        # the scheduler logs the switch ("Job ... switched from state ... to ...")
         if status is JobStatus.RUNNING:
             self.checkpoints.start()
         elif status is not JobStatus.CREATED:
@@ -265,6 +265,7 @@ class JobMaster(RpcEndpoint):
     def _maybe_deploy(self) -> None:
         if self.slot_pool.complete() and self.scheduler.awaiting_slots:
             self._slot_round += 1  # this round of waiting is over: its timer is stale
+            log.info("job %s: all %d slot(s) offered; deploying its tasks", self.job_id, self.slot_pool.needed)
             slots = [SlotAssignment(s.allocation_id, s.resource_id, s.index, s.data_address,
                                     self._task_executor(s.peer)) for s in self.slot_pool.slots.values()]
             self.run_async(self.scheduler.deploy(slots), name="deploy")

@@ -8,6 +8,10 @@ then on the ResourceManager asks it for heartbeats and treats a missed ``heartbe
 or (for TaskManagers it forked) the process's exit as the TaskManager being gone, which it
 tells every JobMaster holding slots through their gateways. A TaskManager forked by another
 JobManager process is refused: it belongs to that JobManager and exits.
+
+It also forwards what the REST API and ``pyflink logs`` ask of one TaskManager (its log files,
+a job's printed output) to that TaskManager's TaskExecutorGateway, as Flink's
+ResourceManager does for ``requestTaskManagerFileUploadByName`` and ``requestTaskManagerLogList``.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from runtime.deployment.task_deployment_descriptor import JobMasterAddress
 from runtime.heartbeat.heartbeat_manager import HeartbeatManager
 from runtime.jobmaster.job_master_gateway import JobMasterGateway
 from runtime.messages.ids import AllocationID, ResourceID
+from runtime.messages.log_messages import JobOutputChunk, LogFileChunk, LogFileType, LogInfo
 from runtime.messages.taskmanager_messages import (
     RegistrationResponse,
     ResourceOverview,
@@ -171,11 +176,16 @@ class ResourceManager(RpcEndpoint):
     @rpc
     async def declare_resource_requirements(self, job_id: JobID, jobmaster: JobMasterAddress, slots: int) -> None:
         if slots <= 0:
-            self.slot_manager.requirements.pop(job_id, None)
+            if self.slot_manager.requirements.pop(job_id, None) is not None:
+                log.info("job %s needs no slots any more", job_id)
             return
         if slots > 4 * 32768:
             raise ValueError(f"slots: {slots} is more than any job can use")
+        previous = self.slot_manager.requirements.get(job_id)
         self.slot_manager.requirements[job_id] = JobRequirement(job_id, jobmaster, slots)
+        if previous is None or previous.slots != slots:
+            log.info("job %s needs %d slot(s); %d of %d free", job_id, slots, self.slot_manager.available(),
+                     self.slot_manager.total())
         self._allocate()
 
     @rpc
@@ -197,6 +207,8 @@ class ResourceManager(RpcEndpoint):
         try:
             await self._task_executor(reg.peer).request_slot(index, req.job_id, allocation_id, req.jobmaster)
             self.slot_manager.confirm(resource_id, index, allocation_id)
+            log.info("assigned slot %d of TaskManager %s to job %s (allocation %s)", index, resource_id, req.job_id,
+                     allocation_id)
         except Exception as exc:
             log.warning("slot request %s to %s failed: %s", allocation_id, resource_id, exc)
             self.slot_manager.free(resource_id, index, allocation_id)
@@ -232,6 +244,33 @@ class ResourceManager(RpcEndpoint):
                 last_heartbeat=int(wall_ms - 1000 * (now - last)) if last is not None else 0,
                 allocated_slots=self.slot_manager.allocated_of(rid)))
         return out
+
+    # ------------------------------------------------------------------ TaskManager files
+    def _worker_gateway(self, resource_id: ResourceID) -> Any:
+        reg = self.workers.get(resource_id)
+        if reg is None:
+            raise LookupError(f"Could not find TaskManager {resource_id}")
+        return self._task_executor(reg.peer)
+
+    @rpc
+    async def request_task_manager_job_output(self, resource_id: ResourceID, job_id: JobID, offset: int,
+                                              max_bytes: int) -> JobOutputChunk:
+        return await self._worker_gateway(resource_id).request_job_output(job_id, offset, max_bytes, timeout=10.0)
+
+    @rpc
+    async def request_task_manager_log_list(self, resource_id: ResourceID) -> list[LogInfo]:
+        return await self._worker_gateway(resource_id).request_log_list(timeout=10.0)
+
+    @rpc
+    async def request_task_manager_log_file(self, resource_id: ResourceID, file_type: LogFileType, name: str,
+                                            offset: int, max_bytes: int) -> LogFileChunk:
+        try:
+            return await self._worker_gateway(resource_id).request_log_file(file_type, name, offset, max_bytes,
+                                                                            timeout=30.0)
+        except RpcError as exc:
+            if exc.error_type == "UnknownLogFile":  # not one of its files: as unknown as a missing one
+                raise LookupError(str(exc)) from None
+            raise
 
     async def wait_for_workers(self, count: int, timeout: float) -> bool:
         if len(self.workers) >= count:

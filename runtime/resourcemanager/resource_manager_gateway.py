@@ -7,6 +7,7 @@ from typing import Protocol
 from runtime.common.job import JobID
 from runtime.deployment.task_deployment_descriptor import JobMasterAddress
 from runtime.messages.ids import AllocationID, ResourceID
+from runtime.messages.log_messages import JobOutputChunk, LogFileChunk, LogFileType, LogInfo
 from runtime.messages.taskmanager_messages import (
     RegistrationResponse,
     ResourceOverview,
@@ -37,3 +38,12 @@ class ResourceManagerGateway(Protocol):
     async def request_resource_overview(self) -> ResourceOverview: ...
 
     async def request_task_manager_info(self) -> list[TaskManagerInfo]: ...
+
+    async def request_task_manager_job_output(self, resource_id: ResourceID, job_id: JobID, offset: int,
+                                              max_bytes: int) -> JobOutputChunk:
+        """What the job printed on that TaskManager, from a byte offset (LookupError: unknown TaskManager)."""
+
+    async def request_task_manager_log_list(self, resource_id: ResourceID) -> list[LogInfo]: ...
+
+    async def request_task_manager_log_file(self, resource_id: ResourceID, file_type: LogFileType, name: str,
+                                            offset: int, max_bytes: int) -> LogFileChunk: ...

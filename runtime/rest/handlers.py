@@ -407,4 +407,6 @@ def build_router(context: RestContext) -> Router:
     job_handlers.register(router)  # after /jobs/overview: /jobs/:jobid must not shadow it
     checkpoint_handlers.register(router)
     metric_handlers.register(router)
+    from runtime.rest import log_handlers
+    log_handlers.register(router)
     return router

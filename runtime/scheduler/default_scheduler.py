@@ -13,7 +13,10 @@ deployed from the latest completed checkpoint (Flink's full-graph failover); whe
 strategy gives up, the job FAILS with the failure as its root cause.
 
 The scheduler talks to TaskManagers only through their TaskExecutorGateway, which the
-JobMaster provides per slot.
+JobMaster provides per slot. It logs every change of the job's status with its cause ("job ...
+switched to RESTARTING (from RUNNING): ..."), of each task's state (Flink's "... switched from
+RUNNING to FINISHED"), each deployment ("Deploying ... to ... with allocation id ...") and each
+restart decision.
 """
 from __future__ import annotations
 
@@ -101,12 +104,26 @@ class DefaultScheduler:
     def _transition(self, status: JobStatus, cause: str | None = None) -> None:
         if status is self.status:
             return
-        self.status = status
+        previous, self.status = self.status, status
         self.status_times[status] = _now_ms()
+        # the cause of FAILING and RESTARTING in full (the task's traceback), else its first line
+        failing = status in (JobStatus.FAILING, JobStatus.RESTARTING)
+        text = (cause or "").strip()
+        if not failing:
+            text = text.splitlines()[0] if text else ""
+        log.log(logging.WARNING if failing else logging.INFO, "job %s (%s) switched to %s (from %s)%s", self.job_id,
+                self.job_graph.name, status.name, previous.name, f": {text}" if text else "")
         self.on_status(status, cause)
 
     def _set_execution_state(self, ex: Execution, state: ExecutionState) -> None:
+        previous = ex.state
         ex.transition(state)
+        if previous is not state:
+            where = f" on {ex.resource_id}" if ex.resource_id is not None and state is not ExecutionState.SCHEDULED \
+                else ""
+            cause = (ex.failure or "").strip().splitlines()[:1] if state is ExecutionState.FAILED else []
+            log.info("%s (%s) switched from %s to %s%s%s", _execution_label(ex), ex.attempt_id, previous.name,
+                     state.name, where, f": {cause[0]}" if cause else ".")
 
     # ------------------------------------------------------------------ scheduling
     def start_scheduling(self) -> None:
@@ -145,6 +162,8 @@ class DefaultScheduler:
             tdd.restore = self.restores.get((ex.vertex.job_vertex.id, ex.vertex.subtask))
             self._set_execution_state(ex, ExecutionState.DEPLOYING)
             assert ex.allocation_id is not None
+            log.info("Deploying %s (attempt #%d) with attempt id %s to %s with allocation id %s",
+                     _execution_label(ex), ex.attempt, ex.attempt_id, ex.resource_id, ex.allocation_id)
             calls.append(self._submit(self.slots[ex.allocation_id].gateway, ex, tdd))
         await asyncio.gather(*calls)
 
@@ -216,6 +235,8 @@ class DefaultScheduler:
             self._terminal.clear()
             await self._terminal.wait()
         delay = self.restart_strategy.backoff_ms()
+        log.info("job %s: every task stopped; restart %d in %d ms (%s)", self.job_id, self.num_restarts + 1, delay,
+                 self.restart_strategy.describe())
         if delay:
             await asyncio.sleep(delay / 1000.0)
         if self.status is not JobStatus.RESTARTING:
@@ -385,3 +406,8 @@ def _vertex_state(subtasks: list[SubtaskDetails]) -> ExecutionState:
         if state in states:
             return state
     return ExecutionState.CREATED
+
+
+def _execution_label(ex: Execution) -> str:
+    """Flink's task naming in log lines: ``name (2/4)``."""
+    return f"{ex.vertex.task_name} ({ex.vertex.subtask + 1}/{ex.vertex.job_vertex.parallelism})"

@@ -37,6 +37,16 @@ _METHODS: dict[tuple[str, str], frozenset[str]] = {
     ("resourcemanager", "terminate_task_manager"): LOCAL_ONLY,
     ("resourcemanager", "request_resource_overview"): LOCAL_ONLY,
     ("resourcemanager", "request_task_manager_info"): LOCAL_ONLY,
+    # the Dispatcher's and the REST endpoint's way to one TaskManager's files and job output
+    ("resourcemanager", "request_task_manager_job_output"): LOCAL_ONLY,
+    ("resourcemanager", "request_task_manager_log_list"): LOCAL_ONLY,
+    ("resourcemanager", "request_task_manager_log_file"): LOCAL_ONLY,
+    # pyflink logs (clients only; the TaskExecutor methods they reach are called by the
+    # JobManager over each TaskManager's own connection, which no policy entry opens)
+    ("dispatcher", "request_job_output"): _CLIENTS,
+    ("dispatcher", "request_sink_records"): _CLIENTS,
+    ("dispatcher", "request_task_manager_log_list"): _CLIENTS,
+    ("dispatcher", "request_task_manager_log_file"): _CLIENTS,
     ("jobmaster-", "cancel"): LOCAL_ONLY,
     ("jobmaster-", "suspend"): LOCAL_ONLY,
     ("jobmaster-", "disconnect_task_manager"): LOCAL_ONLY,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from runtime.common.errors import UserFunctionError, raise_at_user_code
-from runtime.streaming.tasks.output import ChainingOutput, Output
+from runtime.streaming.tasks.output import Output
 
 if TYPE_CHECKING:
     from runtime.streaming.tasks.task_context import TaskContext
@@ -49,7 +49,9 @@ def typed_emit(output: Output, output_type: Any, name: str, user_fn: Any = None,
     emit = output.emit
     if output_type is None:
         return emit
-    if not always and isinstance(output, ChainingOutput) and output.operator.fuses_with_python:
+    find = None if always else getattr(output, "chained_operator", None)  # a RecordWriter has none
+    chained = find() if find is not None else None
+    if chained is not None and chained.fuses_with_python:
         return with_row_names(emit, output_type)
     return converting_emit(emit, output_type, name, user_fn)
 

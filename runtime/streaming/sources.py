@@ -297,6 +297,8 @@ class SourceFunctionOperator(SourceOperator):
 
         def source_main() -> None:
             try:
+                if self.ctx.thread_hook is not None:
+                    self.ctx.thread_hook()
                 self.fn.run(ctx)
             except BaseException as exc:  # noqa: BLE001 - handed to the task thread
                 failure.append(exc)

@@ -1,9 +1,11 @@
 """Routes what a job prints on a TaskManager back to the client that submitted it.
 
 ``sys.stdout`` of a TaskManager process is replaced by a writer that still appends to the
-process's ``.out`` file, and additionally buffers text written by a task thread under that
-task's job id. The TaskExecutor ships the buffers to the JobMaster (which relays them to an
-attached ``pyflink run``) when a task ends and every ``FLUSH_INTERVAL`` seconds in between.
+process's ``.out`` file (rolled over by size: ``runtime.util.log_rotation``; flushed when the
+buffers are shipped), and additionally buffers text written by a task thread under that task's job id. The TaskExecutor ships the
+buffers to the JobMaster (which relays them to an attached ``pyflink run``) when a task ends
+and every ``FLUSH_INTERVAL`` seconds in between; the same text goes to the job's own output
+file on this TaskManager (``runtime.taskexecutor.job_output_store``: ``pyflink logs``).
 The print sink writes once per batch, so the lock here is taken per batch, not per record.
 """
 from __future__ import annotations
@@ -12,6 +14,11 @@ import codecs
 import io
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from runtime.taskexecutor.job_output_store import JobOutputStore
+    from runtime.util.log_rotation import OutFileRoller
 
 FLUSH_INTERVAL = 0.05
 
@@ -23,11 +30,15 @@ def bind_thread(job_id: str | None) -> None:
 
 
 class CapturingStream(io.TextIOBase):
-    def __init__(self, underlying, on_first_write: Callable[[], None]) -> None:
+    def __init__(self, underlying, on_first_write: Callable[[], None], roller: OutFileRoller | None = None) -> None:
         self.underlying = underlying
         self.on_first_write = on_first_write
         self.lock = threading.Lock()
         self.buffers: dict[str, list[str]] = {}
+        #: rolls the .out file over by size (None: never)
+        self.roller = roller
+        #: each job's printed text on this TaskManager (set by the TaskExecutor)
+        self.store: JobOutputStore | None = None
 
     def writable(self) -> bool:
         return True
@@ -41,9 +52,18 @@ class CapturingStream(io.TextIOBase):
             except UnicodeEncodeError:
                 # lone surrogates: written escaped, here and to the client, rather than lost
                 text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-        self.underlying.write(text)
+        roller = self.roller
+        if roller is not None and roller.active and text:
+            with self.lock:
+                roller.before_write(len(text) if text.isascii() else len(text.encode("utf-8", "replace")))
+                self.underlying.write(text)
+        else:
+            self.underlying.write(text)
         job_id = getattr(_job, "id", None)
         if job_id is not None and text:
+            store = self.store
+            if store is not None:
+                store.append(job_id, text)
             with self.lock:
                 buf = self.buffers.get(job_id)
                 first = not self.buffers

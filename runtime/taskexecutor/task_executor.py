@@ -11,6 +11,11 @@ Cancelling always completes: a cancelled task is interrupted every
 TaskCancelerWatchDog); the JobManager's launcher replaces a forked TaskManager.
 A TaskManager that loses its JobManager cancels every task of it; a forked one whose
 JobManager process is gone exits.
+
+It logs its slots, deployments and every task state change (Flink's TaskExecutor and Task
+log lines), keeps each job's printed output in its JobOutputStore, and serves that output
+and its own log files (``request_job_output``, ``request_log_list``, ``request_log_file``:
+``pyflink logs`` and the ``/taskmanagers/<id>/log*`` REST calls, through the ResourceManager).
 """
 from __future__ import annotations
 
@@ -40,6 +45,7 @@ from runtime.io.network.partition import TaskCancelled
 from runtime.jobmaster.job_master_gateway import JobMasterGateway
 from runtime.messages.checkpoint_messages import CheckpointAck, CheckpointOptions
 from runtime.messages.ids import AllocationID, ExecutionAttemptID, ResourceID
+from runtime.messages.log_messages import MAX_CHUNK_BYTES, JobOutputChunk, LogFileChunk, LogFileType, LogInfo
 from runtime.messages.taskmanager_messages import (
     HardwareDescription,
     SlotOffer,
@@ -58,9 +64,11 @@ from runtime.rpc.service import UPSTREAM, RpcService
 from runtime.streaming.tasks.stream_task import StreamTask
 from runtime.streaming.tasks.subtask_checkpoint_coordinator import OperatorSnapshot, write_task_snapshot
 from runtime.taskexecutor import output_capture
+from runtime.taskexecutor.job_output_store import JobOutputStore
 from runtime.taskexecutor.output_capture import CapturingStream
 from runtime.taskexecutor.task_executor_gateway import NAME
 from runtime.taskexecutor.task_slot_table import SlotAllocationError, TaskSlotTable
+from runtime.util.log_files import ProcessLogFiles
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +114,8 @@ class TaskExecutor(RpcEndpoint):
                  work_dir: Path, capture: CapturingStream | None = None, credits: int = 4,
                  cancellation_interval: float = 0.5, cancellation_timeout: float = 30.0,
                  forked_by: int | None = None, on_fatal_error: Callable[[str], None] | None = None,
-                 metric_registry: MetricRegistry | None = None) -> None:
+                 metric_registry: MetricRegistry | None = None,
+                 job_output: JobOutputStore | None = None, log_files: ProcessLogFiles | None = None) -> None:
         super().__init__(rpc_service, NAME)
         self.resource_id = resource_id
         self.table = TaskSlotTable(num_slots)
@@ -119,6 +128,11 @@ class TaskExecutor(RpcEndpoint):
         self.cancellation_timeout = cancellation_timeout
         self.forked_by = forked_by
         self.on_fatal_error = on_fatal_error
+        #: each job's printed output on this TaskManager (None: not kept, as in the mini cluster)
+        self.job_output = job_output
+        self.log_files = log_files or ProcessLogFiles(None)
+        #: the last state of each running task, for the "switched from ... to ..." log lines
+        self._task_states: dict[ExecutionAttemptID, ExecutionState] = {}
         self.registration_id: str | None = None
         # fenced with the JobManager's current leader session id, asked for before registering
         self.rm: Any = rpc_service.gateway(UPSTREAM, RESOURCE_MANAGER,
@@ -282,6 +296,7 @@ class TaskExecutor(RpcEndpoint):
     async def request_slot(self, index: int, job_id: JobID, allocation_id: AllocationID,
                            jobmaster: JobMasterAddress) -> bool:
         self.table.allocate(index, job_id, allocation_id, jobmaster)
+        log.info("allocated slot %d (allocation %s) to job %s", index, allocation_id, job_id)
         self.run_async(self._offer(index, allocation_id, jobmaster), name="offer")
         return True
 
@@ -317,6 +332,7 @@ class TaskExecutor(RpcEndpoint):
             return True  # freed meanwhile
         index, job_id = slot.index, slot.job_id
         self.table.free(allocation_id)
+        log.info("freed slot %d (allocation %s) of job %s", index, allocation_id, job_id)
         if job_id is not None and not self.table.slots_of_job(job_id):
             self._release_job(job_id)
         if notify and self.registration_id is not None:
@@ -329,6 +345,9 @@ class TaskExecutor(RpcEndpoint):
     def _release_job(self, job_id: JobID) -> None:
         self.network.partition_manager.release_job(f"{job_id}:")
         self.blob_cache.release(str(job_id))
+        if self.job_output is not None:
+            self.job_output.job_released(str(job_id))
+        log.info("job %s has no slot here any more: released its partitions and files", job_id)
 
     # ------------------------------------------------------------------ tasks
     @rpc
@@ -374,17 +393,30 @@ class TaskExecutor(RpcEndpoint):
         task.checkpoint_decliner = decline
         task.thread_hook = lambda: output_capture.bind_thread(job_id)
         slot.tasks[tdd.execution_id] = task
+        if self.job_output is not None:
+            self.job_output.job_started(job_id)
+        self._task_states[tdd.execution_id] = ExecutionState.DEPLOYING
+        log.info("received task %s of job %s, deploying into slot %d (allocation %s)", _task_label(task), job_id,
+                 slot.index, tdd.allocation_id)
         task.start()
-        log.info("deployed %s (%d/%d, attempt %d) of job %s", tdd.task_name, tdd.subtask_index + 1,
-                 tdd.parallelism, tdd.attempt, job_id)
         return True
 
     def _task_state_changed(self, jm: Any, allocation_id: AllocationID, execution_id: ExecutionAttemptID,
                             state: ExecutionState, error: str | None) -> None:
+        slot = self.table.by_allocation(allocation_id)
+        task = slot.tasks.get(execution_id) if slot is not None else None
+        previous = self._task_states.pop(execution_id, None) if state.is_terminal() else \
+            self._task_states.get(execution_id)
+        if not state.is_terminal():
+            self._task_states[execution_id] = state
+        label = _task_label(task) if task is not None else str(execution_id)
+        # a failure is logged with its traceback, as Flink's Task logs the exception
+        cause = f": {error.strip()}" if error else ""
+        log.log(logging.WARNING if state is ExecutionState.FAILED else logging.INFO, "%s switched from %s to %s%s",
+                label, previous.name if previous is not None else "?", state.name, cause)
         io_metrics = None
         if state.is_terminal():
             self._flush_output()
-            slot = self.table.by_allocation(allocation_id)
             task = slot.tasks.pop(execution_id, None) if slot is not None else None
             if task is not None:
                 io_metrics = task.io_metrics()  # final: the task has ended
@@ -459,6 +491,7 @@ class TaskExecutor(RpcEndpoint):
         task = self.table.find_task(execution_id)
         if task is None:
             return False
+        log.info("cancelling %s", _task_label(task))
         self._cancel(task)
         return True
 
@@ -510,6 +543,10 @@ class TaskExecutor(RpcEndpoint):
         self._flush_scheduled = False
         if self.capture is None:
             return
+        try:
+            self.capture.flush()  # the .out file is current within FLUSH_INTERVAL too
+        except (OSError, ValueError):
+            pass
         for job_id, text in self.capture.drain().items():
             slots = self.table.slots_of_job(JobID.from_hex(job_id))
             address = slots[0].jobmaster if slots else None
@@ -517,9 +554,46 @@ class TaskExecutor(RpcEndpoint):
                 continue
             self.run_async(self._jobmaster(address).tell("job_output", text), name="stdout")
 
+    # ------------------------------------------------------------------ job output and log files
+    def _job_running(self, job_id: JobID) -> bool:
+        return any(not t.is_done() for s in self.table.slots_of_job(job_id) for t in s.tasks.values())
+
+    @rpc
+    async def request_job_output(self, job_id: JobID, offset: int, max_bytes: int) -> JobOutputChunk:
+        """What the job printed here, from ``offset`` (``pyflink logs``)."""
+        if self.job_output is None:
+            return JobOutputChunk(self.resource_id, found=False)
+        return await asyncio.get_running_loop().run_in_executor(
+            None, self.job_output.read, str(job_id), max(0, offset), max(1, min(max_bytes, MAX_CHUNK_BYTES)),
+            self._job_running(job_id))
+
+    @rpc
+    async def request_log_list(self) -> list[LogInfo]:
+        """This TaskManager's .log and .out files (Flink's requestLogList)."""
+        files = await asyncio.get_running_loop().run_in_executor(None, self.log_files.list)
+        return [LogInfo(f.name, f.size, f.mtime_ms) for f in files]
+
+    @rpc
+    async def request_log_file(self, file_type: LogFileType, name: str, offset: int, max_bytes: int) -> LogFileChunk:
+        """A chunk of one of the listed files: the log, the stdout, or one by name."""
+        if file_type is LogFileType.LOG:
+            name = self.log_files.main_log_name()
+        elif file_type is LogFileType.STDOUT:
+            name = self.log_files.stdout_name()
+        data, size = await asyncio.get_running_loop().run_in_executor(
+            None, self.log_files.read, name, max(0, offset), max(0, min(max_bytes, MAX_CHUNK_BYTES)))
+        return LogFileChunk(name, data, max(0, min(offset, size)), size)
+
     # ------------------------------------------------------------------ shutdown
     @rpc
     def shutdown(self) -> bool:
         if self.terminated is not None and not self.terminated.done() and self.loop is not None:
             self.loop.call_later(0.01, self.terminate, "shutdown")
         return True
+
+
+def _task_label(task: StreamTask) -> str:
+    """Flink's task naming in log lines: ``name (2/4)#0 (execution id)``."""
+    tdd = task.tdd
+    return f"{tdd.task_name} ({tdd.subtask_index + 1}/{tdd.parallelism})#{tdd.attempt} ({tdd.execution_id})"
+

@@ -7,6 +7,7 @@ from runtime.common.job import JobID
 from runtime.deployment.task_deployment_descriptor import JobMasterAddress, TaskDeploymentDescriptor
 from runtime.messages.checkpoint_messages import CheckpointOptions
 from runtime.messages.ids import AllocationID, ExecutionAttemptID
+from runtime.messages.log_messages import JobOutputChunk, LogFileChunk, LogFileType, LogInfo
 from runtime.messages.taskmanager_messages import SlotReport
 from runtime.metrics.metric_dump import MetricDumps
 
@@ -36,6 +37,15 @@ class TaskExecutorGateway(Protocol):
 
     async def cancel_task(self, execution_id: ExecutionAttemptID) -> bool:
         """Start cancelling the task (mailbox, then interrupts, then the watchdog)."""
+
+    async def request_job_output(self, job_id: JobID, offset: int, max_bytes: int) -> JobOutputChunk:
+        """What the job printed on this TaskManager, from a byte offset (``pyflink logs``)."""
+
+    async def request_log_list(self) -> list[LogInfo]:
+        """The TaskManager's .log and .out files (Flink's requestLogList)."""
+
+    async def request_log_file(self, file_type: LogFileType, name: str, offset: int, max_bytes: int) -> LogFileChunk:
+        """A chunk of the log, the stdout or a listed file by name (Flink's requestFileUpload)."""
 
     async def request_metric_dump(self) -> MetricDumps:
         """Every metric of the TaskManager and its running tasks (Flink's MetricQueryService)."""

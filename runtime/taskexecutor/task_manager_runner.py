@@ -47,8 +47,11 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
     from runtime.security.internal_keys import ROLE_TASKMANAGER
     from runtime.security.network_utils import is_loopback, resolve_bind_host
     from runtime.security.socket_security import SocketSecurity
+    from runtime.taskexecutor.job_output_store import JobOutputStore
     from runtime.taskexecutor.output_capture import CapturingStream
     from runtime.taskexecutor.task_executor import TaskExecutor
+    from runtime.util.log_files import process_log_files
+    from runtime.util.log_rotation import OutFileRoller
     resource_id = ResourceID(config.get(opts.TASKMANAGER_RESOURCE_ID) or f"tm-{socket.gethostname()}-{os.getpid()}")
     security = SocketSecurity.from_config(config, ROLE_TASKMANAGER)  # ConfigurationError: reported by main
     host = config.get(opts.TASKMANAGER_HOST)
@@ -64,12 +67,19 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
                                  # while there are remote channels (CPython's 5 ms otherwise)
                                  remote_switch_interval=0.001)
     network.start()
-    capture = CapturingStream(sys.stdout, lambda: None)
+    log_files = process_log_files()
+    roller = OutFileRoller(log_files.out_file, config.get(opts.ENV_LOG_MAX_FILE_SIZE), config.get(opts.ENV_LOG_MAX))
+    roller.check()
+    capture = CapturingStream(sys.stdout, lambda: None, roller)
     sys.stdout = capture
     rpc = RpcService(config.get(opts.RPC_ASK_TIMEOUT) / 1000.0, security=security)
     jm_host, _, jm_port = jobmanager.rpartition(":")
     rpc.connect(f"tcp://{jm_host}:{jm_port}", b"tm-" + os.urandom(16).hex().encode())
     work_dir = Path(tempfile.mkdtemp(prefix=f"pyflink-{resource_id}-"))
+    job_output = JobOutputStore(work_dir / "job-output", resource_id,
+                                config.get(opts.TASKMANAGER_JOB_OUTPUT_MAX_FILE_SIZE),
+                                config.get(opts.TASKMANAGER_JOB_OUTPUT_RETAINED_JOBS))
+    capture.store = job_output
     forked_by = os.environ.get("PYFLINK_FORKED_BY")
 
     def fatal_error(message: str) -> None:
@@ -86,7 +96,8 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
                       config.get(opts.TASKMANAGER_NETWORK_BUFFERS_PER_CHANNEL),
                       config.get(opts.TASK_CANCELLATION_INTERVAL) / 1000.0,
                       config.get(opts.TASK_CANCELLATION_TIMEOUT) / 1000.0,
-                      int(forked_by) if forked_by and forked_by.isdigit() else None, fatal_error)
+                      int(forked_by) if forked_by and forked_by.isdigit() else None, fatal_error,
+                      job_output=job_output, log_files=log_files)
     pid_file = pid_dir / f"pyflink-taskmanager-{resource_id}.pid"
     write_pid_file(pid_file, {"resource_id": str(resource_id), "jobmanager": jobmanager, "forked_by": forked_by})
     refused: list[str] = []
@@ -121,6 +132,8 @@ async def run_task_manager(config, jobmanager: str, pid_dir: Path) -> int:
         await rpc.close()
         network.stop()
         te.blob_cache.close()
+        capture.store = None
+        job_output.close()
         shutil.rmtree(work_dir, ignore_errors=True)
         remove_pid_file(pid_file)
         sys.stdout = capture.underlying
@@ -139,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigurationError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    setup_logging(args.log_file, config.get(opts.ENV_LOG_LEVEL))
+    setup_logging(args.log_file, config.get(opts.ENV_LOG_LEVEL), config.get(opts.ENV_LOG_MAX_FILE_SIZE),
+                  config.get(opts.ENV_LOG_MAX))
     for key, value in masked_items(config.to_dict()):
         log.info("Loading configuration property: %s, %s", key, value)
     jobmanager = args.jobmanager or f"{config.get(opts.JOBMANAGER_RPC_ADDRESS)}:{config.get(opts.JOBMANAGER_RPC_PORT)}"

@@ -89,15 +89,29 @@ def read_dynamic_properties(args: argparse.Namespace) -> list[str]:
     return dynamic
 
 
-def setup_logging(log_file: str | None, level: str) -> None:
+def setup_logging(log_file: str | None, level: str, max_bytes: int = 0, backups: int = 0) -> None:
+    """Log to ``log_file`` (rolled over at ``max_bytes``, keeping ``backups`` old files:
+    ``env.log.max-file-size``, ``env.log.max``) or, without one, to stderr; and record the
+    file as this process's log (``runtime.util.log_files``)."""
+    from runtime.util.log_files import set_process_log_file
+    from runtime.util.log_rotation import rotating_file_handler
     handlers: list[logging.Handler] = []
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_file))
+        handlers.append(rotating_file_handler(log_file, max_bytes, backups))
     else:
         handlers.append(logging.StreamHandler(sys.stderr))
+    set_process_log_file(log_file)
     logging.basicConfig(level=getattr(logging, level, logging.INFO), handlers=handlers,
                         format="%(asctime)s %(levelname)-5s %(name)s - %(message)s")
+
+
+def roll_out_file_at_start(log_file: str | None, max_bytes: int, backups: int) -> None:
+    """Roll this process's ``.out`` over now if it has reached its size (its stdout and
+    stderr continue in a fresh file)."""
+    if log_file:
+        from runtime.util.log_rotation import OutFileRoller
+        OutFileRoller(Path(log_file).with_suffix(".out"), max_bytes, backups).check()
 
 
 def write_pid_file(path: Path, info: dict[str, Any]) -> None:

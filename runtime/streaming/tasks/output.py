@@ -27,6 +27,11 @@ class Output:
     def end(self, stop: str | None = None) -> None:
         """Input is exhausted (or the job stops): send end-of-partition downstream."""
 
+    def chained_operator(self) -> Any | None:
+        """The one operator this output hands records to in the same chain, if there is one
+        (whether records pass it converted depends on it: see ``operators.typed_emit``)."""
+        return None
+
 
 class ChainingOutput(Output):
     """Into a chained operator; with ``metrics``, counts the records into it (a batch at a
@@ -36,6 +41,9 @@ class ChainingOutput(Output):
         self.operator = operator
         self.metrics = metrics
         self.emit = operator.process_batch if metrics is None else counted(operator.process_batch, metrics.records_in)
+
+    def chained_operator(self) -> Any | None:
+        return self.operator
 
     def emit_watermark(self, watermark: int) -> None:
         if self.metrics is not None:
@@ -99,6 +107,10 @@ class CountingOutput(Output):
 
     def end(self, stop: str | None = None) -> None:
         self.inner.end(stop)
+
+    def chained_operator(self) -> Any | None:
+        inner = getattr(self.inner, "chained_operator", None)  # a RecordWriter has none
+        return inner() if inner is not None else None
 
 
 class DiscardingOutput(Output):

@@ -333,7 +333,7 @@ class StreamTask:
                                      tdd.max_parallelism, str(tdd.job_id), tdd.job_parameters)
         ctx = TaskContext(str(tdd.job_id), tdd.task_name, tdd.subtask_index, tdd.parallelism, tdd.max_parallelism,
                           tdd.attempt, rc, self.task_config, user_threads=self.interrupter.user_threads,
-                          metrics=self.metrics)
+                          thread_hook=self.thread_hook, metrics=self.metrics)
         if self.publish is not None:
             ctx.publish = self.publish
         self.ctx = ctx

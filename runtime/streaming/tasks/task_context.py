@@ -33,5 +33,7 @@ class TaskContext:
     #: threads an operator starts to run user code (a SourceFunction's ``run``): the task
     #: interrupts them too when it is cancelled
     user_threads: list[threading.Thread] = field(default_factory=list)
+    #: runs first in each such thread, as in the task's own (binds what it prints to the job)
+    thread_hook: Callable[[], None] | None = None
     #: the task's metric group (None when a chain runs without metrics, as in unit tests)
     metrics: TaskMetricGroup | None = None

@@ -1,0 +1,163 @@
+"""Cancellation benchmark (issue 8): seconds from ``pyflink cancel`` to CANCELED.
+
+    python benchmarks/cancellation.py [--repeats 3]
+
+On a temporary cluster (2 TaskManagers, 1 slot each, ``task.cancellation.timeout`` 2 s):
+for each job below, ``run -d``, wait until it is RUNNING and busy in its user function, then
+time ``pyflink cancel --json`` (which waits until the job reached a terminal state):
+
+* a map sleeping 1 s per record (``time.sleep`` is interrupted in the task thread);
+* a map spinning in pure Python (``while True: pass``, swallowing exceptions once);
+* a SourceFunction that ignores ``cancel()`` and keeps collecting;
+* a map stuck in one C call (``sum(range(10**15))``): no Python code runs in its TaskManager,
+  so the JobManager ends that TaskManager after ``task.cancellation.timeout`` and the
+  launcher forks a new one; also timed: until both slots are free again.
+
+Prints figures only; never asserts. Cleans up every process it started.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import TempCluster, machine_line, pyflink_command, timed  # noqa: E402
+
+SLEEPING = '''\
+import time
+from pyflink.datastream import StreamExecutionEnvironment
+
+def slow(x):
+    time.sleep(1)
+    return x
+
+env = StreamExecutionEnvironment.get_execution_environment()
+env.from_collection(list(range(100000))).map(slow).print()
+env.execute("sleeping-map")
+'''
+
+SPINNING = '''\
+from pyflink.datastream import StreamExecutionEnvironment
+
+def spin(x):
+    while True:
+        try:
+            while True:
+                pass
+        except Exception:
+            pass
+
+env = StreamExecutionEnvironment.get_execution_environment()
+env.from_collection(list(range(10))).map(spin).print()
+env.execute("spinning-map")
+'''
+
+STUBBORN = '''\
+from pyflink.datastream import SourceFunction, StreamExecutionEnvironment
+
+class Stubborn(SourceFunction):
+    def run(self, ctx):
+        i = 0
+        while True:
+            ctx.collect(("x" * 100, i))
+            i += 1
+
+    def cancel(self):
+        pass
+
+env = StreamExecutionEnvironment.get_execution_environment()
+env.add_source(Stubborn()).filter(lambda v: v[1] < 0).print()
+env.execute("stubborn-source")
+'''
+
+C_CALL = '''\
+from pyflink.datastream import StreamExecutionEnvironment
+
+def forever(x):
+    return sum(range(10 ** 15))
+
+env = StreamExecutionEnvironment.get_execution_environment()
+env.from_collection(list(range(10))).map(forever).print()
+env.execute("c-call-map")
+'''
+
+JOBS = {"sleeping map": SLEEPING, "spinning map": SPINNING, "source ignoring cancel": STUBBORN,
+        "map in one C call": C_CALL}
+
+
+def _wait(predicate, timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    pyflink, note = pyflink_command()
+    print(f"# cancellation benchmark — {machine_line()}")
+    print(f"# pyflink: {note}")
+    with tempfile.TemporaryDirectory(prefix="pyflink-cancel-bench-") as tmp:
+        root = Path(tmp)
+        cluster = TempCluster(root, 2, {"task.cancellation.timeout": 2000,
+                                        "security.internal.keys-dir": str(root / "keys")})
+        conf = ["--conf-dir", str(cluster.conf_dir)]
+
+        def status() -> dict:
+            _, p = timed(pyflink + ["cluster", "status", "--json"] + conf, 30)
+            return json.loads(p.stdout) if p.returncode == 0 else {}
+
+        def state(jid: str) -> str:
+            _, p = timed(pyflink + ["list", "-a", "--json"] + conf, 30)
+            if p.returncode != 0:
+                return ""
+            for job in json.loads(p.stdout)["jobs"]:
+                if job.get("jid") == jid:
+                    return str(job.get("state"))
+            return ""
+
+        try:
+            _, p = timed(pyflink + ["cluster", "start"] + conf, 60)
+            if p.returncode != 0:
+                sys.exit(f"cluster start failed: {p.stderr.strip()}")
+            for name, source in JOBS.items():
+                job = root / (name.replace(" ", "_") + ".py")
+                job.write_text(source)
+                reported, wall, free = [], [], []
+                for _ in range(args.repeats):
+                    _, p = timed(pyflink + ["run", "-d", str(job)] + conf, 60)
+                    if p.returncode != 0:
+                        sys.exit(f"{name}: run failed: {p.stderr.strip()}")
+                    jid = p.stdout.split("JobID ")[1].split()[0]
+                    _wait(lambda: state(jid) == "RUNNING", 30)
+                    time.sleep(0.5)  # benchmark pacing, not synchronisation: let the user code get going
+                    t0 = time.perf_counter()
+                    _, p = timed(pyflink + ["cancel", "--json", jid] + conf, 120)
+                    wall.append(time.perf_counter() - t0)
+                    outcome = json.loads(p.stdout) if p.returncode == 0 else {"state": "?", "seconds": float("nan")}
+                    reported.append(float(outcome["seconds"]))
+                    _wait(lambda: status().get("slots-available") == 2 and status().get("taskmanagers") == 2, 60)
+                    free.append(time.perf_counter() - t0)
+                    if outcome["state"] != "CANCELED":
+                        print(f"  {name}: reached {outcome['state']}")
+                print(f"{name:24s}: cancel → CANCELED median {statistics.median(reported):.2f} s "
+                      f"(max {max(reported):.2f}; `pyflink cancel` wall {statistics.median(wall):.2f} s); "
+                      f"both slots free again {statistics.median(free):.2f} s")
+        finally:
+            timed(pyflink + ["cluster", "stop"] + conf, 60)
+            left = cluster.kill_leftovers()
+            if left:
+                print(f"# killed leftover processes: {left}")
+
+
+if __name__ == "__main__":
+    main()
