@@ -27,7 +27,6 @@ import marshal
 import os
 import pickle
 import re
-import sys
 import threading
 import time
 from collections import deque
@@ -83,9 +82,7 @@ class NetworkEnvironment:
     def __init__(self, resource_id: str, bind_host: str = "127.0.0.1", port: int | str = 0,
                  advertised_host: str | None = None, inproc: bool = False,
                  context: zmq.Context | None = None, security: SocketSecurity | None = None,
-                 max_pending_requests: int = 1024, remote_switch_interval: float | None = None) -> None:
-        """``remote_switch_interval``: the GIL switch interval (``sys.setswitchinterval``) of
-        the process while it has remote channels, CPython's otherwise (None: never changed)."""
+                 max_pending_requests: int = 1024) -> None:
         self.resource_id = resource_id
         self.ctx = context or zmq.Context.instance()
         self.partition_manager = ResultPartitionManager()
@@ -107,9 +104,6 @@ class NetworkEnvironment:
         os.set_blocking(self._wake_w, False)
         os.set_blocking(self._wake_r, False)
         self._thread: threading.Thread | None = None
-        self._remote_switch = remote_switch_interval
-        self._default_switch = sys.getswitchinterval()
-        self._fast_switch = False
         self._running = False
         self._polling = True
         #: a wake-up byte is (about to be) in the pipe and the thread has not drained it yet
@@ -257,24 +251,12 @@ class NetworkEnvironment:
                 self._pump()
                 if self._waiting:
                     self._expire_waiting()
-                if self._remote_switch is not None and bool(self._readers or self._receivers) is not self._fast_switch:
-                    self._switch_interval()
         except Exception:  # a broken network thread must be visible in the log
             log.exception("network thread failed")
         finally:
             for sock in self._clients.values():
                 sock.close(0)
             self._close_server()
-
-    def _switch_interval(self) -> None:
-        """A short GIL switch interval while remote channels exist: the network thread then
-        gets the GIL sooner from busy task threads to move buffers and credits (measured
-        ~10 % more throughput across TaskManagers). Without remote channels it is CPython's
-        default: task threads of one TaskManager then hand the GIL to each other less often
-        (fewer forced switches: a chained job pays ~5-10 % CPU for 1 ms)."""
-        self._fast_switch = not self._fast_switch
-        assert self._remote_switch is not None
-        sys.setswitchinterval(self._remote_switch if self._fast_switch else self._default_switch)
 
     def _handle_command(self, cmd: tuple) -> None:
         kind = cmd[0]
