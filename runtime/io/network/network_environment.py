@@ -234,12 +234,15 @@ class NetworkEnvironment:
                     events = dict(poller.poll(1000))
                 self._polling = False
                 if self._wake_r in events:
-                    self._wake_pending = False  # before the commands are taken: none is missed
                     try:
                         while os.read(self._wake_r, 4096):
                             pass
                     except (BlockingIOError, OSError):
                         pass
+                    # after draining (a byte written meanwhile must not be drained with the flag
+                    # still set: nobody would write again) and before the commands are taken
+                    # (a command whose poster saw the flag set is among them)
+                    self._wake_pending = False
                 while self._commands:
                     self._handle_command(self._commands.popleft())
                 if self.server in events:
