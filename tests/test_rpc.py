@@ -3,6 +3,8 @@ standalone leader election's rules."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 
 import pytest
 import zmq
@@ -74,6 +76,37 @@ def test_malformed_frames_are_dropped_and_the_server_keeps_serving():
         with SyncRpcClient(address, timeout=2.0) as client:
             return client.call("echo", "echo", "still alive", token="token-1")
     assert run_server(test) == "still alive"
+
+
+_DROPPED_CLIENTS = r"""
+import os, sys
+from runtime.rpc.client import SyncRpcClient
+from runtime.rpc.errors import RpcTimeout
+address = sys.argv[1]
+for round in range(20):
+    for _ in range(50):
+        SyncRpcClient(address)  # never closed: garbage at once, its handshake still under way
+    with SyncRpcClient(address, timeout=5.0) as client:
+        try:
+            client.call("echo", "echo", "x", token="token-1")
+        except RpcTimeout:
+            print(f"no answer after {(round + 1) * 50} dropped clients", flush=True)
+            os._exit(1)
+print("answered", flush=True)
+os._exit(0)  # a blocked ZeroMQ I/O thread would also block the context's termination at exit
+"""
+
+
+def test_clients_dropped_without_close_do_not_stop_later_calls():
+    """A SyncRpcClient left to the garbage collector stops its socket monitor before its sockets
+    close; otherwise libzmq's I/O thread blocks on the next monitor event and no socket of the
+    process's context answers again (without that, this fails within the first few rounds).
+    In a child process: a blocked I/O thread must not take the test process's context along."""
+    def test(address):
+        return subprocess.run([sys.executable, "-c", _DROPPED_CLIENTS, address], capture_output=True, text=True,
+                              timeout=120)
+    proc = run_server(test)
+    assert proc.returncode == 0 and proc.stdout.strip() == "answered", (proc.stdout, proc.stderr[-2000:])
 
 
 def test_standalone_election_grants_a_random_session_id_at_once_and_only_once():

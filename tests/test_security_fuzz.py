@@ -24,6 +24,7 @@ from helpers_cli import describe, status_json
 from test_control_plane import _with
 
 from runtime.rpc import codec
+from runtime.security.internal_keys import load_keys
 
 SEED = 1010
 MiB = 1 << 20
@@ -95,8 +96,7 @@ class Fuzzer:
 
     def __init__(self, env: ClusterEnv, ctx: zmq.Context, role: str, address: str | None = None,
                  server_public: bytes | None = None) -> None:
-        keys = env.rpc_client(role).security.keys
-        assert keys is not None
+        keys = load_keys(env.keys_dir, role)
         self.sock = ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.curve_publickey, self.sock.curve_secretkey = keys.own.public, keys.own.secret
@@ -215,7 +215,7 @@ def test_hostile_input_is_refused_while_the_jobmanager_keeps_answering(cluster: 
             # 7. a TaskManager's data port: unknown partitions, malformed data-plane frames
             tm_address = client.call("dispatcher", "list_task_managers", token=token)["r"][0]["path"]
             data = Fuzzer(env, ctx, "taskmanager", tm_address,
-                          server_public=env.rpc_client("taskmanager").security.keys.taskmanager_public)
+                          server_public=load_keys(env.keys_dir, "taskmanager").taskmanager_public)
             for i in range(20_000):
                 partition = f"{rng.getrandbits(128):032x}:{rng.getrandbits(128):032x}:{i}".encode()
                 data.send([b"R", b"r%d" % i, partition, b"0", b"16"])

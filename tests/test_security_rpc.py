@@ -30,7 +30,7 @@ from runtime.jobmaster.job_master import JobMaster
 from runtime.resourcemanager.resource_manager import ResourceManager
 from runtime.rpc import codec
 from runtime.rpc.errors import FencingTokenError, RpcError
-from runtime.security.internal_keys import ensure_keys, new_key_pair
+from runtime.security.internal_keys import ensure_keys, load_keys, new_key_pair
 
 REST_TOKEN = "rest-token-" + uuid.uuid4().hex
 KEY_PASSWORD = "key-password-" + uuid.uuid4().hex
@@ -76,7 +76,7 @@ def test_a_peer_without_the_keys_gets_no_answer_and_no_effect(cluster: ClusterEn
     jm_public = (env.keys_dir / "jobmanager.key").read_text()
     server_key = re.search(r'public-key = "(.{40})"', jm_public).group(1).encode()  # type: ignore[union-attr]
     stranger = new_key_pair()
-    client_pair = env.rpc_client().security.keys.own  # type: ignore[union-attr]
+    client_pair = load_keys(env.keys_dir, "client").own
     wrong_server = new_key_pair().public
     ctx = zmq.Context()
     peers = {
@@ -170,7 +170,7 @@ def test_a_taskmanager_connection_cannot_be_taken_over(cluster: ClusterEnv, tmp_
     ctx = zmq.Context()
     impostors = []
     try:
-        keys = env.rpc_client("taskmanager").security.keys  # type: ignore[union-attr]
+        keys = load_keys(env.keys_dir, "taskmanager")
         for victim in victims:  # the resource id is public (REST /taskmanagers): connect under it
             sock = ctx.socket(zmq.DEALER)
             sock.setsockopt(zmq.LINGER, 0)

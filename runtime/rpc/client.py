@@ -132,6 +132,7 @@ class SyncRpcClient:
                 "security.internal.enabled=false here; enable it and use the cluster's keys directory")
 
     def close(self) -> None:
+        """Stop the socket monitor, then close both sockets: in that order, always (see ``__del__``)."""
         if self._monitor is not None:
             try:
                 self.sock.disable_monitor()
@@ -140,6 +141,18 @@ class SyncRpcClient:
             self._monitor.close(0)
             self._monitor = None
         self.sock.close(0)
+
+    def __del__(self) -> None:
+        # A client dropped without close() must still stop its monitor before its sockets go.
+        # Otherwise pyzmq closes the monitor's reading end on its own, and libzmq's I/O thread,
+        # which sends monitor events with a blocking send, blocks for good on the next
+        # handshake event of the still-connecting socket: from then on no socket of this
+        # (process-wide) context connects or receives, and every later call times out.
+        if getattr(self, "sock", None) is not None:
+            try:
+                self.close()
+            except Exception:  # at interpreter exit zmq may already be torn down
+                pass
 
     def __enter__(self) -> SyncRpcClient:
         return self

@@ -122,7 +122,7 @@ class RpcService:
         except (asyncio.CancelledError, zmq.ZMQError):
             pass
         finally:
-            monitor.close(0)
+            close_monitor(sock, monitor)
 
     def connect(self, address: str, identity: bytes, server_public: bytes | None = None) -> zmq.asyncio.Socket:
         """Connect the DEALER; over TCP a CURVE client trusting ``server_public`` (default:
@@ -432,3 +432,16 @@ async def _resolve(token: Any, timeout: float | None) -> str | None:
         return token
     value = await token.get(timeout)
     return None if value is None else str(value)
+
+
+def close_monitor(sock: zmq.Socket, monitor: zmq.Socket) -> None:
+    """Stop the socket's monitor before closing the monitor socket: libzmq's I/O thread sends
+    monitor events with a blocking send, so an event for a monitor nobody reads any more
+    blocks that thread, and with it every socket of the context."""
+    try:
+        if not sock.closed:
+            sock.disable_monitor()
+    except zmq.ZMQError:
+        pass
+    monitor.close(0)
+

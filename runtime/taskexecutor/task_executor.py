@@ -60,7 +60,7 @@ from runtime.metrics.task_metric_group import TaskMetricGroup
 from runtime.resourcemanager.resource_manager_gateway import NAME as RESOURCE_MANAGER, ResourceManagerGateway
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.errors import RpcError
-from runtime.rpc.service import UPSTREAM, RpcService
+from runtime.rpc.service import UPSTREAM, RpcService, close_monitor
 from runtime.streaming.tasks.stream_task import StreamTask
 from runtime.streaming.tasks.subtask_checkpoint_coordinator import OperatorSnapshot, write_task_snapshot
 from runtime.taskexecutor import output_capture
@@ -255,7 +255,7 @@ class TaskExecutor(RpcEndpoint):
                 elif event["event"] == zmq.EVENT_CONNECTED:
                     self._reconnect.set()
         finally:
-            monitor.close(0)
+            close_monitor(sock, monitor)
 
     async def _watch_parent(self, parent: int) -> None:
         """A forked TaskManager belongs to the JobManager process that forked it: once that
