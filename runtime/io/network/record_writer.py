@@ -4,8 +4,8 @@ Routing is done a batch at a time with C-speed primitives where the partitioner 
 (slices for round robin, one list for forward/broadcast); a key-group partitioner computes
 each record's key once, memoises key → channel (looked up for the whole batch with ``map``),
 splits the batch with ``itertools.compress`` for two consumers, and ships the keys with the
-records so the keyed consumer does not recompute them. Batches accumulate per channel and go out when
-full, on flush (buffer timeout or idle input) and before any in-band event.
+records so the keyed consumer does not recompute them. Batches accumulate per channel and go
+out when full, on flush (buffer timeout or idle input) and before any in-band event.
 """
 from __future__ import annotations
 
