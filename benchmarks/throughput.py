@@ -11,9 +11,13 @@ Two pipelines over ``NumberSequenceSource(1, N)``:
 
 Each is run at N1 and N2 and reported as the MARGINAL rate (N2 - N1) / (t2 - t1), so the
 fixed start-up cost (interpreter, imports, job submission, deployment) cancels out.
-Configurations: the embedded mini cluster (``python job.py N``, subprocess wall time), and
-a 2-TaskManager standalone cluster at p=1 and p=2 (``pyflink run -p P job.py N``, attached,
-invocation to exit). Every run's output is checked (1000 correct lines / no lines) so a
+Configurations: the embedded mini cluster (``python job.py N``, subprocess wall time), a
+2-TaskManager standalone cluster at p=1 and p=2 and a 4-TaskManager cluster at p=4
+(``pyflink run -p P job.py N``, attached, invocation to exit; ``--no-p4`` skips it). The
+configurations of a setup run interleaved (one run of each in turn), so drifting load on a
+shared machine affects them alike. Beside records/s, the marginal CPU time per record (of the
+cluster's processes, of the embedded job's process, of the bare loop) is reported: it moves
+less with other load. Every run's output is checked (1000 correct lines / no lines) so a
 broken run is never reported as fast.
 
 The baseline is a bare Python loop over the same functions, run by this script in its own
@@ -33,6 +37,7 @@ import atexit
 import io
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -40,6 +45,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -256,9 +262,16 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def children_cpu() -> float:
+    """CPU (user + sys) of this process's children that have been waited for: an embedded
+    run's whole process (its job, mini cluster and start-up)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run_cmd(res: Result, cmd: list[str], shape: str, n: int, timeout: float, cwd: Path,
             env: dict | None = None, cpu_pids: list[int] | None = None) -> None:
-    cpu0 = cpu_seconds(cpu_pids) if cpu_pids else None
+    cpu0 = cpu_seconds(cpu_pids) if cpu_pids else children_cpu()
     t0 = time.perf_counter()
     # own session, so that on timeout the whole tree we started (e.g. Flink's JVM) goes with it
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env,
@@ -286,7 +299,7 @@ def run_cmd(res: Result, cmd: list[str], shape: str, n: int, timeout: float, cwd
         res.errors.append(problem + f" ({' '.join(cmd)})")
         return
     m = JOB_RUNTIME.search(p.stdout)
-    cpu = cpu_seconds(cpu_pids) - cpu0 if cpu_pids else None
+    cpu = cpu_seconds(cpu_pids) - cpu0 if cpu_pids else children_cpu() - cpu0
     res.add(n, dt, float(m.group(1)) if m else None, cpu)
 
 
@@ -309,27 +322,33 @@ def clean_env() -> dict:
     return env
 
 
-def run_config(results: dict, key: str, label: str, par: int | None, cluster, pyflink: list[str], job: Path,
-               ns: dict, args, base: Path, env: dict) -> None:
+def run_interleaved(results: dict, todo: list[tuple[str, str, int | None, Any]], pyflink: list[str], job: Path,
+                    ns: dict, args, base: Path, env: dict) -> None:
+    """Every configuration of a setup, interleaved: for each shape, repeat and N, one run of
+    each configuration in turn, so that a machine whose load drifts during the benchmark
+    moves all of them alike instead of favouring whichever ran first."""
     for shape in SHAPES:
-        res = results[(key, shape)] = Result(label)
-        cpu_pids = list(cluster.known_pids) if par is not None else None
-        for n in ns[shape]:
-            for _ in range(args.repeats):
-                if par is None:
-                    cmd = [sys.executable, str(job), shape, str(n)]
-                else:
-                    cmd = pyflink + ["run", "-p", str(par), "--conf-dir", str(cluster.conf_dir), str(job),
-                                     shape, str(n)]
-                run_cmd(res, cmd, shape, n, args.timeout, base, env, cpu_pids)
-                if res.errors:
-                    break
-            if res.errors:
-                break
-        print(f"  measured {label:36} {shape:9} "
-              + ("FAILED" if res.errors else
-                 f"t(N1) {res.t(ns[shape][0]):.2f} s  t(N2) {res.t(ns[shape][1]):.2f} s  -> "
-                 f"{fmt_rate(res.marginal(*ns[shape]), res)} rec/s"))
+        for key, label, _par, _cluster in todo:
+            results[(key, shape)] = Result(label)
+        for _ in range(args.repeats):
+            for n in ns[shape]:
+                for key, _label, par, cluster in todo:
+                    res = results[(key, shape)]
+                    if res.errors:
+                        continue
+                    if par is None:
+                        cmd = [sys.executable, str(job), shape, str(n)]
+                        run_cmd(res, cmd, shape, n, args.timeout, base, env, None)
+                    else:
+                        cmd = pyflink + ["run", "-p", str(par), "--conf-dir", str(cluster.conf_dir), str(job),
+                                         shape, str(n)]
+                        run_cmd(res, cmd, shape, n, args.timeout, base, env, list(cluster.known_pids))
+        for key, label, _par, _cluster in todo:
+            res = results[(key, shape)]
+            print(f"  measured {label:36} {shape:9} "
+                  + ("FAILED" if res.errors else
+                     f"t(N1) {res.t(ns[shape][0]):.2f} s  t(N2) {res.t(ns[shape][1]):.2f} s  -> "
+                     f"{fmt_rate(res.marginal(*ns[shape]), res)} rec/s"))
         sys.stdout.flush()
 
 
@@ -356,6 +375,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=300.0, help="per run, seconds")
     ap.add_argument("--no-cluster", action="store_true", help="embedded mini cluster only")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--no-p4", action="store_true", help="skip the p=4 run on a 4-TaskManager cluster")
     ap.add_argument("--bare-only", action="store_true",
                     help="skip the 'all on' setup (checkpoints every 1 s, Prometheus, CURVE)")
     ap.add_argument("-D", dest="conf", action="append", default=[], metavar="KEY=VALUE",
@@ -401,11 +421,13 @@ def main() -> None:
         res = results[("bare", shape)] = Result("bare Python loop")
         for n in ns[shape]:
             for _ in range(args.repeats):
+                c0 = time.process_time()
                 dt, out = bare_loop(shape, n)
+                cpu = time.process_time() - c0
                 problem = verify(shape, n, out)
                 if problem:
                     res.errors.append("bare loop: " + problem)
-                res.add(n, dt)
+                res.add(n, dt, None, cpu)
     bare = {s: results[("bare", s)].marginal(*ns[s]) for s in SHAPES}
 
     # ---------------------------------------------------------------- ours
@@ -422,26 +444,26 @@ def main() -> None:
             "metrics.reporter.prom.port": f"{prom}-{prom + 10}", **extra}, {"PYFLINK_BENCH_CHECKPOINT_MS": "1000"}))
     configs: list[tuple[str, str, int | None]] = []
     for setup, suffix, conf, job_env in setups:
-        todo = [("embedded", "embedded, p=1", None)]
-        if not args.no_cluster:
-            todo += [("p1", "2-TM cluster, p=1", 1), ("p2", "2-TM cluster, p=2", 2)]
-        todo = [(f"{key}-{setup}", label + suffix, par) for key, label, par in todo]
-        cluster = None
+        clusters: dict[int, TempCluster] = {}
+        todo: list[tuple[str, str, int | None, Any]] = [(f"embedded-{setup}", "embedded, p=1" + suffix, None, None)]
         try:
             if not args.no_cluster:
-                cluster = TempCluster(base / f"cluster-{setup}", 2, conf)
                 print(f"cluster configuration{suffix or ' [bare]'}: {conf}")
-                p = subprocess.run(pyflink + ["cluster", "start", "--conf-dir", str(cluster.conf_dir)],
-                                   capture_output=True, text=True, timeout=60)
-                cluster.pid_files()
-                if p.returncode != 0:
-                    print(f"NOTE: cluster start failed (exit {p.returncode}): {p.stderr.strip()[-400:]}")
-                    todo = todo[:1]
-            configs += todo
-            for key, label, par in todo:
-                run_config(results, key, label, par, cluster, pyflink, job, ns, args, base, dict(env, **job_env))
+                wanted = [(2, [1, 2])] + ([(4, [4])] if not args.no_p4 else [])
+                for tms, pars in wanted:
+                    cluster = clusters[tms] = TempCluster(base / f"cluster-{setup}-{tms}", tms, conf)
+                    p = subprocess.run(pyflink + ["cluster", "start", "--conf-dir", str(cluster.conf_dir)],
+                                       capture_output=True, text=True, timeout=60)
+                    cluster.pid_files()
+                    if p.returncode != 0:
+                        print(f"NOTE: cluster start ({tms} TaskManagers) failed (exit {p.returncode}): "
+                              f"{p.stderr.strip()[-400:]}")
+                        continue
+                    todo += [(f"p{par}-{setup}", f"{tms}-TM cluster, p={par}{suffix}", par, cluster) for par in pars]
+            configs += [(key, label, par) for key, label, par, _ in todo]
+            run_interleaved(results, todo, pyflink, job, ns, args, base, dict(env, **job_env))
         finally:
-            if cluster is not None:
+            for cluster in clusters.values():
                 try:
                     subprocess.run(pyflink + ["cluster", "stop", "--conf-dir", str(cluster.conf_dir)],
                                    capture_output=True, text=True, timeout=60)
@@ -458,7 +480,8 @@ def main() -> None:
     print(hdr)
     print("-" * len(hdr))
     for shape in SHAPES:
-        us = f"{1e6 / bare[shape]:.3f}" if bare[shape] else "-"
+        bcpu = results[("bare", shape)].marginal_cpu_us(*ns[shape])
+        us = f"{bcpu:.3f}" if bcpu is not None else "-"
         print(f"{'bare Python loop (same fns)':38} {shape:10} {fmt_rate(bare[shape]):>12} {'100 %':>13} {'':>8} "
               f"{'':>18} {us:>11}")
     for key, label, par in configs:
@@ -476,16 +499,20 @@ def main() -> None:
                   f"{(fmt_rate(jr) if jr else '-'):>18} {(f'{cu:.3f}' if cu is not None else '-'):>11}")
     print(f"goal: each shape at p=1 >= {GOAL_VS_BARE:.0%} of the bare loop. job-runtime rec/s: marginal over the "
           "'Job Runtime' the client reports (cluster runs only).")
-    print("CPU us/rec: marginal CPU time of all cluster processes per record (cluster runs; for the bare loop, "
-          "its wall time per record) -- at p=2 more than p=1 means the exchange between processes costs CPU.")
+    print("CPU us/rec: marginal CPU time per record of all cluster processes (cluster runs), of the job's process "
+          "(embedded), of the loop (bare) -- at p=2 more than p=1 means the exchange between processes costs CPU. "
+          "It moves less with other load on the machine than records/s.")
     for setup, suffix, _conf, _env in setups:
         for shape in SHAPES:
             rates = {k: (results[(f"{k}-{setup}", shape)].marginal(*ns[shape])
-                         if (f"{k}-{setup}", shape) in results else None) for k in ("embedded", "p1", "p2")}
+                         if (f"{k}-{setup}", shape) in results else None) for k in ("embedded", "p1", "p2", "p4")}
             if rates["p1"] and rates["p2"]:
                 x = rates["p2"] / rates["p1"]
                 print(f"speed-up p=2 / p=1 ({shape}{suffix}): {x:.2f}x   (goal >= {GOAL_SPEEDUP}x: "
                       f"{'meets' if x >= GOAL_SPEEDUP else 'BELOW'})")
+            if rates["p1"] and rates["p4"]:
+                print(f"speed-up p=4 on 4 TaskManagers / p=1 ({shape}{suffix}): {rates['p4'] / rates['p1']:.2f}x   "
+                      f"(no goal: {psutil.cpu_count()} cores, so below 2x is expected)")
             if rates["p1"] and rates["embedded"] and bare[shape]:
                 gap = 100 * (rates["embedded"] - rates["p1"]) / bare[shape]
                 where = f"{gap:.0f} points below" if gap >= 0 else f"{-gap:.0f} points above"

@@ -106,6 +106,8 @@ class NetworkEnvironment:
         self._thread: threading.Thread | None = None
         self._running = False
         self._polling = True
+        #: a wake-up byte is (about to be) in the pipe and the thread has not drained it yet
+        self._wake_pending = False
         # producer side (network thread only)
         self._readers: dict[tuple[bytes, bytes], ResultSubpartition] = {}
         self._reader_of: dict[int, tuple[bytes, bytes]] = {}
@@ -188,17 +190,27 @@ class NetworkEnvironment:
                        credits: int, gate: InputGate, channel: int) -> None:
         self._post(("request", address, receiver, partition_id, subpartition, credits, gate, channel))
 
-    def add_credit(self, address: str, receiver: bytes, n: int = 1) -> None:
-        self._post(("credit", address, receiver, n))
+    def add_credit(self, address: str, receiver: bytes, n: int = 1, urgent: bool = True) -> None:
+        """``urgent=False``: no wake-up; the credits go out on the network thread's next turn
+        (the next buffer it receives, or the next urgent command)."""
+        self._commands.append(("credit", address, receiver, n))
+        if urgent:
+            self._signal()
 
     def cancel_receivers(self, receivers: list[tuple[str, bytes]]) -> None:
         self._post(("cancel", receivers))
 
     def _post(self, cmd: tuple) -> None:
         self._commands.append(cmd)
-        if self._polling:
-            # only a sleeping network thread needs the (syscall) wake-up; a busy one sees the
-            # command on its next turn
+        self._signal()
+
+    def _signal(self) -> None:
+        # only a sleeping network thread needs the (syscall) wake-up, and only one per sleep:
+        # a busy one sees the command on its next turn, and one byte in the pipe wakes it.
+        # Each os.write releases the GIL, so a task thread that writes may have to wait for
+        # it (up to a switch interval) before it can go on.
+        if self._polling and not self._wake_pending:
+            self._wake_pending = True
             self._wake()
 
     def _wake(self) -> None:
@@ -227,6 +239,10 @@ class NetworkEnvironment:
                             pass
                     except (BlockingIOError, OSError):
                         pass
+                    # after draining (a byte written meanwhile must not be drained with the flag
+                    # still set: nobody would write again) and before the commands are taken
+                    # (a command whose poster saw the flag set is among them)
+                    self._wake_pending = False
                 while self._commands:
                     self._handle_command(self._commands.popleft())
                 if self.server in events:

@@ -68,9 +68,11 @@ class ResultSubpartition:
             pending = self.pending
             was_empty = not pending
             pending.append(payload)
-            if was_empty:
+            if was_empty and self.credit > 0:
                 # the network thread revisits a non-empty subpartition whenever credit
-                # arrives, so only the empty → non-empty transition needs a notification
+                # arrives (it adds the credit, then looks at ``pending``; this thread appends,
+                # then looks at ``credit``), so only the empty → non-empty transition of a
+                # subpartition that can send needs a notification
                 remote.notify(self)
             return
         with self.lock:

@@ -2,14 +2,17 @@
 
 Routing is done a batch at a time with C-speed primitives where the partitioner allows it
 (slices for round robin, one list for forward/broadcast); a key-group partitioner computes
-each record's key once, memoises key → channel, and ships the keys with the records so the
-keyed consumer does not recompute them. Batches accumulate per channel and go out when
-full, on flush (buffer timeout or idle input) and before any in-band event.
+each record's key once, memoises key → channel (looked up for the whole batch with ``map``),
+splits the batch with ``itertools.compress`` for two consumers, and ships the keys with the
+records so the keyed consumer does not recompute them. Batches accumulate per channel and go
+out when full, on flush (buffer timeout or idle input) and before any in-band event.
 """
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from itertools import compress
+from operator import not_
 from typing import Any
 
 from runtime.common.errors import UserFunctionError, raise_at_user_code
@@ -106,23 +109,32 @@ class RecordWriter:
                 self._keys_checked = True
             self._append(0, values, ts, keys)  # one consumer: no routing, the keys still travel
             return
-        ch = self.channels
         try:
-            if ts is not None:
-                self._scatter([ch[k] for k in keys], values, ts, keys)
-                return
-            # the common case, in one pass: look the channel up and append value and key to it
-            vs: list[list] = [[] for _ in range(n)]
-            ks: list[list] = [[] for _ in range(n)]
-            va = [x.append for x in vs]
-            ka = [x.append for x in ks]
-            for v, k in zip(values, keys):
-                c = ch[k]
-                va[c](v)
-                ka[c](k)
+            chans = list(map(self.channels.__getitem__, keys))  # key -> channel, memoised, in C
         except TypeError:
             self._check_hashable(keys, values)
             raise
+        if ts is not None:
+            self._scatter(chans, values, ts, keys)
+            return
+        if n == 2:
+            # two consumers: the channel numbers are the selectors of the second one and
+            # their negation those of the first; four compress() passes, no Python per record
+            second = chans
+            first = list(map(not_, chans))
+            for c, sel in ((0, first), (1, second)):
+                part = list(compress(values, sel))
+                if part:
+                    self._append(c, part, None, list(compress(keys, sel)))
+            return
+        # more consumers: one pass, appending value and key to their channel's batch
+        vs: list[list] = [[] for _ in range(n)]
+        ks: list[list] = [[] for _ in range(n)]
+        va = [x.append for x in vs]
+        ka = [x.append for x in ks]
+        for v, c, k in zip(values, chans, keys):
+            va[c](v)
+            ka[c](k)
         for c in range(n):
             if vs[c]:
                 self._append(c, vs[c], None, ks[c])

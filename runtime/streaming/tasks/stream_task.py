@@ -392,7 +392,7 @@ class StreamTask:
         else:
             receiver = f"{self.execution_id}:{channel.index}".encode()
             network = self.network
-            channel.release = _CreditReturner(network, desc.address, receiver, max(1, self.credits // 4))
+            channel.release = _CreditReturner(network, desc.address, receiver, self.credits)
             self._remote_receivers.append((desc.address, receiver))
             network.request_remote(desc.address, receiver, channel.partition_id, channel.subpartition,
                                    self.credits, gate, channel.index)
@@ -503,22 +503,30 @@ def _nothing() -> None:
 
 class _CreditReturner:
     """Gives consumed buffers' credits back to a remote producer in small groups (a quarter
-    of the channel's credits), so the network thread is woken once per group rather than
-    once per buffer; the producer always keeps most of its credits, so it never stalls."""
+    of the channel's credits). A group is handed to the network thread without waking it
+    (it sends the credits on its next turn, which the next buffer it receives starts); only
+    once half of the channel's credits were returned that way is the thread woken. So at
+    most half the window waits for a turn, and a producer out of credits always has at
+    least the other half in flight to this consumer, whose consumption ends the wait."""
 
-    __slots__ = ("address", "group", "network", "owed", "receiver")
+    __slots__ = ("address", "group", "lazy", "network", "owed", "receiver", "urgent_at")
 
-    def __init__(self, network: NetworkEnvironment, address: str, receiver: bytes, group: int) -> None:
+    def __init__(self, network: NetworkEnvironment, address: str, receiver: bytes, credits: int) -> None:
         self.network = network
         self.address = address
         self.receiver = receiver
-        self.group = group
+        self.group = max(1, credits // 4)
+        self.urgent_at = max(1, credits // 2)
         self.owed = 0
+        self.lazy = 0
 
     def __call__(self) -> None:
         self.owed += 1
         if self.owed >= self.group:
-            self.network.add_credit(self.address, self.receiver, self.owed)
+            lazy = self.lazy + self.owed
+            urgent = lazy >= self.urgent_at
+            self.network.add_credit(self.address, self.receiver, self.owed, urgent)
+            self.lazy = 0 if urgent else lazy
             self.owed = 0
 
 
