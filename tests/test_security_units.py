@@ -112,3 +112,46 @@ def test_access_policy(target: str, method: str, client: bool, taskmanager: bool
     assert DEFAULT_POLICY.allows(target, method, "client") is client
     assert DEFAULT_POLICY.allows(target, method, "taskmanager") is taskmanager
     assert not DEFAULT_POLICY.allows(target, method, None)
+
+
+def test_a_peer_flooding_the_pending_partition_requests_cannot_keep_another_peers_request_out() -> None:
+    """The table of requests for partitions not produced yet is bounded; when it is full, the
+    peer holding most of it loses its oldest request, so a real consumer's request still waits
+    for its partition (it used to be refused, and the consumer waited for ever)."""
+    import secrets
+    import time
+
+    import zmq
+
+    from runtime.io.network.network_environment import PENDING_REQUEST_TTL
+
+    env = NetworkEnvironment("tm-flooded", "127.0.0.1", 0, max_pending_requests=8)
+    env.start()
+    ctx = zmq.Context()
+    try:
+        flooder, consumer = ctx.socket(zmq.DEALER), ctx.socket(zmq.DEALER)
+        for sock, name in ((flooder, b"flooder"), (consumer, b"consumer")):
+            sock.setsockopt(zmq.IDENTITY, name)
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.connect(env.address)
+
+        def partition() -> bytes:
+            return f"{secrets.token_hex(16)}:{secrets.token_hex(16)}:0".encode()
+
+        for i in range(50):
+            flooder.send_multipart([b"R", b"f%d" % i, partition(), b"0", b"4"])
+        deadline = time.monotonic() + 10
+        while env.pending_requests < 8 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        wanted = partition()
+        consumer.send_multipart([b"R", b"c0", wanted, b"0", b"4"])
+        while time.monotonic() < deadline:
+            waiting = {key: value[0] for key, value in list(env._waiting.items())}
+            if (b"consumer", b"c0") in waiting:
+                break
+            time.sleep(0.01)
+        assert waiting.get((b"consumer", b"c0")) == wanted.decode(), waiting
+        assert env.pending_requests == 8 and PENDING_REQUEST_TTL > 0
+    finally:
+        ctx.destroy(linger=0)
+        env.stop()

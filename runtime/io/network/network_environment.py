@@ -29,7 +29,7 @@ import pickle
 import re
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -97,6 +97,7 @@ class NetworkEnvironment:
         # requests waiting for their partition (network thread only): (identity, receiver) ->
         # (partition id, callback, deadline)
         self._waiting: dict[tuple[bytes, bytes], tuple[str, Callable[[ResultPartition], None], float]] = {}
+        self._waiting_per_peer: Counter[bytes] = Counter()  # entries of _waiting by peer identity
         self._next_sweep = 0.0
         self.address: str = ""
         self._commands: deque = deque()
@@ -284,12 +285,12 @@ class NetworkEnvironment:
                     client.send_multipart([b"X", receiver])
         elif kind == "attach":
             _, identity, receiver, partition, index, credits = cmd
-            waiting = self._waiting.pop((identity, receiver), None)
+            waiting = self._waiting.get((identity, receiver))
             if waiting is None:
                 return  # the request was cancelled or expired meanwhile
             if waiting[0] != partition.partition_id:
-                self._waiting[(identity, receiver)] = waiting  # a newer request of that receiver waits on
-                return
+                return  # a newer request of that receiver waits on
+            self._pop_waiting((identity, receiver))
             self._attach(identity, receiver, partition.subpartitions[index], credits)
 
     def _client(self, address: str) -> zmq.Socket:
@@ -361,10 +362,15 @@ class NetworkEnvironment:
             self._attach(identity, receiver, partition.subpartitions[index], credits)
             return
         if len(self._waiting) >= self.max_pending_requests:
-            self._bad.warning(("full", identity), "refused a request for the unknown partition %s: %d requests "
-                              "already wait (security.limits.max-pending-partition-requests)", partition_id,
-                              len(self._waiting))
-            return
+            # Full: drop the oldest request of the peer that holds the most, so that one peer
+            # flooding the table cannot keep the requests of every other peer out (refusing
+            # the newcomer would leave a real consumer waiting for ever).
+            hog, _ = self._waiting_per_peer.most_common(1)[0]
+            oldest = next(k for k in self._waiting if k[0] == hog)
+            self._bad.warning(("full", hog), "dropped the oldest waiting request of peer %r for the unknown partition "
+                              "%s: %d requests already wait (security.limits.max-pending-partition-requests), "
+                              "most of them from that peer", hog[:40], self._waiting[oldest][0], len(self._waiting))
+            self._forget_waiting(oldest)
 
         def on_available(p: ResultPartition) -> None:  # in the registering task's thread
             if index < len(p.subpartitions):
@@ -373,10 +379,21 @@ class NetworkEnvironment:
                 self._bad.warning(("index", identity), "dropped a request for subpartition %d of %s (it has %d)",
                                   index, p.partition_id, len(p.subpartitions))
         self._waiting[key] = (partition_id, on_available, time.monotonic() + PENDING_REQUEST_TTL)
+        self._waiting_per_peer[identity] += 1
         self.partition_manager.when_available(partition_id, on_available)
 
-    def _forget_waiting(self, key: tuple[bytes, bytes]) -> None:
+    def _pop_waiting(self, key: tuple[bytes, bytes]) -> tuple[str, Callable[[ResultPartition], None], float] | None:
         waiting = self._waiting.pop(key, None)
+        if waiting is not None:
+            left = self._waiting_per_peer[key[0]] - 1
+            if left > 0:
+                self._waiting_per_peer[key[0]] = left
+            else:
+                del self._waiting_per_peer[key[0]]
+        return waiting
+
+    def _forget_waiting(self, key: tuple[bytes, bytes]) -> None:
+        waiting = self._pop_waiting(key)
         if waiting is not None:
             self.partition_manager.cancel_wait(waiting[0], waiting[1])
 
