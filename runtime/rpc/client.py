@@ -21,6 +21,7 @@ from runtime.messages.codec import to_wire
 from runtime.rpc import codec
 from runtime.rpc.errors import FencingTokenError, RpcError, RpcTimeout, remote_error
 from runtime.rpc.signatures import result_decoder
+from runtime.rpc.socket_monitor import close_monitor
 from runtime.security.socket_security import SocketSecurity
 
 _HANDSHAKE_EVENTS = (zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_HANDSHAKE_FAILED_AUTH
@@ -134,11 +135,7 @@ class SyncRpcClient:
     def close(self) -> None:
         """Stop the socket monitor, then close both sockets: in that order, always (see ``__del__``)."""
         if self._monitor is not None:
-            try:
-                self.sock.disable_monitor()
-            except zmq.ZMQError:
-                pass
-            self._monitor.close(0)
+            close_monitor(self.sock, self._monitor)
             self._monitor = None
         self.sock.close(0)
 

@@ -29,6 +29,7 @@ from runtime.rpc import codec
 from runtime.rpc.endpoint import RpcEndpoint, current_sender, current_user
 from runtime.rpc.errors import FencingTokenError, PeerUnreachable, RpcError, RpcTimeout, remote_error
 from runtime.rpc.signatures import decode_arguments, result_decoder
+from runtime.rpc.socket_monitor import close_monitor
 from runtime.security.access_policy import DEFAULT_POLICY, AccessPolicy
 from runtime.security.rate_limited_log import RateLimitedLog
 from runtime.security.socket_security import RPC_DOMAIN, SocketSecurity, role_of
@@ -432,16 +433,3 @@ async def _resolve(token: Any, timeout: float | None) -> str | None:
         return token
     value = await token.get(timeout)
     return None if value is None else str(value)
-
-
-def close_monitor(sock: zmq.Socket, monitor: zmq.Socket) -> None:
-    """Stop the socket's monitor before closing the monitor socket: libzmq's I/O thread sends
-    monitor events with a blocking send, so an event for a monitor nobody reads any more
-    blocks that thread, and with it every socket of the context."""
-    try:
-        if not sock.closed:
-            sock.disable_monitor()
-    except zmq.ZMQError:
-        pass
-    monitor.close(0)
-

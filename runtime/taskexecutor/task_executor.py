@@ -60,7 +60,8 @@ from runtime.metrics.task_metric_group import TaskMetricGroup
 from runtime.resourcemanager.resource_manager_gateway import NAME as RESOURCE_MANAGER, ResourceManagerGateway
 from runtime.rpc.endpoint import RpcEndpoint, rpc
 from runtime.rpc.errors import RpcError
-from runtime.rpc.service import UPSTREAM, RpcService, close_monitor
+from runtime.rpc.service import UPSTREAM, RpcService
+from runtime.rpc.socket_monitor import close_monitor
 from runtime.streaming.tasks.stream_task import StreamTask
 from runtime.streaming.tasks.subtask_checkpoint_coordinator import OperatorSnapshot, write_task_snapshot
 from runtime.taskexecutor import output_capture
