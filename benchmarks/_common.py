@@ -137,6 +137,18 @@ def timed(cmd: list[str], timeout: float, cwd: str | Path | None = None, env: di
     return time.perf_counter() - t0, proc
 
 
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    """Poll ``predicate`` until it returns something true (returned) or ``timeout`` passes
+    (TimeoutError naming ``what``): a benchmark never times a step whose start it missed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
+
+
 def median(xs: list[float]) -> float:
     return statistics.median(xs) if xs else float("nan")
 

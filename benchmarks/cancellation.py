@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import TempCluster, machine_line, pyflink_command, timed  # noqa: E402
+from _common import TempCluster, machine_line, pyflink_command, timed, wait_until  # noqa: E402
 
 SLEEPING = '''\
 import time
@@ -90,15 +90,6 @@ JOBS = {"sleeping map": SLEEPING, "spinning map": SPINNING, "source ignoring can
         "map in one C call": C_CALL}
 
 
-def _wait(predicate, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -138,14 +129,15 @@ def main() -> None:
                     if p.returncode != 0:
                         sys.exit(f"{name}: run failed: {p.stderr.strip()}")
                     jid = p.stdout.split("JobID ")[1].split()[0]
-                    _wait(lambda: state(jid) == "RUNNING", 30)
+                    wait_until(lambda: state(jid) == "RUNNING", 30, f"{name} to run")
                     time.sleep(0.5)  # benchmark pacing, not synchronisation: let the user code get going
                     t0 = time.perf_counter()
                     _, p = timed(pyflink + ["cancel", "--json", jid] + conf, 120)
                     wall.append(time.perf_counter() - t0)
                     outcome = json.loads(p.stdout) if p.returncode == 0 else {"state": "?", "seconds": float("nan")}
                     reported.append(float(outcome["seconds"]))
-                    _wait(lambda: status().get("slots-available") == 2 and status().get("taskmanagers") == 2, 60)
+                    wait_until(lambda: status().get("slots-available") == 2 and status().get("taskmanagers") == 2, 60,
+                               "both slots to be free again")
                     free.append(time.perf_counter() - t0)
                     if outcome["state"] != "CANCELED":
                         print(f"  {name}: reached {outcome['state']}")

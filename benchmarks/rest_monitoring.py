@@ -32,7 +32,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _common import REPO, TempCluster, machine_line, pyflink_command, timed  # noqa: E402
+from _common import REPO, TempCluster, machine_line, pyflink_command, timed, wait_until  # noqa: E402
 
 from runtime.common.job import JobID  # noqa: E402
 from runtime.messages.archived_execution_graph import ExecutionGraphInfo  # noqa: E402
@@ -93,16 +93,6 @@ def jobmanager_rss_mb(cluster: TempCluster) -> float:
     return psutil.Process(pids[0]).memory_info().rss / 2**20 if pids else float("nan")
 
 
-def wait(predicate, timeout: float, what: str) -> object:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise TimeoutError(what)
-
-
 def seed_store(store: Path, template: str, count: int) -> None:
     """``count`` finished jobs in the store: the template job's archive under fresh ids."""
     info = from_wire(ExecutionGraphInfo, msgpack.unpackb((store / f"{template}.graph").read_bytes(), raw=False,
@@ -139,7 +129,7 @@ def main() -> None:
             (root / "ticks.py").write_text(TICKS)
             _, p = timed(pyflink + ["run", "-d", "-p", "4", str(root / "ticks.py")] + conf, 60)
             running = p.stdout.split("JobID ")[1].split()[0]
-            wait(lambda: all(v["status"] == "RUNNING" for v in rest.get(f"/jobs/{running}")["vertices"]),  # type: ignore[index]
+            wait_until(lambda: all(v["status"] == "RUNNING" for v in rest.get(f"/jobs/{running}")["vertices"]),  # type: ignore[index]
                  30, "the p=4 job to run")
             lat_running = rest.latency_ms(f"/jobs/{running}", args.requests)
             lat_finished = rest.latency_ms(f"/jobs/{finished}", args.requests)
