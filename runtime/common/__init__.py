@@ -4,8 +4,9 @@ A PyFlink job switches ``from pyflink.common import X`` to ``from runtime.common
 X``; every name exported here keeps PyFlink's spelling and signature.
 """
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from runtime.util.lazy_names import import_on_first_use
 
 # name -> defining module; loaded on first access so that processes needing one or two of
 # these (the CLI, the JobManager) do not pay for importing all of them at start-up
@@ -61,13 +62,10 @@ __all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        from runtime.compat.unsupported import module_getattr
-        return module_getattr(__name__)(name)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    if name in _EXPORTS:
+        return import_on_first_use(globals(), _EXPORTS, name)
+    from runtime.compat.unsupported import module_getattr
+    return module_getattr(__name__)(name)
 
 
 def __dir__() -> list[str]:

@@ -8,8 +8,9 @@ all of them.
 """
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from runtime.util.lazy_names import import_on_first_use
 
 _FUNCTIONS = "runtime.datastream.functions"
 _WINDOW = "runtime.datastream.window"
@@ -89,13 +90,10 @@ __all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        from runtime.compat.unsupported import module_getattr
-        return module_getattr(__name__)(name)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    if name in _EXPORTS:
+        return import_on_first_use(globals(), _EXPORTS, name)
+    from runtime.compat.unsupported import module_getattr
+    return module_getattr(__name__)(name)
 
 
 def __dir__() -> list[str]:
