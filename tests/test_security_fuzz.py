@@ -27,6 +27,7 @@ from runtime.rpc import codec
 from runtime.security.internal_keys import load_keys
 
 SEED = 1010
+ROUNDS = 5
 MiB = 1 << 20
 
 
@@ -153,10 +154,13 @@ def test_hostile_input_is_refused_while_the_jobmanager_keeps_answering(cluster: 
     niceness = os.getpriority(os.PRIO_PROCESS, 0)
     os.setpriority(os.PRIO_PROCESS, 0, niceness + 10)
     try:
-        # the same attack three times: the first rounds raise the heap's high-water mark (a
-        # 10,001-vertex graph is decoded before it is refused, 3,000 random frames are read), the
-        # last must not grow it further (measured: the heap levels off below ~60 MiB)
-        for _ in range(3):
+        # the same attack five times: the first rounds raise the heap's high-water mark (a
+        # 10,001-vertex graph is decoded before it is refused, 3,000 random frames are read, and
+        # pymalloc keeps the arenas), the last two together must grow it far less than one early
+        # round (measured over 8 rounds: 34.8, 42.6, 50.2, 52.7, 53.0, 55.8, 56.3, 56.3, 56.7 MiB;
+        # a single late round has grown it by up to 6 MiB as fragmentation moves, a leak would
+        # add its 7 MiB every round)
+        for _ in range(ROUNDS):
             rng = random.Random(SEED)
             # 1. random frames, 1-4 per message, up to 4 KiB each
             for i in range(3000):
@@ -248,10 +252,11 @@ def test_hostile_input_is_refused_while_the_jobmanager_keeps_answering(cluster: 
     assert probed["worst"] < 2.0, summary
     print("RSS (JobManager, TaskManager) before and after each round:",
           ", ".join(f"({jm / MiB:.1f}, {tm / MiB:.1f}) MiB" for jm, tm in rss))
-    (jm0, tm0), _, (jm2, tm2), (jm3, tm3) = rss
-    assert jm3 - jm0 < 35 * MiB and tm3 - tm0 < 10 * MiB, rss
-    assert jm3 - jm2 < 6 * MiB, f"JobManager grew by {(jm3 - jm2) / MiB:.1f} MiB in the third round"
-    assert tm3 - tm2 < 4 * MiB, f"TaskManager grew by {(tm3 - tm2) / MiB:.1f} MiB in the third round"
+    assert len(rss) == ROUNDS + 1
+    (jm0, tm0), (jm_late, tm_late), (jm_end, tm_end) = rss[0], rss[-3], rss[-1]
+    assert jm_end - jm0 < 35 * MiB and tm_end - tm0 < 10 * MiB, rss
+    assert jm_end - jm_late < 8 * MiB, f"JobManager grew by {(jm_end - jm_late) / MiB:.1f} MiB in the last two rounds"
+    assert tm_end - tm_late < 4 * MiB, f"TaskManager grew by {(tm_end - tm_late) / MiB:.1f} MiB in the last two rounds"
     # nothing of it was stored or registered, and the cluster still works
     assert status_json(env)["taskmanagers"] == 2
     graphs = env.root / "ha" / "jobgraphs"
