@@ -12,13 +12,15 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from itertools import compress
-from operator import not_
 from typing import Any
 
 from runtime.common.errors import UserFunctionError, raise_at_user_code
 from runtime.io.network.elements import DATA, END_OF_PARTITION, IDLE, WATERMARK
 from runtime.io.network.partition import ResultSubpartition
 from runtime.state.key_groups import KeyChannelCache
+
+#: bytes.translate table swapping channel 0 and 1 (the first consumer's selectors from the second's)
+_FLIP = bytes([1, 0]) + bytes(254)
 
 
 class RecordWriter:
@@ -58,19 +60,25 @@ class RecordWriter:
             raise ValueError(f"unknown partitioner {kind}")
 
     # ------------------------------------------------------------------ routing
-    def _append(self, c: int, values: list, ts: list | None, keys: list | None) -> None:
+    def _append(self, c: int, values: list, ts: list | None, keys: list | None, fresh: bool = False) -> None:
+        """Add records to channel ``c``'s batch; ``fresh`` lists (made by the router, nobody else
+        holds them) become the batch when it is empty instead of being copied into it."""
         pv = self.pv[c]
         if ts is not None or self.pt[c] is not None:
             pt = self.pt[c]
             if pt is None:
                 pt = self.pt[c] = [None] * len(pv)
             pt.extend(ts if ts is not None else [None] * len(values))
-        if keys is not None:
-            pk = self.pk[c]
-            if pk is None:
-                pk = self.pk[c] = []
-            pk.extend(keys)
-        pv.extend(values)
+        if fresh and not pv and ts is None and self.pt[c] is None and self.pk[c] is None:
+            self.pv[c] = pv = values
+            self.pk[c] = keys
+        else:
+            if keys is not None:
+                pk = self.pk[c]
+                if pk is None:
+                    pk = self.pk[c] = []
+                pk.extend(keys)
+            pv.extend(values)
         if len(pv) >= self.batch_size:
             self._send(c)
 
@@ -87,7 +95,7 @@ class RecordWriter:
             off = (c - start) % n
             part = values[off::n]
             if part:
-                self._append(c, part, None if ts is None else ts[off::n], None)
+                self._append(c, part, None if ts is None else ts[off::n], None, True)
         self.rr = (start + len(values)) % n
 
     def _emit_broadcast(self, values, ts=None, keys=None):
@@ -109,6 +117,21 @@ class RecordWriter:
                 self._keys_checked = True
             self._append(0, values, ts, keys)  # one consumer: no routing, the keys still travel
             return
+        if n == 2 and ts is None:
+            # two consumers: the channel numbers (as bytes, built in C) are the selectors of the
+            # second one and their translation 0 <-> 1 those of the first; four compress()
+            # passes, no Python per record
+            try:
+                second = bytes(map(self.channels.__getitem__, keys))  # key -> channel, memoised
+            except TypeError:
+                self._check_hashable(keys, values)
+                raise
+            first = second.translate(_FLIP)
+            for c, sel in ((0, first), (1, second)):
+                part = list(compress(values, sel))
+                if part:
+                    self._append(c, part, None, list(compress(keys, sel)), True)
+            return
         try:
             chans = list(map(self.channels.__getitem__, keys))  # key -> channel, memoised, in C
         except TypeError:
@@ -116,16 +139,6 @@ class RecordWriter:
             raise
         if ts is not None:
             self._scatter(chans, values, ts, keys)
-            return
-        if n == 2:
-            # two consumers: the channel numbers are the selectors of the second one and
-            # their negation those of the first; four compress() passes, no Python per record
-            second = chans
-            first = list(map(not_, chans))
-            for c, sel in ((0, first), (1, second)):
-                part = list(compress(values, sel))
-                if part:
-                    self._append(c, part, None, list(compress(keys, sel)))
             return
         # more consumers: one pass, appending value and key to their channel's batch
         vs: list[list] = [[] for _ in range(n)]
@@ -137,7 +150,7 @@ class RecordWriter:
             ka[c](k)
         for c in range(n):
             if vs[c]:
-                self._append(c, vs[c], None, ks[c])
+                self._append(c, vs[c], None, ks[c], True)
 
     def _check_hashable(self, keys: list, values: list) -> None:
         """A key must be hashable (it is looked up per record); an unhashable one fails the
@@ -178,7 +191,7 @@ class RecordWriter:
                 va[c](v)
             for c in range(n):
                 if vs[c]:
-                    self._append(c, vs[c], None, None)
+                    self._append(c, vs[c], None, None, True)
             return
         ks: list[list] = [[] for _ in range(n)]
         ka = [k.append for k in ks]
@@ -198,7 +211,7 @@ class RecordWriter:
                 ta[c](t)
         for c in range(n):
             if vs[c]:
-                self._append(c, vs[c], tss[c], ks[c] if self.keyed else None)
+                self._append(c, vs[c], tss[c], ks[c] if self.keyed else None, True)
 
     # ------------------------------------------------------------------ sending
     def _send(self, c: int) -> None:
