@@ -31,7 +31,6 @@ import logging
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -84,6 +83,7 @@ def check_archive(path: str) -> str:
 
 def _is_tar(path: str) -> bool:
     try:
+        import tarfile  # only for archives (a job without them never loads it)
         return tarfile.is_tarfile(path)
     except OSError:
         return False
@@ -98,6 +98,7 @@ def archive_members(path: str) -> Iterator[tuple[str, bytes]]:
                 if not info.is_dir():
                     yield _safe_name(info.filename, path), zf.read(info)
         return
+    import tarfile
     with tarfile.open(path) as tf:
         for member in tf.getmembers():
             if member.isfile():

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from runtime.common.errors import UserFunctionError, raise_at_user_code
-from runtime.streaming.tasks.output import Output
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: the client builds operators without the task runtime
+    from runtime.streaming.tasks.output import Output
     from runtime.streaming.tasks.task_context import TaskContext
 
 
