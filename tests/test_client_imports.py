@@ -15,10 +15,11 @@ from tests.conftest import ClusterEnv, started_cluster
 
 #: modules no client command of these tests needs: the JobManager's asyncio RPC service,
 #: process inspection, pyzmq's authenticator, the REST side's execution-graph archive and
-#: job graph, the typer that imports pydantic, rich (the tables are laid out by pyflink_cli.tables)
+#: job graph, the typer that imports pydantic, rich (the tables are laid out by pyflink_cli.tables),
+#: the task runtime's outputs and metrics (a job program builds operators, it does not run them)
 NOT_ON_CLIENT_PATH = ("asyncio", "psutil", "zmq.auth", "runtime.messages.archived_execution_graph",
                       "runtime.messages.taskmanager_messages", "runtime.jobgraph.job_graph", "pydantic", "logging",
-                      "rich")
+                      "rich", "runtime.streaming.tasks.output", "runtime.metrics")
 
 #: runs the pyflink command given as arguments, then prints the modules it imported
 WRAPPER = ("import atexit, runpy, sys\n"
