@@ -2,8 +2,8 @@
 
 Each registered state is one table ``{key: value}``; the operator sets ``current_key``
 before calling the user function, so a state access is one dict operation. A snapshot
-groups every table by key group, which lets a restore keep only the key groups the new
-subtask owns (rescaling). TTL (processing time) stores ``(value, last_access_ms)`` pairs
+serialises every table as it is; a restore keeps only the key groups the new subtask owns
+(rescaling). TTL (processing time) stores ``(value, last_access_ms)`` pairs
 and never hands out an expired value unless the descriptor asks for it.
 """
 from __future__ import annotations
@@ -94,28 +94,31 @@ class HeapKeyedStateBackend:
                         table.update(entries)
 
     # ------------------------------------------------------------------ per operator
-    def snapshot_namespace(self, namespace: str) -> dict[str, tuple[str, dict[int, dict]]]:
-        """The tables of one operator (``<namespace>/...``), grouped by key group, as plain
-        Python data: the task pickles it (a consistent copy) and a writer thread stores it.
-        TTL entries keep their last-access time, so expiry survives a restore."""
+    def snapshot_namespace(self, namespace: str) -> dict[str, tuple[str, dict]]:
+        """The live tables of one operator (``<namespace>/...``), not copied: the task
+        serialises them at once, in the task thread, which is the consistent copy (a writer
+        thread then stores the bytes). Not grouped by key group: grouping 1 M keys took the
+        task thread ~0.6 s on the 2-core machine, serialising them flat ~0.07 s; a restore
+        keeps its key groups instead, and only when the file covers key groups it does not
+        own (rescaling). TTL entries keep their last-access time, so expiry survives."""
         prefix = namespace + "/"
+        return {name[len(prefix):]: (self.kinds.get(name, "raw"), table)
+                for name, table in self.tables.items() if name.startswith(prefix) and table}
+
+    def restore_table(self, namespace: str, name: str, kind: str, entries: dict, key_groups: range) -> None:
+        """Merge one former subtask's table of an operator; ``key_groups``: the groups that
+        subtask owned (keys outside ours are dropped only if it owned groups we do not)."""
+        table = self.raw_table(f"{namespace}/{name}", kind)
+        mine = self.key_groups
+        if key_groups.start >= mine.start and key_groups.stop <= mine.stop:
+            table.update(entries)
+            return
         maxp = self.max_parallelism
-        out: dict[str, tuple[str, dict[int, dict]]] = {}
-        for name, table in self.tables.items():
-            if not name.startswith(prefix) or not table:
-                continue
-            groups: dict[int, dict] = {}
-            for key, value in table.items():
-                kg = assign_to_key_group(key, maxp)
-                g = groups.get(kg)
-                if g is None:
-                    g = groups[kg] = {}
-                g[key] = value
-            out[name[len(prefix):]] = (self.kinds.get(name, "raw"), groups)
-        return out
+        table.update({k: v for k, v in entries.items() if assign_to_key_group(k, maxp) in mine})
 
     def restore_namespace(self, namespace: str, snapshot: dict[str, tuple[str, dict[int, dict]]]) -> None:
-        """Merge one former subtask's tables of an operator, keeping our key groups only."""
+        """Merge one former subtask's tables of an operator in the grouped layout of
+        checkpoints taken before the flat one, keeping our key groups only."""
         mine = self.key_groups
         for name, (kind, groups) in snapshot.items():
             table = self.raw_table(f"{namespace}/{name}", kind)

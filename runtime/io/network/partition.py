@@ -27,7 +27,7 @@ class TaskCancelled(Exception):
 
 class ResultSubpartition:
     __slots__ = ("partition_id", "index", "capacity", "sem", "lock", "pending", "local_gate",
-                 "local_channel", "remote", "credit", "finished", "marshal_ok", "io")
+                 "local_channel", "remote", "credit", "finished", "io")
 
     def __init__(self, partition_id: str, index: int, capacity: int) -> None:
         self.partition_id = partition_id
@@ -41,7 +41,6 @@ class ResultSubpartition:
         self.remote: Any = None  # RemoteReader set by the network environment
         self.credit = 0
         self.finished = False
-        self.marshal_ok = True
         #: the producing task's metrics (back-pressured time, bytes out), or None
         self.io: Any = None
 

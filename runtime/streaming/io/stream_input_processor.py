@@ -32,7 +32,7 @@ WAKEUP_ITEM = (WAKEUP_CHANNEL, None)
 
 
 def barrier_item(options: CheckpointOptions) -> tuple:
-    """The in-band barrier element (plain values: it goes through marshal on remote channels)."""
+    """The in-band barrier element (plain values, cheap to pickle on remote channels)."""
     return (BARRIER, options.checkpoint_id, options.timestamp, options.location, options.type.value,
             options.terminate, options.drain, options.exactly_once)
 
