@@ -14,8 +14,10 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -67,10 +69,23 @@ class TempCluster:
             "env.pid.dir": str(self.pid_dir),
             "high-availability.storageDir": str(self.ha_dir),
             "taskmanager.count": self.taskmanagers,
+            "security.internal.keys-dir": str(self.root / "keys"),
         }
         conf.update(self.extra_conf)
         lines = [f"{k} = {json.dumps(v)}" for k, v in conf.items()]
         (self.conf_dir / "flink-conf.toml").write_text("\n".join(lines) + "\n")
+
+    def rest_get(self, path: str, timeout: float = 5.0) -> Any:
+        """GET a REST path of this cluster (with the bearer token ``cluster start`` wrote), as JSON."""
+        conf = (self.conf_dir / "flink-conf.toml").read_text()
+        port = int(next(line.split("=")[1] for line in conf.splitlines() if line.startswith("rest.port")))
+        keys = Path(json.loads(next(line.split("=", 1)[1] for line in conf.splitlines()
+                                    if line.startswith("security.internal.keys-dir"))))
+        token = keys / "rest.token"
+        headers = {"Authorization": f"Bearer {token.read_text().strip()}"} if token.is_file() else {}
+        req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return json.loads(resp.read())
 
     def pid_files(self) -> dict[str, int]:
         """{file name: pid} of every pid file in this cluster's pid dir."""

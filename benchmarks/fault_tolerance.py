@@ -63,7 +63,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -278,7 +277,6 @@ class Bench:
         self.state_job.write_text(STATE_JOB)
         self.keyed_job = self.base / "keyed_job.py"
         self.keyed_job.write_text(KEYED_JOB)
-        self.rest_port = 0
         self.summary: list[tuple[str, str, str]] = []  # (figure, measured, goal / note)
 
     # -------------------------------------------------------------- cluster and CLI
@@ -292,16 +290,13 @@ class Bench:
         self.cluster.pid_files()
         if p.returncode != 0:
             sys.exit(f"cluster start failed ({p.returncode}): {p.stderr.strip()[-600:]}")
-        conf = (self.cluster.conf_dir / "flink-conf.toml").read_text()
-        self.rest_port = int(re.search(r"^rest\.port = (\d+)", conf, re.M).group(1))  # type: ignore[union-attr]
 
     def stop(self) -> None:
         self.cli("cluster", "stop", timeout=60)
         self.cluster.kill_leftovers()
 
     def rest(self, path: str) -> dict:
-        with urllib.request.urlopen(f"http://localhost:{self.rest_port}{path}", timeout=5) as resp:
-            return json.loads(resp.read())
+        return self.cluster.rest_get(path)
 
     def jm_log(self) -> list[str]:
         out: list[str] = []

@@ -73,6 +73,9 @@ def _jm_log(env: ClusterEnv) -> str:
 def test_a_peer_without_the_keys_gets_no_answer_and_no_effect(cluster: ClusterEnv) -> None:
     env = cluster
     before = status_json(env)
+    # the cluster's own CLI (cluster start, status: each first checks that the port answers,
+    # with a plain TCP connection) is not a refused peer
+    assert "failed the CURVE handshake" not in _jm_log(env), _jm_log(env)[-2000:]
     jm_public = (env.keys_dir / "jobmanager.key").read_text()
     server_key = re.search(r'public-key = "(.{40})"', jm_public).group(1).encode()  # type: ignore[union-attr]
     stranger = new_key_pair()

@@ -15,6 +15,7 @@ and refused calls are logged at a bounded rate.
 from __future__ import annotations
 
 import asyncio
+import errno
 import itertools
 import logging
 from collections import OrderedDict
@@ -35,6 +36,9 @@ from runtime.security.rate_limited_log import RateLimitedLog
 from runtime.security.socket_security import RPC_DOMAIN, SocketSecurity, role_of
 
 log = logging.getLogger(__name__)
+
+#: errno of a handshake that failed because the peer hung up before speaking (EPIPE, ECONNRESET)
+_HUNG_UP = (errno.EPIPE, errno.ECONNRESET)
 #: at most this many routing ids are remembered with the key that first used them
 _MAX_BOUND_PEERS = 65536
 #: calls larger than this are decoded and validated off the event loop
@@ -117,6 +121,11 @@ class RpcService:
         try:
             while not self._closed:
                 event = parse_monitor_message(await monitor.recv_multipart())
+                if event["event"] == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL and event.get("value") in _HUNG_UP:
+                    # the peer closed before its greeting: a TCP probe (the CLI checks that the
+                    # port answers before it speaks ZMTP) or a port scan, not a refused peer
+                    log.debug("a connection closed before its ZeroMQ greeting (error %s)", event.get("value"))
+                    continue
                 self._bad_frames.warning(("handshake", event["event"]), "refused a connection that failed the CURVE "
                                          "handshake (a peer without this cluster's keys, or not using CURVE; ZeroMQ "
                                          "error %s); it gets no answer", event.get("value"))
