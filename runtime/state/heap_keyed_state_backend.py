@@ -96,9 +96,9 @@ class HeapKeyedStateBackend:
     # ------------------------------------------------------------------ per operator
     def snapshot_namespace(self, namespace: str) -> dict[str, tuple[str, dict]]:
         """The live tables of one operator (``<namespace>/...``), not copied: the task
-        serialises them at once, in the task thread, which is the consistent copy (a writer
-        thread then stores the bytes). Not grouped by key group: grouping 1 M keys took the
-        task thread ~0.6 s on the 2-core machine, serialising them flat ~0.07 s; a restore
+        pickles them at once, in the task thread, which is the consistent copy (a writer
+        thread then stores the bytes). Not grouped by key group: for 1 M keys on the 2-core
+        machine, grouping took ~0.6 s and pickling the groups ~0.4 s, pickling flat ~0.25 s; a restore
         keeps its key groups instead, and only when the file covers key groups it does not
         own (rescaling). TTL entries keep their last-access time, so expiry survives."""
         prefix = namespace + "/"

@@ -48,7 +48,7 @@ _PARTITION_ID = re.compile(rb"[0-9a-f]{32}:[0-9a-f]{32}:\d{1,9}")
 _MAX_CREDITS = 1 << 16
 
 
-def encode_buffer(item: tuple, sp: Any = None) -> bytes:
+def encode_buffer(item: tuple) -> bytes:
     """Serialise one batch for a remote channel: pickle (protocol 5), which keeps every
     record's type. ``marshal`` (used before) is ~1.5x faster to write for tuples of ints, but
     writes any object with the buffer protocol as ``bytes``: a bytearray, an ``array.array``
@@ -177,8 +177,8 @@ class NetworkEnvironment:
         self._post(("notify", sp))
 
     @staticmethod
-    def serialize(item: tuple, sp: Any = None) -> bytes:
-        return encode_buffer(item, sp)
+    def serialize(item: tuple) -> bytes:
+        return encode_buffer(item)
 
     def request_remote(self, address: str, receiver: bytes, partition_id: str, subpartition: int,
                        credits: int, gate: InputGate, channel: int) -> None:
@@ -427,7 +427,7 @@ class NetworkEnvironment:
             identity, receiver = key
             while sp.credit > 0 and sp.pending:
                 item = sp.pending.popleft()
-                payload = item if type(item) is bytes else encode_buffer(item, sp)  # queued before attach
+                payload = item if type(item) is bytes else encode_buffer(item)  # queued before attach
                 try:
                     self.server.send_multipart([identity, b"D", receiver, payload], copy=False)
                 except zmq.ZMQError as exc:

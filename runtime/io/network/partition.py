@@ -58,7 +58,7 @@ class ResultSubpartition:
         if remote is not None:
             # serialise in the producing task's thread (as Flink does), so the network thread
             # only moves bytes and holds the GIL as briefly as possible
-            payload = remote.serialize(item, self)
+            payload = remote.serialize(item)
             io = self.io
             if io is not None:
                 io.bytes_out._count += len(payload)

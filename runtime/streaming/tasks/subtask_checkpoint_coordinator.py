@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.io.network.network_environment import decode_buffer, dumps, encode_buffer
+from runtime.io.network.network_environment import dumps
 from runtime.messages.checkpoint_messages import (
     CheckpointOptions,
     KeyedStateHandle,
@@ -52,10 +52,9 @@ def snapshot_operator(op: Any, backend: Any, options: CheckpointOptions) -> Oper
     uid = op.operator_id or op.name
     snap = OperatorSnapshot(uid)
     if op.keyed and backend is not None:
-        # each table serialised now (one pickle call per table, in C): this is the snapshot's
-        # consistent copy; the task goes on mutating the live tables
-        keyed: dict[str, Any] = {"flat": {name: (kind, encode_buffer(table))
-                                          for name, (kind, table) in backend.snapshot_namespace(uid).items()}}
+        # the live tables, pickled below in this thread: the pickle is the snapshot's
+        # consistent copy; the task goes on mutating the tables
+        keyed: dict[str, Any] = {"flat": backend.snapshot_namespace(uid)}
         timers = getattr(op, "timers", None)
         if timers is not None:
             keyed["timers"] = _timers_by_key_group(timers, getattr(op, "timer_state_key", _identity),
@@ -103,8 +102,8 @@ class TaskStateRestorer:
         for handle in state.keyed:
             data = pickle.loads(CheckpointStorage.read(join(self.restore.location, handle.path)))
             owned = range(handle.key_group_start, handle.key_group_end + 1)
-            for name, (kind, blob) in data.get("flat", {}).items():
-                backend.restore_table(uid, name, kind, decode_buffer(blob), owned)
+            for name, (kind, entries) in data.get("flat", {}).items():
+                backend.restore_table(uid, name, kind, entries, owned)
             if "tables" in data:  # written before the flat layout (savepoints of older versions)
                 backend.restore_namespace(uid, data["tables"])
             if data.get("timers"):
