@@ -26,6 +26,23 @@ sys.path.append(str(REPO / "tests"))
 from ports import free_port  # noqa: E402 - one picker for the tests' and the benchmarks' clusters
 
 
+class RestClient:
+    """GETs of a started cluster's REST API as JSON, with the bearer token its ``cluster
+    start`` wrote (read once: port and token stay while the keys directory does, also across
+    a JobManager restart)."""
+
+    def __init__(self, cluster: TempCluster, timeout: float = 30.0) -> None:
+        self.port = cluster.rest_port
+        token = cluster.keys_dir / "rest.token"
+        self.headers = {"Authorization": f"Bearer {token.read_text().strip()}"} if token.is_file() else {}
+        self.timeout = timeout
+
+    def get(self, path: str) -> Any:
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=self.headers)
+        with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            return json.loads(resp.read())
+
+
 def pyflink_command() -> tuple[list[str], str]:
     """The ``pyflink`` console script users run, and a note on which one was chosen.
 
@@ -72,20 +89,10 @@ class TempCluster:
             "security.internal.keys-dir": str(self.root / "keys"),
         }
         conf.update(self.extra_conf)
+        self.rest_port = int(conf["rest.port"])
+        self.keys_dir = Path(str(conf["security.internal.keys-dir"]))
         lines = [f"{k} = {json.dumps(v)}" for k, v in conf.items()]
         (self.conf_dir / "flink-conf.toml").write_text("\n".join(lines) + "\n")
-
-    def rest_get(self, path: str, timeout: float = 5.0) -> Any:
-        """GET a REST path of this cluster (with the bearer token ``cluster start`` wrote), as JSON."""
-        conf = (self.conf_dir / "flink-conf.toml").read_text()
-        port = int(next(line.split("=")[1] for line in conf.splitlines() if line.startswith("rest.port")))
-        keys = Path(json.loads(next(line.split("=", 1)[1] for line in conf.splitlines()
-                                    if line.startswith("security.internal.keys-dir"))))
-        token = keys / "rest.token"
-        headers = {"Authorization": f"Bearer {token.read_text().strip()}"} if token.is_file() else {}
-        req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return json.loads(resp.read())
 
     def pid_files(self) -> dict[str, int]:
         """{file name: pid} of every pid file in this cluster's pid dir."""

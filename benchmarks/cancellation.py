@@ -99,8 +99,7 @@ def main() -> None:
     print(f"# pyflink: {note}")
     with tempfile.TemporaryDirectory(prefix="pyflink-cancel-bench-") as tmp:
         root = Path(tmp)
-        cluster = TempCluster(root, 2, {"task.cancellation.timeout": 2000,
-                                        "security.internal.keys-dir": str(root / "keys")})
+        cluster = TempCluster(root, 2, {"task.cancellation.timeout": 2000})
         conf = ["--conf-dir", str(cluster.conf_dir)]
 
         def status() -> dict:

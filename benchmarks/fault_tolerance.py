@@ -70,7 +70,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import TempCluster, machine_line, median, other_python_load, pyflink_command  # noqa: E402
+from _common import RestClient, TempCluster, machine_line, median, other_python_load, pyflink_command  # noqa: E402
 from throughput import KEYED_LINE, clean_env, cpu_seconds  # noqa: E402
 
 GOAL_RATIO = 0.9        # (a) throughput with checkpoints every 1 s / without
@@ -278,6 +278,7 @@ class Bench:
         self.keyed_job = self.base / "keyed_job.py"
         self.keyed_job.write_text(KEYED_JOB)
         self.summary: list[tuple[str, str, str]] = []  # (figure, measured, goal / note)
+        self.rest_client: RestClient | None = None
 
     # -------------------------------------------------------------- cluster and CLI
     def cli(self, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
@@ -296,7 +297,9 @@ class Bench:
         self.cluster.kill_leftovers()
 
     def rest(self, path: str) -> dict:
-        return self.cluster.rest_get(path)
+        if self.rest_client is None:  # after the start: the token is written by `cluster start`
+            self.rest_client = RestClient(self.cluster, timeout=5)
+        return self.rest_client.get(path)
 
     def jm_log(self) -> list[str]:
         out: list[str] = []
@@ -372,11 +375,16 @@ class Bench:
 
     def tasks_running(self, jid: str, min_attempt: int = 0) -> dict | None:
         d = self.rest(f"/jobs/{jid}")
-        subs = [s for v in d["vertices"] for s in v["subtasks"]]
-        if d["state"] == "RUNNING" and subs and all(s["status"] == "RUNNING" and s["attempt"] >= min_attempt
-                                                    for s in subs):
-            return d
-        return None
+        if d["state"] != "RUNNING":
+            return None
+        # the subtasks are in each vertex's details (Flink's JobVertexDetailsInfo), not in the job's
+        subs = [s for v in d["vertices"] for s in self.rest(f"/jobs/{jid}/vertices/{v['id']}")["subtasks"]]
+        if not (subs and all(s["status"] == "RUNNING" and s["attempt"] >= min_attempt for s in subs)):
+            return None
+        # read the job again now: the first answer may predate the restart (a GET issued just
+        # after a kill can take ~1 s and show the job as it was), its timestamps with it
+        d = self.rest(f"/jobs/{jid}")
+        return d if d["state"] == "RUNNING" else None
 
     def completed(self, jid: str) -> list[tuple[int, float, int, int]]:
         """(checkpoint id, completion time, bytes, ms) of the job's completed checkpoints."""

@@ -24,7 +24,6 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import msgpack
@@ -32,7 +31,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from _common import REPO, TempCluster, machine_line, pyflink_command, timed, wait_until  # noqa: E402
+from _common import REPO, RestClient, TempCluster, machine_line, pyflink_command, timed, wait_until  # noqa: E402
 
 from runtime.common.job import JobID  # noqa: E402
 from runtime.messages.archived_execution_graph import ExecutionGraphInfo  # noqa: E402
@@ -66,18 +65,7 @@ env.execute("rest-benchmark-ticks")
 '''
 
 
-class Rest:
-    def __init__(self, cluster: TempCluster) -> None:
-        conf = (cluster.conf_dir / "flink-conf.toml").read_text()
-        self.port = int(next(line.split("=")[1] for line in conf.splitlines() if line.startswith("rest.port")))
-        self.token = (cluster.root / "keys" / "rest.token").read_text().strip()
-
-    def get(self, path: str) -> object:
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}",
-                                     headers={"Authorization": f"Bearer {self.token}"})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read())
-
+class Rest(RestClient):
     def latency_ms(self, path: str, n: int) -> dict[str, float]:
         times = []
         for _ in range(n):
@@ -116,8 +104,7 @@ def main() -> None:
     print(f"# REST monitoring benchmark — {machine_line()}\n# pyflink: {note}")
     with tempfile.TemporaryDirectory(prefix="pyflink-rest-bench-") as tmp:
         root = Path(tmp)
-        cluster = TempCluster(root, 2, {"taskmanager.numberOfTaskSlots": 2,
-                                        "security.internal.keys-dir": str(root / "keys")})
+        cluster = TempCluster(root, 2, {"taskmanager.numberOfTaskSlots": 2})
         conf = ["--conf-dir", str(cluster.conf_dir)]
         try:
             empty_start_s, p = timed(pyflink + ["cluster", "start"] + conf, 60)

@@ -58,8 +58,7 @@ def cpu_seconds(procs: list[psutil.Process]) -> float:
 
 def one_run(pyflink: list[str], base: Path, curve: bool, job: Path, n1: int, n2: int) -> dict:
     root = Path(tempfile.mkdtemp(prefix=f"curve-{'on' if curve else 'off'}-", dir=base))
-    cluster = TempCluster(root, 2, {"security.internal.enabled": curve,
-                                    "security.internal.keys-dir": str(root / "keys")})
+    cluster = TempCluster(root, 2, {"security.internal.enabled": curve})
     conf = ["--conf-dir", str(cluster.conf_dir)]
     out: dict = {}
     try:
