@@ -27,67 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import TempCluster, machine_line, pyflink_command, timed, wait_until  # noqa: E402
+from cancellation_jobs import C_CALL_MAP, SLEEPING_MAP, SPINNING_MAP, STUBBORN_SOURCE  # noqa: E402 - in tests/
 
-SLEEPING = '''\
-import time
-from pyflink.datastream import StreamExecutionEnvironment
-
-def slow(x):
-    time.sleep(1)
-    return x
-
-env = StreamExecutionEnvironment.get_execution_environment()
-env.from_collection(list(range(100000))).map(slow).print()
-env.execute("sleeping-map")
-'''
-
-SPINNING = '''\
-from pyflink.datastream import StreamExecutionEnvironment
-
-def spin(x):
-    while True:
-        try:
-            while True:
-                pass
-        except Exception:
-            pass
-
-env = StreamExecutionEnvironment.get_execution_environment()
-env.from_collection(list(range(10))).map(spin).print()
-env.execute("spinning-map")
-'''
-
-STUBBORN = '''\
-from pyflink.datastream import SourceFunction, StreamExecutionEnvironment
-
-class Stubborn(SourceFunction):
-    def run(self, ctx):
-        i = 0
-        while True:
-            ctx.collect(("x" * 100, i))
-            i += 1
-
-    def cancel(self):
-        pass
-
-env = StreamExecutionEnvironment.get_execution_environment()
-env.add_source(Stubborn()).filter(lambda v: v[1] < 0).print()
-env.execute("stubborn-source")
-'''
-
-C_CALL = '''\
-from pyflink.datastream import StreamExecutionEnvironment
-
-def forever(x):
-    return sum(range(10 ** 15))
-
-env = StreamExecutionEnvironment.get_execution_environment()
-env.from_collection(list(range(10))).map(forever).print()
-env.execute("c-call-map")
-'''
-
-JOBS = {"sleeping map": SLEEPING, "spinning map": SPINNING, "source ignoring cancel": STUBBORN,
-        "map in one C call": C_CALL}
+JOBS = {"sleeping map": SLEEPING_MAP, "spinning map": SPINNING_MAP, "source ignoring cancel": STUBBORN_SOURCE,
+        "map in one C call": C_CALL_MAP}
 
 
 def main() -> None:
