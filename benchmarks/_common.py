@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -24,6 +25,16 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.append(str(REPO / "tests"))
 from ports import free_port  # noqa: E402 - one picker for the tests' and the benchmarks' clusters
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+# A benchmark stopped with SIGTERM (``timeout``, ``kill``) unwinds like one stopped with
+# Ctrl-C: its ``finally`` blocks and ``atexit`` handlers stop the clusters it started. By
+# default SIGTERM ends the interpreter at once and left those clusters running.
+signal.signal(signal.SIGTERM, _exit_on_sigterm)
 
 
 class RestClient:
