@@ -516,3 +516,66 @@ def test_json_handles_non_json_values() -> None:
     from runtime.rest.handlers import json_response
     body = json.loads(json_response({"extra": {1, 2}, "state": JobStatus.RUNNING, "raw": b"x"}).body)
     assert sorted(body["extra"]) == [1, 2] and body["state"] == "RUNNING" and body["raw"] == "x"
+
+
+# ------------------------------------------------- metrics from a TaskManager that does not answer
+
+class RestartingDispatcher(FakeDispatcher):
+    """A running job whose subtask runs on ``tm-1`` (its figures come from the MetricStore);
+    the job is restarting as soon as somebody asks ``tm-1`` for its metrics, as when a
+    TaskManager was just killed and the fetch is what finds out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.restarted = False
+
+    async def request_execution_graph_info(self, job_id: str) -> ExecutionGraphInfo:
+        d = self.jobs[self._resolve(job_id)]
+        state = JobStatus.RESTARTING if self.restarted else JobStatus.RUNNING
+        sub = ArchivedExecution(0, 0, ExecutionState.RUNNING, {}, "tm-1", "localhost", 1, slot_index=0)
+        vertex = ArchivedExecutionJobVertex(1, "c" * 32, "Source", 1, 128, "default", ["Source"], [sub])
+        return ExecutionGraphInfo(ArchivedExecutionGraph(d.job_id, d.name, state, {state: 1000},
+                                                         d.start_time, -1, vertices=[vertex]))
+
+
+def _task_dump(records_out: int) -> Any:
+    from runtime.metrics.metric_dump import MetricDump, MetricDumps, MetricScope, MetricScopeKind
+    scope = MetricScope(MetricScopeKind.TASK, "localhost", "tm-1", JID_RUNNING, "job", "c" * 32, "Source", 0)
+    return MetricDumps([MetricDump(scope, "numRecordsOut", records_out)], 1)
+
+
+def _answer(future: asyncio.Future[Any], records_out: int) -> None:
+    if not future.done():
+        future.set_result(_task_dump(records_out))
+
+
+def test_a_taskmanager_that_does_not_answer_does_not_hold_up_the_answer(loop_thread: LoopThread) -> None:
+    """Flink's MetricFetcher never makes a request wait for a TaskManager: a killed or stuck
+    one (its query times out only after 60 s here) must neither delay ``GET /jobs/:id`` nor
+    make it show the job as it was before the wait; the figures follow once it answers."""
+    from runtime.rest.metric_fetcher import MetricFetcher
+
+    dispatcher = RestartingDispatcher()
+    answers: list[asyncio.Future[Any]] = []
+
+    def taskmanagers() -> dict[str, Any]:
+        dispatcher.restarted = True
+        answers.append(loop_thread.loop.create_future())
+        return {"tm-1": answers[-1]}
+
+    fetcher = MetricFetcher(0.0, lambda: None, taskmanagers, timeout_s=60.0)
+    endpoint = WebMonitorEndpoint(make_config(), lambda: dispatcher, fetcher)
+    loop_thread.run(endpoint.start())
+    try:
+        server = Server(loop_thread, endpoint, {"d": dispatcher})
+        status, body = server.json("GET", f"/jobs/{JID_RUNNING}")  # urllib gives up after 10 s
+        assert status == 200 and body["state"] == "RESTARTING"
+        assert body["vertices"][0]["metrics"]["write-records"] == 0
+        loop_thread.loop.call_soon_threadsafe(answers[0].set_result, _task_dump(42))
+        deadline = time.monotonic() + 10
+        while server.json("GET", f"/jobs/{JID_RUNNING}")[1]["vertices"][0]["metrics"]["write-records"] != 42:
+            assert time.monotonic() < deadline, "the figures of the late answer never showed"
+            for f in answers[1:]:  # later fetches answer with the same figures
+                loop_thread.loop.call_soon_threadsafe(_answer, f, 42)
+    finally:
+        loop_thread.run(endpoint.stop())

@@ -37,22 +37,32 @@ async def _info(ctx: RestContext, params: dict[str, str]) -> ExecutionGraphInfo:
     return info
 
 
-async def _figures(ctx: RestContext, info: ExecutionGraphInfo) -> flink_json_jobs.Figures:
-    """Each subtask's figures: final ones where reported, the MetricStore's for the others."""
+def _missing(info: ExecutionGraphInfo) -> list[tuple[int, str, int]]:
+    """The running subtasks without final figures (the MetricStore has theirs)."""
     g = info.archived_execution_graph
-    out: dict[tuple[int, int], IOMetrics | None] = {}
-    missing: list[tuple[int, str, int]] = []
-    for v in g.vertices:
-        for s in v.subtasks:
-            out[(v.id, s.subtask)] = s.io_metrics
-            if s.io_metrics is None and s.taskmanager_id is not None:
-                missing.append((v.id, v.hex_id, s.subtask))
-    if missing and not g.state.is_globally_terminal_state():
+    if g.state.is_globally_terminal_state():
+        return []
+    return [(v.id, v.hex_id, s.subtask) for v in g.vertices for s in v.subtasks
+            if s.io_metrics is None and s.taskmanager_id is not None]
+
+
+async def _with_figures(ctx: RestContext, params: dict[str, str]) -> tuple[ExecutionGraphInfo, flink_json_jobs.Figures]:
+    """The job and each subtask's figures: final ones where reported, the MetricStore's for the
+    others. The job is read again after waiting for the store, so an answer never shows the
+    job as it was before that wait (a restart that happened meanwhile, for one)."""
+    info = await _info(ctx, params)
+    store = None
+    if _missing(info):
         store = await ctx.metrics()
+        info = await _info(ctx, params)
+    g = info.archived_execution_graph
+    out: dict[tuple[int, int], IOMetrics | None] = {
+        (v.id, s.subtask): s.io_metrics for v in g.vertices for s in v.subtasks}
+    if store is not None:
         job_id = str(g.job_id)
-        for vid, hex_id, sub in missing:
+        for vid, hex_id, sub in _missing(info):
             out[(vid, sub)] = store.io_metrics(job_id, hex_id, sub)
-    return out
+    return info, out
 
 
 def _vertex(info: ExecutionGraphInfo, params: dict[str, str]) -> ArchivedExecutionJobVertex:
@@ -68,8 +78,8 @@ def _vertex(info: ExecutionGraphInfo, params: dict[str, str]) -> ArchivedExecuti
 
 async def _job_details(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /jobs/:jobid``."""
-    info = await _info(ctx, params)
-    return json_response(flink_json_jobs.job_details(info, await _figures(ctx, info), _now_ms()))
+    info, figures = await _with_figures(ctx, params)
+    return json_response(flink_json_jobs.job_details(info, figures, _now_ms()))
 
 
 async def _job_plan(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
@@ -80,19 +90,18 @@ async def _job_plan(ctx: RestContext, request: Request, params: dict[str, str]) 
 
 async def _vertex_details(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /jobs/:jobid/vertices/:vertexid``."""
-    info = await _info(ctx, params)
-    vertex = _vertex(info, params)
-    return json_response(flink_json_jobs.vertex_details(vertex, await _figures(ctx, info), _now_ms()))
+    info, figures = await _with_figures(ctx, params)
+    return json_response(flink_json_jobs.vertex_details(_vertex(info, params), figures, _now_ms()))
 
 
 async def _subtask_details(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /jobs/:jobid/vertices/:vertexid/subtasks/:subtaskindex`` (the current attempt)."""
-    info = await _info(ctx, params)
+    info, figures = await _with_figures(ctx, params)
     vertex = _vertex(info, params)
     index = params["subtaskindex"]
     if not index.isdigit() or int(index) >= len(vertex.subtasks):
         raise RestError(404, f"subtask {index[:20]!r} of vertex {vertex.hex_id}: there are {len(vertex.subtasks)}")
-    detail = flink_json_jobs.vertex_details(vertex, await _figures(ctx, info), _now_ms())
+    detail = flink_json_jobs.vertex_details(vertex, figures, _now_ms())
     return json_response(detail["subtasks"][int(index)])
 
 
@@ -104,9 +113,8 @@ async def _subtask_times(ctx: RestContext, request: Request, params: dict[str, s
 
 async def _vertex_taskmanagers(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
     """``GET /jobs/:jobid/vertices/:vertexid/taskmanagers``."""
-    info = await _info(ctx, params)
-    vertex = _vertex(info, params)
-    return json_response(flink_json_jobs.vertex_taskmanagers(vertex, await _figures(ctx, info), _now_ms()))
+    info, figures = await _with_figures(ctx, params)
+    return json_response(flink_json_jobs.vertex_taskmanagers(_vertex(info, params), figures, _now_ms()))
 
 
 async def _exceptions(ctx: RestContext, request: Request, params: dict[str, str]) -> Response:
