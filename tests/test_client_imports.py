@@ -21,6 +21,11 @@ NOT_ON_CLIENT_PATH = ("asyncio", "psutil", "zmq.auth", "runtime.messages.archive
                       "runtime.messages.taskmanager_messages", "runtime.jobgraph.job_graph", "pydantic", "logging",
                       "rich", "runtime.streaming.tasks.output", "runtime.metrics")
 
+#: modules ``run -d`` does not need beside those: the answers of other calls (job details,
+#: log chunks), the futures of JobClient's later calls, the calendar of one SQL type
+NOT_ON_SUBMIT_PATH = ("runtime.messages.job_messages", "runtime.messages.log_messages", "concurrent.futures",
+                      "calendar")
+
 #: runs the pyflink command given as arguments, then prints the modules it imported
 WRAPPER = ("import atexit, runpy, sys\n"
            "atexit.register(lambda: sys.stderr.write('\\nMODULES ' + ' '.join(sorted(sys.modules)) + '\\n'))\n"
@@ -55,6 +60,7 @@ def test_client_commands_import_no_server_side_module(cluster: ClusterEnv):
     job = proc.stdout.split("JobID")[-1].strip()
     assert len(job) == 32, proc.stdout
     unwanted = _unwanted(modules, allowed=("logging", "runtime.jobgraph.job_graph"))
+    unwanted += sorted(m for m in NOT_ON_SUBMIT_PATH if m in modules)
     assert not unwanted, f"pyflink run -d imported {unwanted}"
     commands = {
         "--help": (None, ("--help",)),
@@ -76,6 +82,8 @@ def test_client_commands_import_no_server_side_module(cluster: ClusterEnv):
         if env is not None:
             assert "runtime.dispatcher.dispatcher_client" in modules and "zmq" in modules
         unwanted = _unwanted(modules)
+        if name != "logs" and "runtime.messages.log_messages" in modules:
+            unwanted.append("runtime.messages.log_messages")
         assert not unwanted, f"pyflink {name} imported {unwanted}"
 
 

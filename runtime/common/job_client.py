@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from runtime.common.completable_future import CompletableFuture
+if TYPE_CHECKING:  # imported where used: concurrent.futures (and logging) cost run -d ~3 ms
+    from runtime.common.completable_future import CompletableFuture
 from runtime.common.job import JobExecutionResult, JobID, JobStatus
+
+
+def _future(value: Any) -> CompletableFuture:
+    from runtime.common.completable_future import CompletableFuture
+    return CompletableFuture(value)
 
 
 class JobExecutionException(Exception):
@@ -50,20 +56,20 @@ class JobClient:
 
     def cancel(self) -> CompletableFuture:
         self._gateway.cancel_job(self._job_id)
-        return CompletableFuture(None)
+        return _future(None)
 
     def get_accumulators(self) -> CompletableFuture:
         """Flink's accumulators; PyFlink's Python functions cannot define any, so empty."""
-        return CompletableFuture({})
+        return _future({})
 
     def trigger_savepoint(self, savepoint_directory: str | None = None) -> CompletableFuture:
         """PyFlink's JobClient.trigger_savepoint: the future's result is the savepoint's path."""
-        return CompletableFuture(self._gateway.trigger_savepoint(self._job_id, savepoint_directory, timeout=3600.0))
+        return _future(self._gateway.trigger_savepoint(self._job_id, savepoint_directory, timeout=3600.0))
 
     def stop_with_savepoint(self, advance_to_end_of_event_time: bool,
                             savepoint_directory: str | None = None) -> CompletableFuture:
         """PyFlink's JobClient.stop_with_savepoint (``advance_to_end_of_event_time``: drain)."""
-        return CompletableFuture(self._gateway.stop_with_savepoint(self._job_id, savepoint_directory,
+        return _future(self._gateway.stop_with_savepoint(self._job_id, savepoint_directory,
                                                                  advance_to_end_of_event_time, timeout=3600.0))
 
     def poll(self, collect_offset: int = 0, wait: float = 1.0, ack: int | None = None) -> Any:

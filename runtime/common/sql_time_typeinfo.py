@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
 import time as _time
 from typing import Any
@@ -68,7 +67,7 @@ class TimeTypeInfo(SqlTimeTypeInfo):
 
     #: the local time zone's offset at the epoch in microseconds (PyFlink's constant: naive
     #: times are taken as local times internally)
-    EPOCH_ORDINAL = calendar.timegm(_time.localtime(0)) * 10**6
+    EPOCH_ORDINAL = _time.localtime(0).tm_gmtoff * 10**6
 
     def need_conversion(self) -> bool:
         return True
@@ -115,7 +114,12 @@ class TimestampTypeInfo(SqlTimeTypeInfo):
         """Microseconds since the epoch (naive datetimes are local times)."""
         if dt is None:
             return None
-        seconds = calendar.timegm(dt.utctimetuple()) if dt.tzinfo else _time.mktime(dt.timetuple())
+        seconds: float
+        if dt.tzinfo:
+            import calendar  # here: a job file that only names the type does not pay for it
+            seconds = calendar.timegm(dt.utctimetuple())
+        else:
+            seconds = _time.mktime(dt.timetuple())
         return int(seconds) * 10**6 + dt.microsecond
 
     def from_internal_type(self, ts: Any) -> Any:

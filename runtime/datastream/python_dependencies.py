@@ -27,7 +27,6 @@ temporary directory that is put on ``sys.path``.
 """
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -36,8 +35,6 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 _ARCHIVE_SUFFIXES = (".zip", ".jar", ".whl", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 
@@ -191,7 +188,8 @@ def prepare_in_process(deps: PythonDependencies) -> list[str]:
     if deps.executable:
         warning = check_executable(deps.executable)
         if warning:
-            log.warning(warning)
+            import logging  # here: a client command (run -d) imports this module and logs nothing
+            logging.getLogger(__name__).warning(warning)
     if not deps.archives and not deps.requirements:
         return added
     base = Path(tempfile.mkdtemp(prefix="pyflink-job-deps-"))

@@ -3,30 +3,23 @@
 entrypoint. Everything in it is typed with ``runtime.messages``; the Dispatcher endpoint
 implements it.
 
-The message types of the calls every client command makes (listing, cancelling, polling a
-job) are imported with the module; the others (a job graph, the monitoring answers the REST
-side asks for) are imported when a caller first uses their method: a client command starts
-a new interpreter, and importing them all would cost it more than its RPC round trip."""
+The message types of the methods (a job graph, job details, the monitoring answers the REST
+side asks for, log chunks) are imported when a caller first uses such a method: a client
+command starts a new interpreter and calls one or two of them (``run -d`` only
+``submit_job``), and importing them all would cost it more than its RPC round trip."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.common.job import JobID
-from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobPollResult
-from runtime.messages.log_messages import (  # pyflink logs; MAX_CHUNK_BYTES is a default below
-    MAX_CHUNK_BYTES,
-    JobOutput,
-    JobOutputCursor,
-    LogFileChunk,
-    LogFileType,
-    LogInfo,
-)
 from runtime.util.lazy_names import import_on_first_use
 
 if TYPE_CHECKING:
     from runtime.jobgraph.job_graph import JobGraph
     from runtime.messages.archived_execution_graph import ExecutionGraphInfo
     from runtime.messages.checkpoint_stats import CheckpointStatistics
+    from runtime.messages.job_messages import JobDetails, JobDetailsInfo, JobPollResult
+    from runtime.messages.log_messages import JobOutput, JobOutputCursor, LogFileChunk, LogFileType, LogInfo
     from runtime.messages.taskmanager_messages import ClusterOverview, TaskManagerInfo
 
 NAME = "dispatcher"
@@ -39,6 +32,9 @@ _ON_FIRST_USE = {
     "CheckpointStatistics": "runtime.messages.checkpoint_stats",
     "ClusterOverview": "runtime.messages.taskmanager_messages",
     "TaskManagerInfo": "runtime.messages.taskmanager_messages",
+    **dict.fromkeys(("JobDetails", "JobDetailsInfo", "JobPollResult"), "runtime.messages.job_messages"),
+    **dict.fromkeys(("JobOutput", "JobOutputCursor", "LogFileChunk", "LogFileType", "LogInfo"),
+                    "runtime.messages.log_messages"),
 }
 
 
@@ -80,10 +76,10 @@ class DispatcherGateway(Protocol):
 
     async def list_task_managers(self) -> list[TaskManagerInfo]: ...
 
-    async def request_job_output(self, job_id: str, cursor: JobOutputCursor,
-                                 max_bytes: int = MAX_CHUNK_BYTES) -> JobOutput:
+    async def request_job_output(self, job_id: str, cursor: JobOutputCursor, max_bytes: int = ...) -> JobOutput:
         """What the job printed on the TaskManagers that hold some of it, after ``cursor``
-        (``pyflink logs``; also for detached and finished jobs)."""
+        (``pyflink logs``; also for detached and finished jobs); at most ``max_bytes``, by
+        default and at most ``log_messages.MAX_CHUNK_BYTES``."""
 
     async def request_sink_records(self, job_id: str) -> int | None:
         """Records the job's sinks have taken in so far (None: not known yet, or no metrics)."""

@@ -27,6 +27,11 @@ def _random_hex() -> str:
 
 @dataclass(frozen=True, slots=True)
 class _HexId:
+    """The subclasses take everything from here (``__slots__ = ()`` keeps them slotted):
+    dataclass's generated methods compare ``__class__`` first, so an AllocationID never
+    equals an ExecutionAttemptID of the same digits, and ``repr`` names the subclass. Not
+    decorating each one saves every client command three class generations (~1 ms)."""
+
     value: str
 
     def __post_init__(self) -> None:
@@ -41,19 +46,22 @@ class _HexId:
         return cls(_random_hex())
 
 
-@dataclass(frozen=True, slots=True)
 class AllocationID(_HexId):
     """One allocation of one slot to one job (changes on every allocation)."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True, slots=True)
+
 class ExecutionAttemptID(_HexId):
     """One attempt of one subtask; also names the result partitions the attempt produces."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True, slots=True)
+
 class JobMasterId(_HexId):
     """Fencing token of one JobMaster incarnation: calls meant for a previous one are refused."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True, slots=True)
