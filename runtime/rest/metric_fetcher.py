@@ -52,6 +52,13 @@ class MetricFetcher:
             pass  # the fetch carries on; this answer uses the values fetched before
         return self.store
 
+    async def close(self) -> None:
+        """Stop a fetch still waiting for a TaskManager (the endpoint stops)."""
+        running, self._running = self._running, None
+        if running is not None and not running.done():
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+
     async def _fetch(self) -> None:
         pending = self._taskmanagers()
         results: dict[str, MetricDumps] = {}

@@ -201,6 +201,7 @@ class WebMonitorEndpoint:
                  metric_fetcher: MetricFetcher | None = None) -> None:
         """Prepare the endpoint; nothing is bound until :meth:`start`."""
         self._config = config
+        self._metric_fetcher = metric_fetcher
         self._router = build_router(RestContext(config, dispatcher_getter, metric_fetcher))
         self._servers: list[asyncio.AbstractServer] = []
         #: open connections in arrival order: task -> [client address, still reading the request]
@@ -292,6 +293,8 @@ class WebMonitorEndpoint:
     async def stop(self) -> None:
         """Stop listening and drop connections still being served."""
         servers, self._servers = self._servers, []
+        if self._metric_fetcher is not None:
+            await self._metric_fetcher.close()
         for task in list(self._connections):
             task.cancel()
         if self._connections:
