@@ -23,7 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 JOBS = ROOT / "tests" / "pyflink_reference"
-RUNS = [("types_job", 1), ("types_job", 2), ("state_ttl_job", 1), ("session_aggregate_job", 1)]
+RUNS = [("types_job", 1), ("types_job", 2), ("state_ttl_job", 1), ("session_aggregate_job", 1), ("context_job", 1),
+        ("context_job", 2)]
 #: the jobs of tests/pyflink_reference/type_bugs_job.py, one case per run (PyFlink fails on some)
 BUG_CASES = ["INT_OVERFLOW", "BIG_INT", "LIST_SOURCE", "ROW_TUPLE_NETWORK", "ROW_TUPLE_PRINT", "CHAR_SOURCE"]
 _SUBTASK = re.compile(r"^([^ >]+):\d+> ")

@@ -60,6 +60,22 @@ def test_types_print_as_pyflink_on_a_cluster(cluster, parallelism):
     assert job_lines(proc.stdout, parallelism) == REFERENCE["runs"][f"types_job/p{parallelism}"]
 
 
+@pytest.mark.parametrize("parallelism", [1, 2])
+def test_chained_rows_and_record_timestamps_as_pyflink_embedded(parallelism):
+    """A positional Row between chained Python functions stays positional (``<Row('ann', 3)>``,
+    no access by name), and ``ctx.timestamp()`` without timestamps is Long.MIN_VALUE."""
+    proc = pyflink("run", "-t", "local", str(JOBS / "context_job.py"), str(parallelism))
+    assert proc.returncode == 0, proc.stderr
+    assert job_lines(proc.stdout, parallelism) == REFERENCE["runs"][f"context_job/p{parallelism}"]
+
+
+@pytest.mark.parametrize("parallelism", [1, 2])
+def test_chained_rows_and_record_timestamps_as_pyflink_on_a_cluster(cluster, parallelism):
+    proc = cluster.pyflink("run", "-p", str(parallelism), str(JOBS / "context_job.py"), str(parallelism), timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert job_lines(proc.stdout, parallelism) == REFERENCE["runs"][f"context_job/p{parallelism}"]
+
+
 def test_reference_covers_conversion_and_printing_rules():
     """Spot checks of the recorded PyFlink output, so a re-recorded reference cannot quietly
     lose the cases the issue is about (expected strings computed from the rules)."""

@@ -66,7 +66,8 @@ def test_non_keyed_side_outputs(side_run):
     by_kind = defaultdict(list)
     for r in side_run:
         by_kind[r[0]].append(r[1:])
-    assert sorted(by_kind["main"]) == sorted([v, None] for v in range(N) if v % 3 == 0)
+    # no timestamps in this pipeline: ctx.timestamp() is Long.MIN_VALUE, as PyFlink 2.3 returns
+    assert sorted(by_kind["main"]) == sorted([v, -2**63] for v in range(N) if v % 3 == 0)
     assert sorted(by_kind["even"]) == sorted([v] for v in range(N) if v % 2 == 0)
     assert sorted(by_kind["odd-square"]) == sorted([v * v] for v in range(N) if v % 2)
     assert by_kind["never"] == []

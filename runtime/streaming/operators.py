@@ -18,22 +18,6 @@ if TYPE_CHECKING:  # annotations only: the client builds operators without the t
     from runtime.streaming.tasks.task_context import TaskContext
 
 
-def with_row_names(emit, output_type: Any):
-    """For a ROW output type, give positional Rows the type's field names before they move
-    on (PyFlink's row decoder does the same), so ``row.name`` / ``sum("name")`` work."""
-    names = output_type.get_field_names() if hasattr(output_type, "get_field_names") else None
-    if not names:
-        return emit
-    from runtime.common.row import Row
-
-    def naming_emit(values, timestamps=None, keys=None):
-        for v in values:
-            if type(v) is Row and v._fields is None and len(v) == len(names):
-                v.set_field_names(names)
-        emit(values, timestamps, keys)
-    return naming_emit
-
-
 def typed_emit(output: Output, output_type: Any, name: str, user_fn: Any = None, always: bool = False):
     """The emit of an operator whose output has a declared type, converting records by it
     where PyFlink does (see :mod:`runtime.common.type_conversion`).
@@ -42,8 +26,9 @@ def typed_emit(output: Output, output_type: Any, name: str, user_fn: Any = None,
     passes records between them as they are; a record is converted (through Java) when it
     leaves that chain: to a network edge, to more than one consumer, or to a Java operator
     (sinks, ``project``). So: towards a chained operator that fuses with Python operators,
-    records pass unconverted (positional Rows get the type's field names); towards anything
-    else, the batch is converted and checked. Sources convert always (``always``): PyFlink's
+    records pass as they are (a positional Row stays positional: PyFlink prints it as
+    ``<Row('ann', 3)>`` and ``row.name`` fails there, as in Flink, until the record crosses an
+    edge that converts it); towards anything else, the batch is converted and checked. Sources convert always (``always``): PyFlink's
     sources are Java. Untyped outputs are never touched (the fast path stays as it was).
     """
     emit = output.emit
@@ -52,7 +37,7 @@ def typed_emit(output: Output, output_type: Any, name: str, user_fn: Any = None,
     find = None if always else getattr(output, "chained_operator", None)  # a RecordWriter has none
     chained = find() if find is not None else None
     if chained is not None and chained.fuses_with_python:
-        return with_row_names(emit, output_type)
+        return emit
     return converting_emit(emit, output_type, name, user_fn)
 
 

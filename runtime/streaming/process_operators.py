@@ -107,8 +107,12 @@ class _Context:
         self._domain: TimeDomain | None = None
         self._timer_service: Any = None
 
-    def timestamp(self) -> int | None:
-        return self._timestamp
+    def timestamp(self) -> int:
+        """The record's timestamp; Long.MIN_VALUE (-2**63) for a record without one, which is
+        what PyFlink 2.3 returns (its docstring and Java's Flink say None/null; a job written
+        against PyFlink does arithmetic on it, so this engine returns what PyFlink does)."""
+        t = self._timestamp
+        return MIN_WATERMARK if t is None else t
 
     def timer_service(self) -> Any:
         if self._timer_service is None:
