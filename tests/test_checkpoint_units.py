@@ -29,7 +29,7 @@ from runtime.scheduler.restart_backoff_time_strategy import (
     NoRestartBackoffTimeStrategy,
     create_restart_strategy,
 )
-from runtime.state.key_groups import key_group_range
+from runtime.state.key_groups import KEY_HASH_VERSION, key_group_range
 from runtime.state.operator_state_store import OperatorStateStore
 from runtime.streaming.io.checkpoint_barrier_handler import CheckpointBarrierHandler
 
@@ -145,11 +145,11 @@ def _graph(parallelism: int, uids: list[str], max_parallelism: int = 128) -> Job
     return JobGraph(JobID.generate(), "j", [v], [])
 
 
-def _metadata(old_p: int, max_p: int = 128) -> CheckpointMetadata:
+def _metadata(old_p: int, max_p: int = 128, key_hash: int = KEY_HASH_VERSION) -> CheckpointMetadata:
     subtasks = []
     for i in range(old_p):
         r = key_group_range(max_p, old_p, i)
-        keyed = KeyedStateHandle(f"k{i}", 10, r.start, r.stop - 1)
+        keyed = KeyedStateHandle(f"k{i}", 10, r.start, r.stop - 1, key_hash)
         op = OperatorStateHandle(f"o{i}", 30, [NamedOperatorState("split", "SPLIT", [0, 10], 20),
                                                NamedOperatorState("union", "UNION", [20], 25),
                                                NamedOperatorState("bc", "BROADCAST", [25], 30)])
@@ -179,6 +179,15 @@ def test_rescaling_assigns_keyed_state_by_key_group_and_redistributes_operator_s
         assert "split" in parts
     # list state: every former entry goes to exactly one new subtask
     assert sorted(split_entries) == sorted((f"o{j}", s) for j in range(old_p) for s in ((0, 10), (10, 20)))
+
+
+@pytest.mark.parametrize("old_p,new_p", [(2, 2), (2, 3)])
+def test_keyed_state_of_an_older_key_hash_goes_to_every_subtask(old_p, new_p):
+    """Its key groups were assigned by another function: any subtask may own any of its keys
+    now (each keeps its own on restore)."""
+    restores = assign_state(_metadata(old_p, key_hash=1), "/chk", _graph(new_p, ["a"]))
+    for i in range(new_p):
+        assert sorted(h.path for h in restores[(1, i)].operators["a"].keyed) == [f"k{j}" for j in range(old_p)]
 
 
 def test_unknown_operator_state_is_refused_unless_allowed_and_max_parallelism_must_match():

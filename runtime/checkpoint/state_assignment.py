@@ -3,7 +3,8 @@ restores from a checkpoint or savepoint.
 
 State is matched to operators by uid (a generated id when the program sets none). Keyed
 state goes by key group: a new subtask gets every former keyed file whose key-group range
-overlaps its own and keeps the groups it owns. Operator list state is redistributed
+overlaps its own and keeps the groups it owns; a file whose key groups were assigned by an
+older key hash goes to every subtask, and each keeps the keys that are its own now. Operator list state is redistributed
 round-robin over the new subtasks, union state goes to every subtask, broadcast state (the
 same on every former subtask) goes to every subtask once. All of this uses the handles only;
 nothing is read or unpickled here.
@@ -23,7 +24,7 @@ from runtime.messages.checkpoint_messages import (
     OperatorStatePart,
     TaskRestore,
 )
-from runtime.state.key_groups import key_group_range
+from runtime.state.key_groups import KEY_HASH_VERSION, key_group_range
 
 
 class StateAssignmentError(Exception):
@@ -95,7 +96,7 @@ def _assign_operator(state: OperatorState, parallelism: int, max_parallelism: in
         if h is None:
             continue
         for i, r in enumerate(ranges):
-            if h.key_group_start < r.stop and h.key_group_end >= r.start:
+            if h.key_hash != KEY_HASH_VERSION or (h.key_group_start < r.stop and h.key_group_end >= r.start):
                 out[i].keyed.append(h)
     # operator state: per named state, by its mode
     names: dict[str, str] = {}

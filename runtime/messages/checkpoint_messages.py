@@ -53,12 +53,15 @@ class CheckpointOptions:
 
 @dataclass
 class KeyedStateHandle:
-    """One keyed state file of one operator subtask, covering key groups [start, end]."""
+    """One keyed state file of one operator subtask, covering key groups [start, end] as the
+    key hash of ``key_hash`` (``runtime.state.key_groups.KEY_HASH_VERSION``) assigns them; 1
+    for files written before that version existed."""
 
     path: str
     size: int
     key_group_start: int
     key_group_end: int
+    key_hash: int = 1
 
 
 @dataclass

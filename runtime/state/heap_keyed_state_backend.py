@@ -105,25 +105,31 @@ class HeapKeyedStateBackend:
         return {name[len(prefix):]: (self.kinds.get(name, "raw"), table)
                 for name, table in self.tables.items() if name.startswith(prefix) and table}
 
-    def restore_table(self, namespace: str, name: str, kind: str, entries: dict, key_groups: range) -> None:
+    def restore_table(self, namespace: str, name: str, kind: str, entries: dict, key_groups: range | None) -> None:
         """Merge one former subtask's table of an operator; ``key_groups``: the groups that
-        subtask owned (keys outside ours are dropped only if it owned groups we do not)."""
+        subtask owned (keys outside ours are dropped only if it owned groups we do not; None:
+        unknown, as for state written under an older key hash, so every key is checked)."""
         table = self.raw_table(f"{namespace}/{name}", kind)
         mine = self.key_groups
-        if key_groups.start >= mine.start and key_groups.stop <= mine.stop:
+        if key_groups is not None and key_groups.start >= mine.start and key_groups.stop <= mine.stop:
             table.update(entries)
             return
         maxp = self.max_parallelism
         table.update({k: v for k, v in entries.items() if assign_to_key_group(k, maxp) in mine})
 
-    def restore_namespace(self, namespace: str, snapshot: dict[str, tuple[str, dict[int, dict]]]) -> None:
+    def restore_namespace(self, namespace: str, snapshot: dict[str, tuple[str, dict[int, dict]]],
+                          rehash: bool = False) -> None:
         """Merge one former subtask's tables of an operator in the grouped layout of
-        checkpoints taken before the flat one, keeping our key groups only."""
+        checkpoints taken before the flat one, keeping our key groups only (``rehash``: the
+        groups were assigned by an older key hash, so each key's group is computed again)."""
         mine = self.key_groups
+        maxp = self.max_parallelism
         for name, (kind, groups) in snapshot.items():
             table = self.raw_table(f"{namespace}/{name}", kind)
             for kg, entries in groups.items():
-                if kg in mine:
+                if rehash:
+                    table.update({k: v for k, v in entries.items() if assign_to_key_group(k, maxp) in mine})
+                elif kg in mine:
                     table.update(entries)
 
     def owns(self, key: Any) -> bool:

@@ -2,10 +2,25 @@
 
 A key maps to one of ``max_parallelism`` key groups; key groups map to subtasks in
 contiguous ranges, so changing parallelism moves whole key groups, never single keys.
-Python's ``hash`` of str/bytes is salted per process, so every TaskManager runs with
-``PYTHONHASHSEED=0``: producers on different machines must route a key identically.
+
+A key's group must be the same in every process that ever handles it: the producers of a
+keyed exchange on different TaskManagers, and any later process that restores a checkpoint or
+savepoint of its state (an embedded run restoring a cluster's savepoint, a newer Python).
+Python's ``hash`` of str and bytes is salted per process (``PYTHONHASHSEED``) and its algorithm
+changed in 3.11, so strings and bytes are hashed here with CRC-32 of their UTF-8 bytes, as
+Flink hashes a key by its own ``hashCode`` rather than by an address. Numbers, None and tuples
+of those hash the same everywhere. (TaskManagers still run with ``PYTHONHASHSEED=0``, for keys
+of other types whose hash comes from strings, e.g. a frozenset or a user class.)
+
+``KEY_HASH_VERSION`` is written with every keyed snapshot: state written under another
+version (before this hashing, 1) is redistributed by its keys on restore, as when rescaling.
 """
 from __future__ import annotations
+
+from zlib import crc32
+
+#: the key → key-group function of this version; 1: Python's hash of str/bytes (before CRC-32)
+KEY_HASH_VERSION = 2
 
 #: Fibonacci-hashing multiplier: spreads keys that share low bits (multiples of 128 ...).
 MIX = 0x9E3779B1
@@ -13,15 +28,20 @@ MASK32 = 0xFFFFFFFF
 
 
 def stable_hash(key: object) -> int:
-    """``hash`` made identical across processes. With PYTHONHASHSEED=0, str/bytes/numbers
-    already hash the same everywhere, but before Python 3.12 ``hash(None)`` is derived from
-    the object's address, so None (also inside tuples) is given a fixed value here. Keys of
-    user classes must define a value-based ``__hash__`` (as Flink requires ``hashCode``)."""
+    """``hash`` made identical across processes and Python versions: CRC-32 for str and
+    bytes, a fixed value for None (before Python 3.12 ``hash(None)`` is derived from the
+    object's address), tuples from their items. Keys of user classes must define a
+    value-based ``__hash__`` (as Flink requires ``hashCode``)."""
+    t = type(key)
+    if t is str:
+        return crc32(key.encode("utf-8", "surrogatepass"))  # type: ignore[attr-defined]
+    if t is bytes:
+        return crc32(key)  # type: ignore[arg-type]
     if key is None:
         return 0x6E6F6E65
-    if type(key) is tuple:
+    if t is tuple:
         h = 0x345678
-        for item in key:
+        for item in key:  # type: ignore[attr-defined]
             h = ((h ^ stable_hash(item)) * 1000003) & 0xFFFFFFFFFFFFFFFF
         return h
     return hash(key)

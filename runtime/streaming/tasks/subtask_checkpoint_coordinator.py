@@ -32,7 +32,7 @@ from runtime.messages.checkpoint_messages import (
     TaskStateSnapshot,
 )
 from runtime.state.checkpoint_storage import CheckpointStorage, join
-from runtime.state.key_groups import assign_to_key_group
+from runtime.state.key_groups import KEY_HASH_VERSION, assign_to_key_group
 
 
 @dataclass
@@ -60,6 +60,7 @@ def snapshot_operator(op: Any, backend: Any, options: CheckpointOptions) -> Oper
             keyed["timers"] = _timers_by_key_group(timers, getattr(op, "timer_state_key", _identity),
                                                    backend.max_parallelism)
         if keyed["flat"] or keyed.get("timers"):
+            keyed["key_hash"] = KEY_HASH_VERSION
             snap.keyed = dumps(keyed)
     states = op.snapshot_state(options)
     if states:
@@ -88,7 +89,8 @@ class TaskStateRestorer:
 
     def __init__(self, restore: TaskRestore) -> None:
         self.restore = restore
-        self._timers: dict[str, list[dict]] = {}
+        #: operator uid -> (timers grouped by key group, grouped by an older key hash)
+        self._timers: dict[str, list[tuple[dict, bool]]] = {}
 
     def _ops(self, uid: str) -> OperatorRestore | None:
         return self.restore.operators.get(uid)
@@ -101,13 +103,15 @@ class TaskStateRestorer:
             return
         for handle in state.keyed:
             data = pickle.loads(CheckpointStorage.read(join(self.restore.location, handle.path)))
-            owned = range(handle.key_group_start, handle.key_group_end + 1)
+            # written under another key hash: its key groups say nothing; keep our keys by key
+            rehash = data.get("key_hash", 1) != KEY_HASH_VERSION
+            owned = None if rehash else range(handle.key_group_start, handle.key_group_end + 1)
             for name, (kind, entries) in data.get("flat", {}).items():
                 backend.restore_table(uid, name, kind, entries, owned)
             if "tables" in data:  # written before the flat layout (savepoints of older versions)
-                backend.restore_namespace(uid, data["tables"])
+                backend.restore_namespace(uid, data["tables"], rehash)
             if data.get("timers"):
-                self._timers.setdefault(uid, []).append(data["timers"])
+                self._timers.setdefault(uid, []).append((data["timers"], rehash))
 
     def operator_states(self, op: Any) -> dict[str, list] | None:
         """The operator's redistributed operator state: name -> entries (None: nothing restored)."""
@@ -132,11 +136,17 @@ class TaskStateRestorer:
         if timers is None or uid not in self._timers:
             return
         mine = backend.key_groups
-        for groups_by_domain in self._timers.pop(uid):
+        state_key = getattr(op, "timer_state_key", _identity)
+        maxp = backend.max_parallelism
+        for groups_by_domain, rehash in self._timers.pop(uid):
             for domain, groups in groups_by_domain.items():
                 queue = timers.event if domain == "event" else timers.processing
                 for kg, entries in groups.items():
-                    if kg in mine:
+                    if rehash:  # grouped by an older key hash: by each timer's key
+                        for ts, key in entries:
+                            if assign_to_key_group(state_key(key), maxp) in mine:
+                                queue.add(ts, key)
+                    elif kg in mine:
                         for ts, key in entries:
                             queue.add(ts, key)
 
@@ -163,7 +173,7 @@ def write_task_snapshot(options: CheckpointOptions, subtask: int, attempt: int, 
         if snap.keyed is not None:
             name = f"{stem}-keyed"
             CheckpointStorage.write(location, name, snap.keyed)
-            handles.keyed = KeyedStateHandle(name, len(snap.keyed), kg.start, kg.stop - 1)
+            handles.keyed = KeyedStateHandle(name, len(snap.keyed), kg.start, kg.stop - 1, KEY_HASH_VERSION)
             out.size += len(snap.keyed)
         if snap.operator:
             name = f"{stem}-op"
