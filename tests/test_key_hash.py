@@ -88,3 +88,23 @@ def test_embedded_run_restores_a_clusters_savepoint_with_every_key(stream_cluste
     counts, timers = counts_and_timers(proc.stdout)
     assert counts == {w: n + 1 for w, n in before.items()}
     assert sorted(timers) == sorted(WORDS)
+
+
+def test_routing_gives_each_key_its_groups_subtask_with_and_without_the_memo():
+    """The producer memoises key -> channel; with more distinct keys than the memo holds it
+    computes the channels directly (after two clears) and tries the memo again later: every
+    record goes to the subtask that owns its key group either way."""
+    from runtime.state.key_groups import KeyChannelCache, assign_to_key_group, operator_index_for_key_group
+
+    cache = KeyChannelCache(128, 3, limit=100)
+    cache.RETRY_BATCHES = 5
+    keys = [f"k{i}" for i in range(1000)] + list(range(700)) + [("t", i, None) for i in range(300)] + [b"b"] * 50
+    modes = []
+    for start in range(0, len(keys), 50):
+        batch = keys[start:start + 50]
+        direct = cache.clears >= 2
+        modes.append(direct)
+        assert list(cache.channels(batch)) == [operator_index_for_key_group(128, 3, assign_to_key_group(k, 128))
+                                               for k in batch]
+    assert True in modes and modes.index(True) > 0  # direct only after the memo overflowed twice
+    assert False in modes[modes.index(True):]  # and the memo was tried again

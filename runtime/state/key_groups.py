@@ -17,6 +17,7 @@ version (before this hashing, 1) is redistributed by its keys on restore, as whe
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from zlib import crc32
 
 #: the key → key-group function of this version; 1: Python's hash of str/bytes (before CRC-32)
@@ -69,17 +70,38 @@ def channel_table(max_parallelism: int, parallelism: int) -> list[int]:
 class KeyChannelCache(dict):
     """key → consumer channel, memoised: routing a seen key costs one dict lookup instead of
     hashing and mixing it again. Cleared when it grows past ``limit`` keys so memory stays
-    bounded for high-cardinality keys."""
+    bounded for high-cardinality keys.
+
+    With more distinct keys than that the memo only costs: every record misses it and goes
+    through ``__missing__`` (a Python call per record, ~0.8 µs with 1 M string keys). After two
+    clears :meth:`channels` computes the channels directly (~0.25 µs) and tries the memo again
+    every ``RETRY_BATCHES`` batches, in case the keys have become few again."""
+
+    RETRY_BATCHES = 1000
 
     def __init__(self, max_parallelism: int, parallelism: int, limit: int = 65536) -> None:
         super().__init__()
         self.max_parallelism = max_parallelism
         self.table = channel_table(max_parallelism, parallelism)
         self.limit = limit
+        self.clears = 0
+        self._direct_batches = 0
 
     def __missing__(self, key: object) -> int:
         if len(self) >= self.limit:
             self.clear()
+            self.clears += 1
         channel = self.table[(((stable_hash(key) * MIX) & MASK32) * self.max_parallelism) >> 32]
         self[key] = channel
         return channel
+
+    def channels(self, keys: list) -> Iterable[int]:
+        """The channel of each key, in order (an iterator over the memo, or a list)."""
+        if self.clears < 2:
+            return map(self.__getitem__, keys)
+        self._direct_batches += 1
+        if self._direct_batches >= self.RETRY_BATCHES:
+            self._direct_batches = self.clears = 0
+            self.clear()
+        table, maxp, h = self.table, self.max_parallelism, stable_hash
+        return [table[(((h(k) * MIX) & MASK32) * maxp) >> 32] for k in keys]

@@ -122,7 +122,7 @@ class RecordWriter:
             # second one and their translation 0 <-> 1 those of the first; four compress()
             # passes, no Python per record
             try:
-                second = bytes(map(self.channels.__getitem__, keys))  # key -> channel, memoised
+                second = bytes(self.channels.channels(keys))  # key -> channel, memoised
             except TypeError:
                 self._check_hashable(keys, values)
                 raise
@@ -133,7 +133,7 @@ class RecordWriter:
                     self._append(c, part, None, list(compress(keys, sel)), True)
             return
         try:
-            chans = list(map(self.channels.__getitem__, keys))  # key -> channel, memoised, in C
+            chans = list(self.channels.channels(keys))  # key -> channel, memoised, in C
         except TypeError:
             self._check_hashable(keys, values)
             raise
