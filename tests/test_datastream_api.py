@@ -721,7 +721,37 @@ def test_runtime_context_values():
         assert par == 3
         assert attempt == 0
         assert max_par == 64
-        assert f"({idx + 1}/3)" in with_subtasks
+        assert with_subtasks == f"{name} ({idx + 1}/3)#0"  # PyFlink's form: (index/parallelism)#attempt
+
+
+def test_task_names_join_fused_python_operators_as_pyflink_does(tmp_path):
+    """PyFlink fuses consecutive Python functions into one operator named "a, b"; Flink
+    joins chained operators with " -> " and prefixes sinks with "Sink: ". The expected line
+    is what PyFlink 2.3 printed for this very job file."""
+    job = tmp_path / "task_name.py"
+    job.write_text(textwrap.dedent("""
+        from pyflink.common import Types
+        from pyflink.datastream import StreamExecutionEnvironment
+        from pyflink.datastream.functions import MapFunction
+
+        class Info(MapFunction):
+            def open(self, rc):
+                self.s = "task=%s | with_subtasks=%s" % (rc.get_task_name(), rc.get_task_name_with_subtasks())
+
+            def map(self, value):
+                return self.s
+
+        env = StreamExecutionEnvironment.get_execution_environment()
+        env.set_parallelism(1)
+        s = env.from_collection([1], type_info=Types.INT())
+        s.map(Info(), output_type=Types.STRING()).name("my-map").map(lambda x: x, output_type=Types.STRING()).print()
+        env.execute("task name")
+    """))
+    proc = subprocess.run([sys.executable, "-m", "pyflink_cli", "run", "-t", "local", str(job)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    name = "Source: Collection Source -> my-map, Map -> Sink: Print to Std. Out"
+    assert f"task={name} | with_subtasks={name} (1/1)#0" in proc.stdout.splitlines()
 
 
 # ========================================================== partitioners

@@ -249,8 +249,8 @@ class DataStream:
 
     # ------------------------------------------------------------------ sinks
     def print(self, sink_identifier: str | None = None) -> DataStreamSink:
-        op = ops.PrintSinkOperator("Print to Std. Out", self._transformation.output_type, sink_identifier)
-        return DataStreamSink(self._add("Print to Std. Out", op, kind="sink")._transformation, self._env)
+        op = ops.PrintSinkOperator("Sink: Print to Std. Out", self._transformation.output_type, sink_identifier)
+        return DataStreamSink(self._add("Sink: Print to Std. Out", op, kind="sink")._transformation, self._env)
 
     def add_sink(self, sink_func: Any) -> DataStreamSink:
         create = getattr(sink_func, "create_operator", None)

@@ -29,6 +29,18 @@ def is_chainable(edge: StreamEdge, graph: StreamGraph) -> bool:
             and up.chaining in (CHAIN_ALWAYS, CHAIN_HEAD))
 
 
+def chain_name(members: list[StreamNode], graph: StreamGraph) -> str:
+    """The task's name as Flink shows it: the chained operators' names joined by " -> ", except
+    that Python operators PyFlink fuses into one (consecutive ones chained to each other) are
+    joined by ", ": ``Source: Collection Source -> my-map, Map -> Sink: Print to Std. Out``."""
+    parts = [members[0].name]
+    for prev, node in zip(members, members[1:]):
+        fused = (getattr(prev.operator, "fuses_with_python", False) and getattr(node.operator, "fuses_with_python", False)
+                 and any(e.target is node and e.output_tag is None and is_chainable(e, graph) for e in prev.out_edges))
+        parts.append((", " if fused else " -> ") + node.name)
+    return "".join(parts)
+
+
 def build_job_graph(graph: StreamGraph, job_id: JobID, config: dict[str, str] | None = None,
                     serialize: bool = True) -> JobGraph:
     """The JobGraph of the stream graph (``chain`` blobs only when ``serialize``)."""
@@ -76,7 +88,7 @@ def build_job_graph(graph: StreamGraph, job_id: JobID, config: dict[str, str] | 
         head = members[0]
         vertices.append(JobVertex(
             id=vid,
-            name=" -> ".join(n.name for n in members),
+            name=chain_name(members, graph),
             operators=[n.name for n in members],
             operator_ids=[n.id for n in members],
             parallelism=head.parallelism,

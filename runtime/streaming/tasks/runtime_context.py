@@ -41,7 +41,7 @@ class StreamingRuntimeContext:
         return self._attempt_number
 
     def get_task_name_with_subtasks(self) -> str:
-        return f"{self._task_name} ({self._subtask_index + 1}/{self._parallelism})"
+        return f"{self._task_name} ({self._subtask_index + 1}/{self._parallelism})#{self._attempt_number}"
 
     def get_job_parameter(self, key: str, default_value: str) -> str:
         return self._job_parameters.get(key, default_value)
