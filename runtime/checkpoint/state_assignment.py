@@ -4,10 +4,10 @@ restores from a checkpoint or savepoint.
 State is matched to operators by uid (a generated id when the program sets none). Keyed
 state goes by key group: a new subtask gets every former keyed file whose key-group range
 overlaps its own and keeps the groups it owns; a file whose key groups were assigned by an
-older key hash goes to every subtask, and each keeps the keys that are its own now. Operator list state is redistributed
-round-robin over the new subtasks, union state goes to every subtask, broadcast state (the
-same on every former subtask) goes to every subtask once. All of this uses the handles only;
-nothing is read or unpickled here.
+older key hash goes to every subtask, and each keeps the keys that are its own now.
+Operator list state is redistributed round-robin over the new subtasks, union state goes to
+every subtask, broadcast state (the same on every former subtask) goes to every subtask once.
+All of this uses the handles only; nothing is read or unpickled here.
 
 Refused, with the operator named: state of an operator that is not in the job (unless
 ``allow_non_restored_state``) and a changed max parallelism (key groups would not line up).
