@@ -381,8 +381,8 @@ class Bench:
         subs = [s for v in d["vertices"] for s in self.rest(f"/jobs/{jid}/vertices/{v['id']}")["subtasks"]]
         if not (subs and all(s["status"] == "RUNNING" and s["attempt"] >= min_attempt for s in subs)):
             return None
-        # read the job again now: the first answer may predate the restart (a GET issued just
-        # after a kill can take ~1 s and show the job as it was), its timestamps with it
+        # read the job again now: the first answer was taken before the vertex requests and
+        # may predate the restart, its timestamps with it
         d = self.rest(f"/jobs/{jid}")
         return d if d["state"] == "RUNNING" else None
 

@@ -108,3 +108,26 @@ def test_routing_gives_each_key_its_groups_subtask_with_and_without_the_memo():
                                                for k in batch]
     assert True in modes and modes.index(True) > 0  # direct only after the memo overflowed twice
     assert False in modes[modes.index(True):]  # and the memo was tried again
+
+
+@pytest.mark.parametrize("rehash", [False, True])
+def test_grouped_snapshot_layout_restores_the_keys_this_subtask_owns(rehash):
+    """Checkpoints taken before the flat layout hold each table grouped by key group: a
+    restore keeps the groups it owns, or (written under the previous key hash) each key whose
+    group is its own now."""
+    from runtime.state.heap_keyed_state_backend import HeapKeyedStateBackend
+    from runtime.state.key_groups import assign_to_key_group, key_group_range
+
+    mine = key_group_range(128, 2, 1)
+    keys = [f"k{i}" for i in range(200)]
+    # as written: grouped by the current hash (not rehash) or by some other function (rehash)
+    written_group = {k: (assign_to_key_group(k, 128) if not rehash else (i * 37) % 128) for i, k in enumerate(keys)}
+    groups: dict[int, dict] = {}
+    for k in keys:
+        groups.setdefault(written_group[k], {})[k] = len(k)
+    backend = HeapKeyedStateBackend(128, mine)
+    backend.restore_namespace("op", {"count": ("value", groups)}, rehash)
+    restored = backend.tables["op/count"]
+    owned = written_group if not rehash else {k: assign_to_key_group(k, 128) for k in keys}
+    assert restored == {k: len(k) for k in keys if owned[k] in mine}
+    assert 0 < len(restored) < len(keys)

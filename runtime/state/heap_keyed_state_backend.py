@@ -123,14 +123,10 @@ class HeapKeyedStateBackend:
         checkpoints taken before the flat one, keeping our key groups only (``rehash``: the
         groups were assigned by an older key hash, so each key's group is computed again)."""
         mine = self.key_groups
-        maxp = self.max_parallelism
         for name, (kind, groups) in snapshot.items():
-            table = self.raw_table(f"{namespace}/{name}", kind)
             for kg, entries in groups.items():
-                if rehash:
-                    table.update({k: v for k, v in entries.items() if assign_to_key_group(k, maxp) in mine})
-                elif kg in mine:
-                    table.update(entries)
+                if rehash or kg in mine:
+                    self.restore_table(namespace, name, kind, entries, None if rehash else range(kg, kg + 1))
 
     def owns(self, key: Any) -> bool:
         return assign_to_key_group(key, self.max_parallelism) in self.key_groups

@@ -121,22 +121,14 @@ class RecordWriter:
             # two consumers: the channel numbers (as bytes, built in C) are the selectors of the
             # second one and their translation 0 <-> 1 those of the first; four compress()
             # passes, no Python per record
-            try:
-                second = bytes(self.channels.channels(keys))  # key -> channel, memoised
-            except TypeError:
-                self._check_hashable(keys, values)
-                raise
+            second = self._channel_numbers(keys, values, bytes)
             first = second.translate(_FLIP)
             for c, sel in ((0, first), (1, second)):
                 part = list(compress(values, sel))
                 if part:
                     self._append(c, part, None, list(compress(keys, sel)), True)
             return
-        try:
-            chans = list(self.channels.channels(keys))  # key -> channel, memoised, in C
-        except TypeError:
-            self._check_hashable(keys, values)
-            raise
+        chans = self._channel_numbers(keys, values, list)
         if ts is not None:
             self._scatter(chans, values, ts, keys)
             return
@@ -151,6 +143,15 @@ class RecordWriter:
         for c in range(n):
             if vs[c]:
                 self._append(c, vs[c], None, ks[c], True)
+
+    def _channel_numbers(self, keys: list, values: list, collect: Callable[[Any], Any]) -> Any:
+        """Each key's channel (memoised key -> channel), gathered by ``collect`` (``bytes`` or
+        ``list``); an unhashable key fails here, naming the key selector."""
+        try:
+            return collect(self.channels.channels(keys))
+        except TypeError:
+            self._check_hashable(keys, values)
+            raise
 
     def _check_hashable(self, keys: list, values: list) -> None:
         """A key must be hashable (it is looked up per record); an unhashable one fails the

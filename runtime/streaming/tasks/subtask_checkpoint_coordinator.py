@@ -142,12 +142,10 @@ class TaskStateRestorer:
             for domain, groups in groups_by_domain.items():
                 queue = timers.event if domain == "event" else timers.processing
                 for kg, entries in groups.items():
-                    if rehash:  # grouped by an older key hash: by each timer's key
-                        for ts, key in entries:
-                            if assign_to_key_group(state_key(key), maxp) in mine:
-                                queue.add(ts, key)
-                    elif kg in mine:
-                        for ts, key in entries:
+                    if not rehash and kg not in mine:
+                        continue
+                    for ts, key in entries:  # grouped by an older key hash: by each timer's key
+                        if not rehash or assign_to_key_group(state_key(key), maxp) in mine:
                             queue.add(ts, key)
 
 
