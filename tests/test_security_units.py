@@ -3,9 +3,9 @@ real sockets, the authorised-clients file, bounded logging, and who may call wha
 from __future__ import annotations
 
 import logging
-import socket
 
 import pytest
+from ports import free_port_range
 
 from runtime.configuration import options as opts
 from runtime.configuration.errors import ConfigurationError
@@ -44,9 +44,7 @@ def test_dynamic_properties_and_errors_mask_secret_values(tmp_path) -> None:
 
 
 def test_data_port_range_takes_the_first_free_port_and_reports_a_full_range() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        base = probe.getsockname()[1]
+    base = free_port_range(2)  # below the ephemeral range: no outgoing connection takes base + 1
     spec = opts.TASKMANAGER_DATA_PORT.parse(f"{base}-{base + 1}", "test")
     envs = []
     try:
